@@ -1,0 +1,209 @@
+//! Durations: a suffixed literal (`250ms`, `1.5s`, `100us`, `5m`, `1h`) or any expression of
+//! type `std::time::Duration`.
+
+use super::Value;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use std::time::Duration;
+use syn::Lit;
+
+const UNITS: &[(&str, u128)] = &[
+    ("ns", 1),
+    ("us", 1_000),
+    ("ms", 1_000_000),
+    ("s", 1_000_000_000),
+    ("m", 60_000_000_000),
+    ("h", 3_600_000_000_000),
+];
+
+/// A duration argument: known at compile time when written as a literal.
+#[derive(Clone)]
+pub(crate) struct DurationArg {
+    /// The value, when written as a literal.
+    pub(crate) literal: Option<Duration>,
+    expr: TokenStream,
+    pub(crate) span: Span,
+}
+
+impl DurationArg {
+    /// Reads a duration. `what` names it in messages (`timeout`, `max_elapsed`).
+    pub(crate) fn parse(value: &Value, what: &str) -> syn::Result<Self> {
+        let tokens: Vec<TokenTree> = value.tokens.clone().into_iter().collect();
+        if let [TokenTree::Literal(l)] = tokens.as_slice() {
+            return Self::from_literal(Lit::new(l.clone()), what);
+        }
+        let expr: syn::Expr = value.parse().map_err(|_| {
+            syn::Error::new(
+                value.span(),
+                format!("expected a duration for `{what}`, such as `250ms`, `2s` or a `Duration` expression"),
+            )
+        })?;
+        Ok(DurationArg {
+            literal: None,
+            expr: quote!(#expr),
+            span: value.span(),
+        })
+    }
+
+    fn from_literal(lit: Lit, what: &str) -> syn::Result<Self> {
+        let span = lit.span();
+        let (digits, suffix) = match &lit {
+            Lit::Int(i) => (i.base10_digits().to_owned(), i.suffix().to_owned()),
+            Lit::Float(f) => (f.base10_digits().to_owned(), f.suffix().to_owned()),
+            _ => {
+                return Err(syn::Error::new(
+                    span,
+                    format!("expected a duration for `{what}`, such as `250ms` or `2s`"),
+                ));
+            }
+        };
+        if suffix.is_empty() {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "`{what}` needs a unit: write `{digits}ms` or `{digits}s` (units: ns, us, ms, s, m, h)"
+                ),
+            ));
+        }
+        let Some(&(_, unit_nanos)) = UNITS.iter().find(|(u, _)| *u == suffix) else {
+            let names: Vec<&str> = UNITS.iter().map(|(u, _)| *u).collect();
+            let hint = crate::suggest::hint(&suffix, "units", &names);
+            return Err(syn::Error::new(
+                span,
+                format!("unknown unit `{suffix}` in `{digits}{suffix}`; {hint}"),
+            ));
+        };
+        let nanos = nanos_of(&digits, unit_nanos).ok_or_else(|| {
+            syn::Error::new(
+                span,
+                format!("`{digits}{suffix}` is not a whole number of nanoseconds, or too large"),
+            )
+        })?;
+        let literal = Duration::new(
+            (nanos / 1_000_000_000) as u64,
+            (nanos % 1_000_000_000) as u32,
+        );
+        Ok(DurationArg {
+            literal: Some(literal),
+            expr: TokenStream::new(),
+            span,
+        })
+    }
+
+    /// Tokens of type `Duration`: a readable constructor for a literal, the expression
+    /// otherwise (spanned so a type mismatch points at it).
+    pub(crate) fn to_tokens(&self, krate: &TokenStream) -> TokenStream {
+        let span = self.span;
+        match self.literal {
+            Some(d) => constructor(d, krate, span),
+            None => {
+                let expr = &self.expr;
+                quote_spanned!(span=> #krate::__private::duration(#expr))
+            }
+        }
+    }
+}
+
+/// `Duration::from_millis(250)`: the largest unit that is exact.
+fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
+    let nanos = d.as_nanos();
+    let (ctor, n) = if nanos % 1_000_000_000 == 0 {
+        ("from_secs", nanos / 1_000_000_000)
+    } else if nanos % 1_000_000 == 0 {
+        ("from_millis", nanos / 1_000_000)
+    } else if nanos % 1_000 == 0 {
+        ("from_micros", nanos / 1_000)
+    } else {
+        ("from_nanos", nanos)
+    };
+    let ctor = syn::Ident::new(ctor, span);
+    let n = proc_macro2::Literal::u64_unsuffixed(n as u64);
+    quote_spanned!(span=> #krate::__private::Duration::#ctor(#n))
+}
+
+/// `digits` (`"1.5"`, `"250"`, `"1_000"`) times `unit_nanos`, exactly.
+fn nanos_of(digits: &str, unit_nanos: u128) -> Option<u128> {
+    let digits = digits.replace('_', "");
+    let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    if frac.contains(['e', 'E']) || whole.contains(['e', 'E']) {
+        return None;
+    }
+    let whole: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let mut total = whole.checked_mul(unit_nanos)?;
+    let mut scale = unit_nanos;
+    for c in frac.chars() {
+        let d = c.to_digit(10)? as u128;
+        if scale % 10 != 0 {
+            if d != 0 {
+                return None;
+            }
+            continue;
+        }
+        scale /= 10;
+        total = total.checked_add(d * scale)?;
+    }
+    if total > u64::MAX as u128 * 1_000_000_000 {
+        return None;
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> syn::Result<DurationArg> {
+        DurationArg::parse(
+            &Value {
+                tokens: src.parse().unwrap(),
+            },
+            "timeout",
+        )
+    }
+
+    #[test]
+    fn literals_are_exact() {
+        let ms = Duration::from_millis;
+        assert_eq!(parse("250ms").unwrap().literal, Some(ms(250)));
+        assert_eq!(parse("1.5s").unwrap().literal, Some(ms(1500)));
+        assert_eq!(
+            parse("100us").unwrap().literal,
+            Some(Duration::from_micros(100))
+        );
+        assert_eq!(parse("5m").unwrap().literal, Some(Duration::from_secs(300)));
+        assert_eq!(
+            parse("1h").unwrap().literal,
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(parse("1_000ms").unwrap().literal, Some(ms(1000)));
+        assert_eq!(parse("0.25s").unwrap().literal, Some(ms(250)));
+    }
+
+    #[test]
+    fn literals_render_in_the_largest_exact_unit() {
+        let krate = quote!(::resilience);
+        let render = |s: &str| parse(s).unwrap().to_tokens(&krate).to_string();
+        assert!(render("2s").contains("from_secs (2)"));
+        assert!(render("1.5s").contains("from_millis (1500)"));
+        assert!(render("5m").contains("from_secs (300)"));
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        let msg = |s: &str| parse(s).err().unwrap().to_string();
+        assert!(msg("800").contains("needs a unit"));
+        assert!(msg("5sec").contains("unknown unit `sec`"));
+        assert!(msg("1.5ns").contains("whole number of nanoseconds"));
+        assert!(msg("\"2s\"").contains("expected a duration"));
+    }
+
+    #[test]
+    fn expressions_pass_through() {
+        let d = parse("Duration::from_millis(x)").unwrap();
+        assert_eq!(d.literal, None);
+    }
+}

@@ -1,0 +1,142 @@
+//! The arguments inside an attribute's parentheses: `key = value` pairs and positional values,
+//! split at top-level commas, each value kept as tokens until its key says how to read it.
+
+mod duration;
+mod number;
+mod percent;
+
+pub(crate) use duration::DurationArg;
+pub(crate) use number::{parse_float, parse_int};
+pub(crate) use percent::parse_percent;
+
+use crate::ctxt::Ctxt;
+use crate::suggest;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Ident, Token};
+
+/// One argument: `key = value`, or a bare `value`.
+pub(crate) struct Arg {
+    pub(crate) key: Option<Ident>,
+    pub(crate) value: Value,
+}
+
+/// An argument's value, as written.
+#[derive(Clone)]
+pub(crate) struct Value {
+    pub(crate) tokens: TokenStream,
+}
+
+impl Value {
+    /// The span of the whole value (its first token when the compiler cannot join spans).
+    pub(crate) fn span(&self) -> Span {
+        self.tokens.span()
+    }
+
+    /// Parses the value as a `syn` type.
+    pub(crate) fn parse<T: Parse>(&self) -> syn::Result<T> {
+        syn::parse2(self.tokens.clone())
+    }
+}
+
+/// All the arguments of one attribute.
+pub(crate) struct Args(pub(crate) Vec<Arg>);
+
+impl Parse for Args {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut args = Vec::new();
+        while !input.is_empty() {
+            let key = if (input.peek(Ident::peek_any))
+                && input.peek2(Token![=])
+                && !input.peek2(Token![==])
+            {
+                let key = Ident::parse_any(input)?;
+                input.parse::<Token![=]>()?;
+                Some(key)
+            } else {
+                None
+            };
+            let mut tokens = TokenStream::new();
+            while !input.is_empty() && !input.peek(Token![,]) {
+                tokens.extend([input.parse::<TokenTree>()?]);
+            }
+            if tokens.is_empty() {
+                let span = key.as_ref().map_or_else(|| input.span(), Ident::span);
+                return Err(syn::Error::new(span, "expected a value here"));
+            }
+            args.push(Arg {
+                key,
+                value: Value { tokens },
+            });
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(Args(args))
+    }
+}
+
+/// A setting given at most once: the value and the span of the key that set it.
+pub(crate) type Setting<T> = Option<(T, Span)>;
+
+/// Stores `value` in `slot` unless the key was already given, in which case the second key is
+/// reported.
+pub(crate) fn set_once<T>(cx: &Ctxt, slot: &mut Setting<T>, key: &Ident, value: Option<T>) {
+    if slot.is_some() {
+        cx.error(key.span(), format!("`{key}` is given twice; keep one"));
+    } else if let Some(value) = value {
+        *slot = Some((value, key.span()));
+    }
+}
+
+/// Reports `key` as unknown to the attribute `attr`, suggesting the closest of `keys`.
+pub(crate) fn unknown_key(cx: &Ctxt, attr: &str, key: &Ident, keys: &[&str]) {
+    let hint = suggest::hint(&key.unraw().to_string(), "keys", keys);
+    cx.error(
+        key.span(),
+        format!("unknown key `{key}` for `#[{attr}]`; {hint}"),
+    );
+}
+
+/// Reads a `"string literal"` value (a `name`).
+pub(crate) fn parse_name(cx: &Ctxt, value: &Value) -> Option<syn::LitStr> {
+    match value.parse::<syn::LitStr>() {
+        Ok(lit) if lit.value().trim().is_empty() => {
+            cx.error(
+                lit.span(),
+                "the name is empty; give a label such as `name = \"payments\"`",
+            );
+            None
+        }
+        Ok(lit) => Some(lit),
+        Err(_) => {
+            cx.error(
+                value.span(),
+                "expected a string literal, such as `name = \"payments\"`",
+            );
+            None
+        }
+    }
+}
+
+/// Reads a path value (`when = is_transient`, `crate = my::reexport`).
+pub(crate) fn parse_path(cx: &Ctxt, value: &Value, example: &str) -> Option<syn::Path> {
+    match value.parse::<syn::Path>() {
+        Ok(p) => Some(p),
+        Err(_) => {
+            cx.error(
+                value.span(),
+                format!("expected a path, such as `{example}`"),
+            );
+            None
+        }
+    }
+}
+
+/// Renders a value back as text, for messages.
+pub(crate) fn text(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string()
+}

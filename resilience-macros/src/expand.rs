@@ -1,0 +1,109 @@
+//! Writes the expanded function: the callsite's statics, then the layers nested outermost
+//! first around the body, then the result turned back into the function's return type.
+//!
+//! Input:  `#[timeout(1s)] async fn f(x: u32) -> io::Result<u32> { body }`
+//! Output:
+//! ```text
+//! async fn f(x: u32) -> io::Result<u32> {
+//!     ::resilience::__private::finish::<io::Result<u32>>(
+//!         ::resilience::__private::timeout("m::f", Duration::from_secs(1), async {
+//!             ::resilience::__private::lift(async { body }.await)
+//!         }).await,
+//!     )
+//! }
+//! ```
+
+use crate::item::{AsyncTraitBody, ItemFn, Shape};
+use crate::layers::{Gen, Layer};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+pub(crate) fn generate(
+    g: &Gen,
+    item: &ItemFn,
+    shape: Shape,
+    layers: &[Layer],
+    collected: &[syn::Path],
+) -> TokenStream {
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = item;
+    // The attributes folded into this expansion are still "used", so their imports do not warn.
+    let uses: TokenStream = collected
+        .iter()
+        .map(|p| quote!(#[allow(unused_imports)] use #p as _;))
+        .collect();
+    let output_span = match &sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => sig.ident.span(),
+    };
+    let mut statics = uses;
+    statics.extend(layers.iter().map(|l| l.statics(g)));
+    match shape {
+        Shape::Async { output } => {
+            let body = &item.body;
+            let layered = layered(g, layers, &output, output_span, body.clone());
+            quote! {
+                #(#attrs)*
+                #vis #sig {
+                    #statics
+                    #layered
+                }
+            }
+        }
+        Shape::AsyncTrait(AsyncTraitBody {
+            output,
+            before,
+            box_pin,
+            prelude,
+            body,
+        }) => {
+            let body = quote!(#(#body)*);
+            let layered = layered(g, layers, &output, output_span, body);
+            quote! {
+                #(#attrs)*
+                #vis #sig {
+                    #(#before)*
+                    #box_pin(async move {
+                        #(#prelude)*
+                        #statics
+                        #layered
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// `finish(<outermost layer>(…(<innermost layer>(lift(body)))))`.
+fn layered(
+    g: &Gen,
+    layers: &[Layer],
+    output: &syn::Type,
+    output_span: Span,
+    body: TokenStream,
+) -> TokenStream {
+    let krate = &g.krate;
+    let output = output.to_token_stream();
+    // The async block's type is pinned first, so `?` and `return` in the body infer as in the
+    // original function (async-trait does the same).
+    let mut expr = quote_spanned! {output_span=>
+        #krate::__private::lift(async {
+            if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {
+                #[allow(unreachable_code)]
+                return __resilience_ret;
+            }
+            #body
+        }.await)
+    };
+    for layer in layers.iter().rev() {
+        expr = layer.wrap(g, expr);
+    }
+    let finish = if layers.iter().any(Layer::can_reject) {
+        quote_spanned!(output_span=> #krate::__private::finish::<#output>)
+    } else {
+        quote_spanned!(output_span=> #krate::__private::finish_unrejected::<#output>)
+    };
+    quote!(#finish(#expr))
+}

@@ -1,0 +1,213 @@
+//! The annotated function, parsed loosely: signature in full, body kept as tokens unless we
+//! need to look inside (an `#[async_trait]` method), so half-typed code still expands.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{
+    Attribute, Block, Expr, GenericArgument, PathArguments, ReturnType, Signature, Stmt, Type,
+    TypeParamBound, Visibility,
+};
+
+/// `#[attrs] vis sig { body }`, the body as tokens.
+pub(crate) struct ItemFn {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    pub(crate) body: TokenStream,
+}
+
+impl Parse for ItemFn {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        if input.peek(syn::Token![;]) {
+            let semi: syn::Token![;] = input.parse()?;
+            return Err(syn::Error::new(
+                semi.span,
+                "resilience attributes need a function body; on a trait method, give it a default body",
+            ));
+        }
+        let content;
+        syn::braced!(content in input);
+        let body: TokenStream = content.parse()?;
+        Ok(ItemFn {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+impl ToTokens for ItemFn {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let ItemFn {
+            attrs,
+            vis,
+            sig,
+            body,
+            ..
+        } = self;
+        tokens.extend(quote!(#(#attrs)* #vis #sig { #body }));
+    }
+}
+
+/// How the function produces its future.
+pub(crate) enum Shape {
+    /// `async fn`: the body is the future's code.
+    Async {
+        /// The declared output type (`()` when none is written).
+        output: Type,
+    },
+    /// A method rewritten by `#[async_trait]`: `fn …-> Pin<Box<dyn Future<Output = R> + …>> {
+    /// Box::pin(async move { … }) }`.
+    AsyncTrait(AsyncTraitBody),
+}
+
+/// The parts of an `#[async_trait]` body.
+pub(crate) struct AsyncTraitBody {
+    /// `R` of `Output = R`.
+    pub(crate) output: Type,
+    /// Statements before `Box::pin(..)`.
+    pub(crate) before: Vec<Stmt>,
+    /// The path called, `Box::pin`, and the `async move` token span.
+    pub(crate) box_pin: syn::ExprPath,
+    /// Statements of the async block that rebind the arguments (`let __self = self;`) and pin
+    /// the return type: run once, outside every layer.
+    pub(crate) prelude: Vec<Stmt>,
+    /// The rest: the user's body.
+    pub(crate) body: Vec<Stmt>,
+}
+
+impl ItemFn {
+    /// Works out whether this is an `async fn` or an `#[async_trait]` method.
+    pub(crate) fn shape(&self) -> Option<Shape> {
+        if self.sig.asyncness.is_some() {
+            let output = match &self.sig.output {
+                ReturnType::Default => syn::parse_quote!(()),
+                ReturnType::Type(_, ty) => (**ty).clone(),
+            };
+            return Some(Shape::Async { output });
+        }
+        async_trait_body(self).map(Shape::AsyncTrait)
+    }
+}
+
+/// Recognises the body `#[async_trait]` generates (as tracing's `#[instrument]` does).
+fn async_trait_body(item: &ItemFn) -> Option<AsyncTraitBody> {
+    let output = future_output(&item.sig.output)?;
+    let body = &item.body;
+    let block: Block = syn::parse2(quote!({ #body })).ok()?;
+    let mut stmts = block.stmts;
+    let last = stmts.pop()?;
+    let Stmt::Expr(Expr::Call(call), None) = last else {
+        return None;
+    };
+    let Expr::Path(box_pin) = &*call.func else {
+        return None;
+    };
+    let segments: Vec<String> = box_pin
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
+        return None;
+    }
+    let Expr::Async(inner) = &call.args[0] else {
+        return None;
+    };
+    inner.capture?;
+    let split = inner
+        .block
+        .stmts
+        .iter()
+        .take_while(|s| is_prelude(s))
+        .count();
+    let (prelude, body) = inner.block.stmts.split_at(split);
+    Some(AsyncTraitBody {
+        output,
+        before: stmts,
+        box_pin: box_pin.clone(),
+        prelude: prelude.to_vec(),
+        body: body.to_vec(),
+    })
+}
+
+/// `if let Some(__ret) = None::<R> { .. }` or `let <pat> = <ident>;`: what `#[async_trait]` puts
+/// before the user's code.
+fn is_prelude(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Expr(Expr::If(e), _) => {
+            matches!(&*e.cond, Expr::Let(l) if l.expr.to_token_stream().to_string().contains("None"))
+        }
+        Stmt::Local(local) => {
+            matches!(
+                local.init.as_ref().map(|i| &*i.expr),
+                Some(Expr::Path(p)) if p.path.get_ident().is_some() || p.path.is_ident("self")
+            ) && local.init.as_ref().is_some_and(|i| i.diverge.is_none())
+        }
+        _ => false,
+    }
+}
+
+/// `R` from `-> Pin<Box<dyn Future<Output = R> + Send + 'a>>`.
+fn future_output(output: &ReturnType) -> Option<Type> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let pin = last_generic(ty, "Pin")?;
+    let boxed = last_generic(pin, "Box")?;
+    let Type::TraitObject(object) = boxed else {
+        return None;
+    };
+    object.bounds.iter().find_map(|bound| {
+        let TypeParamBound::Trait(t) = bound else {
+            return None;
+        };
+        let segment = t.path.segments.last()?;
+        if segment.ident != "Future" {
+            return None;
+        }
+        let PathArguments::AngleBracketed(args) = &segment.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(assoc.ty.clone()),
+            _ => None,
+        })
+    })
+}
+
+/// The single type argument of `Name<T>` when `ty` is a path ending in `Name`.
+fn last_generic<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(p) = ty else { return None };
+    let segment = p.path.segments.last()?;
+    if segment.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// Whether the type mentions `impl Trait` (which cannot be named inside the body).
+pub(crate) fn contains_impl_trait(ty: &Type) -> Option<Span> {
+    struct Find(Option<Span>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
+            self.0.get_or_insert(t.span());
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_type(&mut find, ty);
+    find.0
+}

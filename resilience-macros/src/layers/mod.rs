@@ -1,0 +1,74 @@
+//! One file per attribute: its arguments, checked into a config, and the code it wraps around
+//! the layer beneath.
+
+pub(crate) mod retry;
+pub(crate) mod timeout;
+
+use crate::args::Args;
+use crate::ctxt::Ctxt;
+use crate::kind::Kind;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::LitStr;
+
+/// A checked attribute, ready to generate.
+pub(crate) enum Layer {
+    Retry(retry::Retry),
+    Timeout(timeout::Timeout),
+}
+
+impl Layer {
+    /// Parses and checks the arguments of one attribute; `None` once an error is recorded.
+    pub(crate) fn parse(cx: &Ctxt, kind: Kind, args: Args, span: Span) -> Option<Layer> {
+        match kind {
+            Kind::Retry => retry::Retry::parse(cx, args).map(Layer::Retry),
+            Kind::Timeout => timeout::Timeout::parse(cx, args, span).map(Layer::Timeout),
+        }
+    }
+
+    /// Whether this layer can fail a call with a `resilience::Error`.
+    pub(crate) fn can_reject(&self) -> bool {
+        match self {
+            Layer::Retry(_) => false,
+            Layer::Timeout(_) => true,
+        }
+    }
+
+    /// Items this layer needs once per callsite (its `static`).
+    pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        match self {
+            Layer::Retry(r) => r.statics(g),
+            Layer::Timeout(_) => TokenStream::new(),
+        }
+    }
+
+    /// An expression of the layer's result, evaluating `inner` (the layer beneath) inside.
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        match self {
+            Layer::Retry(r) => r.wrap(g, inner),
+            Layer::Timeout(t) => t.wrap(g, inner),
+        }
+    }
+}
+
+/// What every layer's generator needs to know about the expansion.
+pub(crate) struct Gen {
+    /// `::resilience`, or the `crate = ..` override.
+    pub(crate) krate: TokenStream,
+    /// The annotated function's name.
+    pub(crate) fn_name: syn::Ident,
+}
+
+impl Gen {
+    /// The label of a layer: its `name = ".."`, else `module::fn`.
+    pub(crate) fn name(&self, name: Option<&LitStr>) -> TokenStream {
+        match name {
+            Some(lit) => quote!(#lit),
+            None => {
+                let f = self.fn_name.to_string();
+                let f = f.strip_prefix("r#").unwrap_or(&f);
+                quote!(::core::concat!(::core::module_path!(), "::", #f))
+            }
+        }
+    }
+}

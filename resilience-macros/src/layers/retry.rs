@@ -1,0 +1,406 @@
+//! `#[retry(attempts = 4, backoff = exponential(50ms, max = 2s), when = is_transient)]`.
+//!
+//! Input:  `#[retry(attempts = 4)] async fn f() -> R { body }`
+//! Output:
+//! ```text
+//! static __RESILIENCE_RETRY: RetrySite = RetrySite::new("mod::f");
+//! let mut __resilience_retry = __RESILIENCE_RETRY.begin(RetryPolicy { attempts: 4, ..DEFAULT });
+//! loop {
+//!     let __resilience_result = <body>;
+//!     if let Break(r) = __resilience_retry.after(__resilience_result, retry_every_error).await {
+//!         break r;
+//!     }
+//! }
+//! ```
+
+use super::Gen;
+use crate::args::{
+    Args, DurationArg, Setting, Value, parse_float, parse_int, parse_name, parse_percent, set_once,
+    text, unknown_key,
+};
+use crate::ctxt::Ctxt;
+use crate::suggest;
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use std::time::Duration;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr};
+
+const KEYS: &[&str] = &[
+    "attempts",
+    "backoff",
+    "jitter",
+    "max_elapsed",
+    "when",
+    "budget",
+    "name",
+    "crate",
+];
+const BACKOFFS: &[&str] = &["exponential", "constant", "fibonacci", "none"];
+const JITTERS: &[&str] = &["full", "equal", "decorrelated", "none"];
+
+/// A checked `#[retry]`.
+pub(crate) struct Retry {
+    attempts: Option<u32>,
+    pub(crate) backoff: Option<Backoff>,
+    jitter: Option<Ident>,
+    max_elapsed: Option<DurationArg>,
+    when: Option<Expr>,
+    budget: Option<Budget>,
+    name: Option<LitStr>,
+}
+
+/// `backoff = ..`.
+pub(crate) enum Backoff {
+    Exponential {
+        base: DurationArg,
+        factor: Option<f64>,
+        max: Option<DurationArg>,
+    },
+    Constant(DurationArg),
+    Fibonacci {
+        base: DurationArg,
+        max: Option<DurationArg>,
+    },
+    None,
+}
+
+/// `budget = 20%` or `budget = none`.
+enum Budget {
+    Ratio(f64),
+    Unlimited,
+}
+
+impl Retry {
+    pub(crate) fn parse(cx: &Ctxt, args: Args) -> Option<Self> {
+        let mut attempts: Setting<u32> = None;
+        let mut backoff: Setting<Backoff> = None;
+        let mut jitter: Setting<Ident> = None;
+        let mut max_elapsed: Setting<DurationArg> = None;
+        let mut when: Setting<Expr> = None;
+        let mut budget: Setting<Budget> = None;
+        let mut name: Setting<LitStr> = None;
+        for arg in args.0 {
+            let Some(key) = &arg.key else {
+                cx.error(
+                    arg.value.span(),
+                    format!("`#[retry]` takes `key = value` pairs, such as `attempts = 3`; `{}` has no key", text(&arg.value.tokens)),
+                );
+                continue;
+            };
+            let v = &arg.value;
+            match key.to_string().as_str() {
+                "attempts" => set_once(cx, &mut attempts, key, parse_attempts(cx, v)),
+                "backoff" => set_once(cx, &mut backoff, key, parse_backoff(cx, v)),
+                "jitter" => set_once(cx, &mut jitter, key, parse_choice(cx, v, "jitter", JITTERS)),
+                "max_elapsed" => set_once(cx, &mut max_elapsed, key, parse_positive(cx, v, "max_elapsed")),
+                "when" => set_once(cx, &mut when, key, parse_when(cx, v)),
+                "budget" => set_once(cx, &mut budget, key, parse_budget(cx, v)),
+                "name" => set_once(cx, &mut name, key, parse_name(cx, v)),
+                "crate" => {}
+                "retries" | "max_attempts" | "times" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[retry]`; use `attempts` (total attempts, the first included)"),
+                ),
+                "delay" | "backoff_ms" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[retry]`; use `backoff = constant(100ms)` or `backoff = exponential(100ms)`"),
+                ),
+                _ => unknown_key(cx, "retry", key, KEYS),
+            }
+        }
+        if let (Some((Backoff::None, _)), Some((j, span))) = (&backoff, &jitter) {
+            if j != "none" {
+                cx.error(
+                    *span,
+                    "`jitter` has no effect with `backoff = none`; remove it or choose a backoff",
+                );
+            }
+        }
+        Some(Retry {
+            attempts: attempts.map(|(a, _)| a),
+            backoff: backoff.map(|(b, _)| b),
+            jitter: jitter.map(|(j, _)| j),
+            max_elapsed: max_elapsed.map(|(d, _)| d),
+            when: when.map(|(w, _)| w),
+            budget: budget.map(|(b, _)| b),
+            name: name.map(|(n, _)| n),
+        })
+    }
+
+    /// The first delay, when written as a literal.
+    pub(crate) fn first_delay(&self) -> Option<Duration> {
+        match self.backoff.as_ref() {
+            None => Some(Duration::from_millis(100)),
+            Some(
+                Backoff::Exponential { base, .. }
+                | Backoff::Fibonacci { base, .. }
+                | Backoff::Constant(base),
+            ) => base.literal,
+            Some(Backoff::None) => Some(Duration::ZERO),
+        }
+    }
+
+    pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        let krate = &g.krate;
+        let name = g.name(self.name.as_ref());
+        quote! {
+            static __RESILIENCE_RETRY: #krate::__private::RetrySite = #krate::__private::RetrySite::new(#name);
+        }
+    }
+
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        let krate = &g.krate;
+        let policy = self.policy(krate);
+        let when = match &self.when {
+            Some(w) => quote_spanned!(w.span()=> #w),
+            None => quote!(#krate::__private::retry_every_error),
+        };
+        quote! {{
+            let mut __resilience_retry = __RESILIENCE_RETRY.begin(#policy);
+            loop {
+                let __resilience_result = #inner;
+                if let ::core::ops::ControlFlow::Break(__resilience_result) =
+                    __resilience_retry.after(__resilience_result, #when).await
+                {
+                    break __resilience_result;
+                }
+            }
+        }}
+    }
+
+    /// `RetryPolicy { attempts: 4, ..RetryPolicy::DEFAULT }`, naming only what was written.
+    fn policy(&self, krate: &TokenStream) -> TokenStream {
+        let p = quote!(#krate::__private);
+        let mut fields = Vec::new();
+        if let Some(a) = self.attempts {
+            fields.push(quote!(attempts: #a));
+        }
+        if let Some(b) = &self.backoff {
+            let b = backoff_tokens(b, krate);
+            fields.push(quote!(backoff: #b));
+        }
+        if let Some(j) = &self.jitter {
+            let variant = Ident::new(&capitalise(&j.to_string()), j.span());
+            fields.push(quote!(jitter: #p::Jitter::#variant));
+        }
+        if let Some(d) = &self.max_elapsed {
+            let d = d.to_tokens(krate);
+            fields.push(quote!(max_elapsed: ::core::option::Option::Some(#d)));
+        }
+        match &self.budget {
+            Some(Budget::Ratio(r)) => fields.push(quote!(budget: #p::Budget::Ratio(#r))),
+            Some(Budget::Unlimited) => fields.push(quote!(budget: #p::Budget::Unlimited)),
+            None => {}
+        }
+        if fields.is_empty() {
+            quote!(#p::RetryPolicy::DEFAULT)
+        } else {
+            quote!(#p::RetryPolicy { #(#fields,)* ..#p::RetryPolicy::DEFAULT })
+        }
+    }
+}
+
+fn backoff_tokens(b: &Backoff, krate: &TokenStream) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let max_or = |m: &Option<DurationArg>, default: TokenStream| {
+        m.as_ref().map_or(default, |m| m.to_tokens(krate))
+    };
+    match b {
+        Backoff::Exponential { base, factor, max } => {
+            let base = base.to_tokens(krate);
+            let factor = factor.unwrap_or(2.0);
+            let max = max_or(max, quote!(#p::Duration::from_secs(10)));
+            quote!(#p::Backoff::exponential(#base, #factor, #max))
+        }
+        Backoff::Constant(d) => {
+            let d = d.to_tokens(krate);
+            quote!(#p::Backoff::constant(#d))
+        }
+        Backoff::Fibonacci { base, max } => {
+            let base = base.to_tokens(krate);
+            let max = max_or(max, quote!(#p::Duration::from_secs(10)));
+            quote!(#p::Backoff::fibonacci(#base, #max))
+        }
+        Backoff::None => quote!(#p::Backoff::None),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn parse_attempts(cx: &Ctxt, v: &Value) -> Option<u32> {
+    let n = cx.check(parse_int::<u32>(v, "`attempts`"))?;
+    if n == 0 {
+        cx.error(
+            v.span(),
+            "`attempts` counts the first call too, so it must be at least 1 (1 means no retry)",
+        );
+        return None;
+    }
+    Some(n)
+}
+
+fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
+    let d = cx.check(DurationArg::parse(v, what))?;
+    if d.literal.is_some_and(|d| d.is_zero()) {
+        cx.error(d.span, format!("`{what}` must be longer than zero"));
+        return None;
+    }
+    Some(d)
+}
+
+/// One of a fixed set of identifiers (`jitter = full`).
+fn parse_choice(cx: &Ctxt, v: &Value, what: &str, choices: &[&str]) -> Option<Ident> {
+    match v.parse::<Ident>() {
+        Ok(id) if choices.contains(&id.to_string().as_str()) => Some(id),
+        Ok(id) => {
+            let hint = suggest::hint(&id.to_string(), "choices", choices);
+            cx.error(id.span(), format!("unknown {what} `{id}`; {hint}"));
+            None
+        }
+        Err(_) => {
+            cx.error(v.span(), format!("expected one of {}", choices.join(", ")));
+            None
+        }
+    }
+}
+
+fn parse_when(cx: &Ctxt, v: &Value) -> Option<Expr> {
+    match v.parse::<Expr>() {
+        Ok(e @ (Expr::Path(_) | Expr::Closure(_))) => Some(e),
+        _ => {
+            cx.error(v.span(), "`when` takes the path of a function `fn(&E) -> bool` (or `-> RetryDecision`), such as `when = is_transient`");
+            None
+        }
+    }
+}
+
+fn parse_budget(cx: &Ctxt, v: &Value) -> Option<Budget> {
+    if v.parse::<Ident>().is_ok_and(|id| id == "none") {
+        return Some(Budget::Unlimited);
+    }
+    let share = cx.check(parse_percent(v, "budget"))?;
+    Some(Budget::Ratio(share))
+}
+
+/// `none`, `constant(100ms)`, `exponential(100ms, factor = 2.0, max = 10s)`, `fibonacci(100ms, max = 10s)`.
+fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
+    let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
+    let example = "`exponential(100ms, factor = 2.0, max = 10s)`, `constant(100ms)`, `fibonacci(100ms, max = 10s)` or `none`";
+    let (kind, group) = match tokens.as_slice() {
+        [TokenTree::Ident(id)] => (id.clone(), None),
+        [TokenTree::Ident(id), TokenTree::Group(g)]
+            if g.delimiter() == proc_macro2::Delimiter::Parenthesis =>
+        {
+            (id.clone(), Some(g.clone()))
+        }
+        _ => {
+            cx.error(v.span(), format!("expected a backoff: {example}"));
+            return None;
+        }
+    };
+    let name = kind.to_string();
+    if !BACKOFFS.contains(&name.as_str()) {
+        let hint = suggest::hint(&name, "backoffs", BACKOFFS);
+        cx.error(kind.span(), format!("unknown backoff `{kind}`; {hint}"));
+        return None;
+    }
+    if name == "none" {
+        if let Some(g) = group {
+            cx.error(g.span(), "`none` takes no arguments");
+        }
+        return Some(Backoff::None);
+    }
+    let Some(group) = group else {
+        cx.error(
+            kind.span(),
+            format!("`{kind}` needs its first delay: `{kind}(100ms)`"),
+        );
+        return None;
+    };
+    let args: Args = cx.check(syn::parse2(group.stream()))?;
+    let allowed: &[&str] = match name.as_str() {
+        "exponential" => &["factor", "max"],
+        "fibonacci" => &["max"],
+        _ => &[],
+    };
+    let mut base: Setting<DurationArg> = None;
+    let mut factor: Setting<f64> = None;
+    let mut max: Setting<DurationArg> = None;
+    for arg in args.0 {
+        match &arg.key {
+            None if base.is_none() => {
+                base = cx
+                    .check(DurationArg::parse(&arg.value, "backoff"))
+                    .map(|d| (d, arg.value.span()))
+            }
+            None => cx.error(
+                arg.value.span(),
+                format!(
+                    "`{kind}` takes one delay; name the others (`{}`)",
+                    allowed.join("`, `")
+                ),
+            ),
+            Some(key) if !allowed.contains(&key.to_string().as_str()) => {
+                let hint = if allowed.is_empty() {
+                    format!("`{kind}` takes only its delay")
+                } else {
+                    suggest::hint(&key.to_string(), "keys", allowed)
+                };
+                cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `{kind}`; {hint}"),
+                );
+            }
+            Some(key) if key == "factor" => {
+                let f = cx.check(parse_float(&arg.value, "`factor`"));
+                if f.is_some_and(|f| !(f >= 1.0 && f.is_finite())) {
+                    cx.error(
+                        arg.value.span(),
+                        "`factor` must be at least 1.0, or delays would shrink",
+                    );
+                }
+                set_once(cx, &mut factor, key, f);
+            }
+            Some(key) => {
+                let m = cx.check(DurationArg::parse(&arg.value, "max"));
+                set_once(cx, &mut max, key, m);
+            }
+        }
+    }
+    let Some((base, base_span)) = base else {
+        cx.error(
+            group.span(),
+            format!("`{kind}` needs its first delay: `{kind}(100ms)`"),
+        );
+        return None;
+    };
+    if let (Some(b), Some((m, _))) = (base.literal, &max) {
+        if m.literal.is_some_and(|m| m < b) {
+            cx.error(
+                m.span,
+                format!(
+                    "`max` is shorter than the first delay ({b:?}); raise it or lower the delay"
+                ),
+            );
+        }
+    }
+    let _ = base_span;
+    Some(match name.as_str() {
+        "exponential" => Backoff::Exponential {
+            base,
+            factor: factor.map(|(f, _)| f),
+            max: max.map(|(m, _)| m),
+        },
+        "fibonacci" => Backoff::Fibonacci {
+            base,
+            max: max.map(|(m, _)| m),
+        },
+        _ => Backoff::Constant(base),
+    })
+}

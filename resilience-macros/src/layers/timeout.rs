@@ -1,0 +1,79 @@
+//! `#[timeout(2s)]` / `#[timeout(duration = 2s, name = "..")]`.
+//!
+//! Input:  `#[timeout(800ms)] async fn f() -> R { body }`
+//! Output: `timeout("mod::f", Duration::from_millis(800), async { <body> }).await`
+
+use super::Gen;
+use crate::args::{Args, DurationArg, Setting, parse_name, set_once, unknown_key};
+use crate::ctxt::Ctxt;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::LitStr;
+
+const KEYS: &[&str] = &["duration", "name", "crate"];
+
+/// A checked `#[timeout]`.
+pub(crate) struct Timeout {
+    pub(crate) duration: DurationArg,
+    name: Option<LitStr>,
+}
+
+impl Timeout {
+    pub(crate) fn parse(cx: &Ctxt, args: Args, span: Span) -> Option<Self> {
+        let mut duration: Setting<DurationArg> = None;
+        let mut name: Setting<LitStr> = None;
+        for arg in args.0 {
+            let Some(key) = &arg.key else {
+                if duration.is_some() {
+                    cx.error(
+                        arg.value.span(),
+                        "`#[timeout]` takes one duration; remove this one",
+                    );
+                } else if let Some(d) = cx.check(DurationArg::parse(&arg.value, "timeout")) {
+                    duration = Some((d, arg.value.span()));
+                }
+                continue;
+            };
+            match key.to_string().as_str() {
+                "duration" => {
+                    let d = cx.check(DurationArg::parse(&arg.value, "timeout"));
+                    set_once(cx, &mut duration, key, d);
+                }
+                "name" => set_once(cx, &mut name, key, parse_name(cx, &arg.value)),
+                "crate" => {}
+                "secs" | "ms" | "millis" | "after" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[timeout]`; write the duration with its unit: `#[timeout(800ms)]`"),
+                ),
+                _ => unknown_key(cx, "timeout", key, KEYS),
+            }
+        }
+        let Some((duration, _)) = duration else {
+            cx.error(
+                span,
+                "`#[timeout]` needs a duration: `#[timeout(800ms)]` or `#[timeout(duration = 2s)]`",
+            );
+            return None;
+        };
+        if duration.literal.is_some_and(|d| d.is_zero()) {
+            cx.error(
+                duration.span,
+                "a timeout of zero fails every call; give a positive duration such as `100ms`",
+            );
+            return None;
+        }
+        Some(Timeout {
+            duration,
+            name: name.map(|(n, _)| n),
+        })
+    }
+
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        let krate = &g.krate;
+        let name = g.name(self.name.as_ref());
+        let duration = self.duration.to_tokens(krate);
+        quote! {
+            #krate::__private::timeout(#name, #duration, async { #inner }).await
+        }
+    }
+}

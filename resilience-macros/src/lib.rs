@@ -1,0 +1,29 @@
+//! The attribute macros of [`resilience`](https://docs.rs/resilience): parsing and code
+//! generation only. Each attribute parses its arguments into a checked config (`layers/`), the
+//! first attribute on a function collects the others (`compose.rs`), and `expand.rs` writes one
+//! expansion calling `::resilience::__private`. Use them through the `resilience` crate.
+#![forbid(unsafe_code)]
+
+mod args;
+mod compose;
+mod ctxt;
+mod expand;
+mod item;
+mod kind;
+mod layers;
+mod suggest;
+
+use kind::Kind;
+use proc_macro::TokenStream;
+
+/// Retries the function after failures, with backoff and jitter. See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::Retry, args.into(), item.into()).into()
+}
+
+/// Cancels the call when its time is up. See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::Timeout, args.into(), item.into()).into()
+}

@@ -1,0 +1,35 @@
+//! The runtime of [`resilience`](https://docs.rs/resilience): one module per policy, the
+//! per-callsite registry, and telemetry. Users depend on `resilience`, which re-exports this.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+mod error;
+mod outcome;
+mod registry;
+mod telemetry;
+
+pub mod retry;
+pub mod testing;
+pub mod timeout;
+
+pub use error::Error;
+pub use outcome::{Failure, FromResilienceError, Layered, Outcome, PolicyError};
+pub use registry::{Registry, RetryHandle, registry};
+pub use retry::RetryDecision;
+
+/// What the generated code calls. Not public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::outcome::{finish, finish_unrejected, lift};
+    pub use crate::retry::{
+        Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
+    };
+    pub use crate::timeout::timeout;
+    pub use std::time::Duration;
+
+    /// Pins a duration argument's type, so a mismatch points at the argument.
+    #[inline(always)]
+    pub const fn duration(d: Duration) -> Duration {
+        d
+    }
+}

@@ -1,0 +1,122 @@
+//! Every policy instance a callsite created, for operators to inspect and override.
+//!
+//! A callsite registers on its first call; the hot path keeps a `&'static` to its entry and
+//! never looks anything up by name.
+
+use crate::retry::RetryPolicy;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+/// The process-wide registry of resilience policies.
+///
+/// ```
+/// let reg = resilience_runtime::registry();
+/// for r in reg.retries() {
+///     println!("{} retried {} times", r.name(), r.retries());
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct Registry {
+    retries: Mutex<Vec<Arc<RetryStats>>>,
+}
+
+static GLOBAL: LazyLock<Registry> = LazyLock::new(Registry::default);
+
+/// The process-wide [`Registry`].
+///
+/// ```
+/// assert!(std::ptr::eq(resilience_runtime::registry(), resilience_runtime::registry()));
+/// ```
+pub fn registry() -> &'static Registry {
+    &GLOBAL
+}
+
+pub(crate) fn global() -> &'static Registry {
+    &GLOBAL
+}
+
+impl Registry {
+    /// Every retry name seen so far, in order of first call.
+    pub fn retries(&self) -> Vec<RetryHandle> {
+        lock(&self.retries)
+            .iter()
+            .map(|s| RetryHandle(Arc::clone(s)))
+            .collect()
+    }
+
+    /// The retry entry called `name`, once a callsite with that name has run.
+    pub fn retry_named(&self, name: &str) -> Option<RetryHandle> {
+        lock(&self.retries)
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| RetryHandle(Arc::clone(s)))
+    }
+
+    /// The entry for `name`, created with `policy` if this is the first callsite of that name.
+    pub(crate) fn retry(&self, name: &'static str, policy: RetryPolicy) -> Arc<RetryStats> {
+        let mut all = lock(&self.retries);
+        if let Some(existing) = all.iter().find(|s| s.name == name) {
+            return Arc::clone(existing);
+        }
+        let stats = Arc::new(RetryStats {
+            name,
+            policy,
+            retries: AtomicU64::new(0),
+            gave_up: AtomicU64::new(0),
+        });
+        all.push(Arc::clone(&stats));
+        stats
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Live figures of one retry name.
+#[derive(Debug)]
+pub(crate) struct RetryStats {
+    name: &'static str,
+    policy: RetryPolicy,
+    retries: AtomicU64,
+    gave_up: AtomicU64,
+}
+
+impl RetryStats {
+    pub(crate) fn record_retry(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn record_gave_up(&self) {
+        self.gave_up.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A view of one retry name in the [`Registry`].
+///
+/// ```
+/// # let reg = resilience_runtime::registry();
+/// if let Some(r) = reg.retry_named("pricing") {
+///     println!("{}: {} retries, gave up {} times", r.name(), r.retries(), r.gave_up());
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RetryHandle(Arc<RetryStats>);
+
+impl RetryHandle {
+    /// The retry name.
+    pub fn name(&self) -> &'static str {
+        self.0.name
+    }
+    /// The policy of the first callsite that used this name.
+    pub fn policy(&self) -> RetryPolicy {
+        self.0.policy
+    }
+    /// Retries made (attempts after the first).
+    pub fn retries(&self) -> u64 {
+        self.0.retries.load(Ordering::Relaxed)
+    }
+    /// Calls that failed after a last attempt or a `Stop`.
+    pub fn gave_up(&self) -> u64 {
+        self.0.gave_up.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,213 @@
+//! `#[retry]`: run the body again after failures, with backoff and jitter.
+//!
+//! The generated code keeps the body inline in a loop (so it borrows its arguments as written)
+//! and asks a [`RetryCall`] after each attempt whether to go again.
+
+mod backoff;
+mod budget;
+mod decision;
+mod jitter;
+
+pub use backoff::Backoff;
+pub use budget::Budget;
+pub use decision::RetryDecision;
+pub use jitter::Jitter;
+
+use crate::outcome::{Failure, Layered, PolicyError};
+use crate::registry::{self, RetryStats};
+use std::ops::ControlFlow;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The settings of one `#[retry(..)]`, built at each call from the attribute (so durations may
+/// be any expression).
+///
+/// ```
+/// use resilience_runtime::retry::{RetryPolicy, Backoff, Jitter};
+/// use std::time::Duration;
+/// let p = RetryPolicy {
+///     attempts: 4,
+///     backoff: Backoff::constant(Duration::from_millis(10)),
+///     jitter: Jitter::None,
+///     ..RetryPolicy::DEFAULT
+/// };
+/// assert_eq!(p.max_elapsed, None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Total attempts, the first included (≥ 1).
+    pub attempts: u32,
+    /// Delay schedule.
+    pub backoff: Backoff,
+    /// Randomisation of each delay.
+    pub jitter: Jitter,
+    /// No retry whose delay would end past this long after the first attempt began.
+    pub max_elapsed: Option<Duration>,
+    /// Share of calls that may be retries.
+    pub budget: Budget,
+}
+
+impl RetryPolicy {
+    /// The defaults of SPEC §4: 3 attempts, exponential(100ms, factor 2, max 10s), full jitter,
+    /// no elapsed limit, a 20% budget.
+    pub const DEFAULT: RetryPolicy = RetryPolicy {
+        attempts: 3,
+        backoff: Backoff::DEFAULT,
+        jitter: Jitter::Full,
+        max_elapsed: None,
+        budget: Budget::Ratio(0.2),
+    };
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy::DEFAULT
+    }
+}
+
+/// The per-callsite state of one `#[retry]`, held in a `static` the macro generates.
+///
+/// It joins the registry on its first call (callsites with one `name` share one entry); after
+/// that a call reads one initialised `OnceLock`.
+///
+/// ```
+/// use resilience_runtime::retry::{RetrySite, RetryPolicy};
+/// static SITE: RetrySite = RetrySite::new("docs::fetch");
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let mut call = SITE.begin(RetryPolicy::DEFAULT);
+/// let first: Result<u8, resilience_runtime::Failure<&str, std::convert::Infallible>> = Ok(7);
+/// let flow = call.after(first, |_e: &&str| true).await;
+/// assert_eq!(flow, std::ops::ControlFlow::Break(Ok(7)));
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct RetrySite {
+    name: &'static str,
+    stats: OnceLock<Arc<RetryStats>>,
+}
+
+impl RetrySite {
+    /// A site named `name` (the attribute's `name`, or `module::fn`).
+    pub const fn new(name: &'static str) -> Self {
+        RetrySite {
+            name,
+            stats: OnceLock::new(),
+        }
+    }
+
+    /// Starts one call: the first attempt runs at once.
+    #[inline]
+    pub fn begin(&'static self, policy: RetryPolicy) -> RetryCall {
+        let stats = self
+            .stats
+            .get_or_init(|| registry::global().retry(self.name, policy));
+        RetryCall {
+            name: self.name,
+            stats,
+            policy,
+            attempt: 1,
+            started: policy.max_elapsed.map(|_| Instant::now()),
+            previous_delay: policy.backoff.base(),
+        }
+    }
+}
+
+/// One call's progress through its attempts.
+#[derive(Debug)]
+pub struct RetryCall {
+    name: &'static str,
+    stats: &'static RetryStats,
+    policy: RetryPolicy,
+    attempt: u32,
+    started: Option<Instant>,
+    previous_delay: Duration,
+}
+
+impl RetryCall {
+    /// Decides after an attempt: `Break(result)` to return it, or `Continue` after sleeping the
+    /// delay before the next attempt.
+    ///
+    /// The function's own errors go to `when`; rejections from layers beneath are classified
+    /// by [`RetryDecision::for_error`].
+    #[inline]
+    pub async fn after<T, E, P, D>(
+        &mut self,
+        result: Layered<T, E, P>,
+        when: impl FnOnce(&E) -> D,
+    ) -> ControlFlow<Layered<T, E, P>>
+    where
+        E: RetryableError,
+        P: PolicyError,
+        D: Into<RetryDecision>,
+    {
+        let failure = match &result {
+            Ok(_) => return ControlFlow::Break(result),
+            Err(failure) => failure,
+        };
+        let decision = match failure {
+            Failure::Inner(e) => when(e).into(),
+            Failure::Policy(p) => p
+                .as_error()
+                .map_or(RetryDecision::Stop, RetryDecision::for_error),
+        };
+        match self.delay_before_next(decision) {
+            Some(delay) => {
+                self.stats.record_retry();
+                crate::telemetry::retry(self.name, self.attempt, delay, failure);
+                drop(result);
+                tokio::time::sleep(delay).await;
+                self.attempt += 1;
+                ControlFlow::Continue(())
+            }
+            None => {
+                self.stats.record_gave_up();
+                ControlFlow::Break(result)
+            }
+        }
+    }
+
+    /// The delay before the next attempt, or `None` to stop.
+    fn delay_before_next(&mut self, decision: RetryDecision) -> Option<Duration> {
+        if self.attempt >= self.policy.attempts {
+            return None;
+        }
+        let delay = match decision {
+            RetryDecision::Stop => return None,
+            RetryDecision::RetryAfter(d) => d,
+            RetryDecision::Retry => {
+                let backoff = &self.policy.backoff;
+                let scheduled = backoff.delay(self.attempt - 1);
+                self.policy.jitter.apply(
+                    scheduled,
+                    self.previous_delay,
+                    backoff.base(),
+                    backoff.max(),
+                )
+            }
+        };
+        if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed) {
+            if (Instant::now() + delay).duration_since(started) > limit {
+                return None;
+            }
+        }
+        self.previous_delay = delay;
+        Some(delay)
+    }
+}
+
+/// An error `#[retry]` can retry: it is logged with each retry, so it must be `Debug`.
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` logs each error it retries, so `{Self}` must implement `Debug`",
+    label = "`{Self}` is not `Debug`",
+    note = "add `#[derive(Debug)]` to `{Self}`"
+)]
+pub trait RetryableError: std::fmt::Debug {}
+impl<E: std::fmt::Debug> RetryableError for E {}
+
+/// Retries every error: the predicate used when `#[retry]` has no `when`.
+#[doc(hidden)]
+#[inline]
+pub fn retry_every_error<E>(_: &E) -> bool {
+    true
+}

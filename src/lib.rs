@@ -1,0 +1,93 @@
+//! # resilience
+//!
+//! Attribute macros that make an `async fn` resilient: retries with jittered backoff and a
+//! timeout today, circuit breakers, bulkheads, rate limits and fallbacks as they land. Each
+//! attribute expands to a few readable lines (see them with `cargo expand`) calling a small
+//! runtime.
+//!
+//! ```
+//! use resilience::{retry, timeout};
+//! use std::time::Duration;
+//!
+//! #[derive(Debug)]
+//! enum PricingError { Unavailable, Resilience(resilience::Error) }
+//! impl From<resilience::Error> for PricingError {
+//!     fn from(e: resilience::Error) -> Self { PricingError::Resilience(e) }
+//! }
+//! fn is_transient(e: &PricingError) -> bool { matches!(e, PricingError::Unavailable) }
+//!
+//! #[retry(attempts = 4, backoff = exponential(50ms, max = 2s), when = is_transient)]
+//! #[timeout(800ms)]
+//! async fn quote(sku: &str) -> Result<u64, PricingError> {
+//!     Ok(sku.len() as u64 * 100)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! assert_eq!(quote("ab").await.unwrap(), 200);
+//! # }
+//! ```
+//!
+//! The user-facing contract (attributes, defaults, semantics, errors) is in the README.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// Retries the function after failures, with backoff and jitter.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `attempts = 3` | total attempts, the first included (≥ 1) | 3 |
+/// | `backoff = exponential(100ms, factor = 2.0, max = 10s)` · `constant(100ms)` · `fibonacci(100ms, max = 10s)` · `none` | delay before each retry | `exponential(100ms, factor = 2.0, max = 10s)` |
+/// | `jitter = full` · `equal` · `decorrelated` · `none` | randomisation of each delay | `full` |
+/// | `max_elapsed = 30s` | no retry whose delay would end past this since the first attempt | none |
+/// | `when = path` | `fn(&E) -> bool` or `-> RetryDecision`: which errors to retry | every error |
+/// | `budget = 20%` · `none` | retries as a share of calls (enforcement lands with the budget milestone) | 20% |
+/// | `name = ".."` | label in telemetry and the registry | `module::fn` |
+///
+/// The body runs afresh on each attempt, so it must not move out of its arguments.
+/// Rejections from layers beneath are classified by the runtime: a timeout, a full bulkhead
+/// and an injected fault are retried, a rate limit after its `retry_after`, an open breaker
+/// stops at once. The last error is returned.
+///
+/// ```
+/// # #[derive(Debug)] struct Flaky;
+/// #[resilience::retry(attempts = 3, backoff = constant(10ms), jitter = none)]
+/// async fn fetch() -> Result<u32, Flaky> {
+///     Ok(7)
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() { assert_eq!(fetch().await.unwrap(), 7); }
+/// ```
+pub use resilience_macros::retry;
+
+/// Cancels the call when its time is up: the inner future is dropped and the call fails with
+/// [`Error::Timeout`]. Written `#[timeout(800ms)]` or `#[timeout(duration = 2s, name = "..")]`;
+/// the duration may be any `Duration` expression, evaluated at each call.
+///
+/// Above `#[retry]` it bounds all attempts together; below it, each attempt.
+///
+/// ```
+/// use std::time::Duration;
+/// #[resilience::timeout(50ms)]
+/// async fn slow() -> std::io::Result<()> {
+///     tokio::time::sleep(Duration::from_secs(1)).await;
+///     Ok(())
+/// }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// assert_eq!(slow().await.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+/// # }
+/// ```
+pub use resilience_macros::timeout;
+
+pub use resilience_runtime::{
+    Error, FromResilienceError, Outcome, Registry, RetryDecision, RetryHandle, registry,
+    retry::Backoff, retry::Jitter, retry::RetryPolicy,
+};
+
+/// Helpers for deterministic tests (`seed`).
+pub mod testing {
+    pub use resilience_runtime::testing::seed;
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use resilience_runtime::__private::*;
+}
