@@ -59,10 +59,10 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
             continue;
         };
         for arg in &args.0 {
-            if arg.key.as_ref().is_some_and(|k| k == "crate") {
-                if let Some(path) = parse_path(&cx, &arg.value, "crate = my_crate::resilience") {
-                    krate.get_or_insert(path);
-                }
+            if arg.key.as_ref().is_some_and(|k| k == "crate")
+                && let Some(path) = parse_path(&cx, &arg.value, "crate = my_crate::resilience")
+            {
+                krate.get_or_insert(path);
             }
         }
         if let Some(layer) = Layer::parse(&cx, f.kind, args, f.span) {
@@ -143,17 +143,16 @@ fn validate_together(cx: &Ctxt, layers: &[Layer]) {
             continue;
         };
         for inner in &layers[i + 1..] {
-            if let Layer::Retry(r) = inner {
-                if let Some(first) = r.first_delay() {
-                    if first >= total {
-                        cx.error(
+            if let Layer::Retry(r) = inner
+                && let Some(first) = r.first_delay()
+                && first >= total
+            {
+                cx.error(
                             t.duration.span,
                             format!(
                                 "this timeout ({total:?}) bounds all attempts together, but the retry beneath waits {first:?} before its first retry, so it could never retry; raise the timeout, shorten the backoff, or put `#[timeout]` below `#[retry]` to bound each attempt"
                             ),
                         );
-                    }
-                }
             }
         }
     }
@@ -177,17 +176,17 @@ fn check_shape(cx: &Ctxt, item: &ItemFn, kind: Kind) -> Option<Shape> {
             output
         }
     };
-    if let syn::ReturnType::Default = item.sig.output {
-        if matches!(shape, Shape::Async { .. }) {
-            cx.error(
+    if let syn::ReturnType::Default = item.sig.output
+        && matches!(shape, Shape::Async { .. })
+    {
+        cx.error(
                 item.sig.ident.span(),
                 format!(
                     "`#[{}]` needs the function to return a `Result`: add `-> Result<(), E>`, or put `#[fallback(..)]` on top",
                     kind.name()
                 ),
             );
-            return None;
-        }
+        return None;
     }
     if let Some(span) = contains_impl_trait(output) {
         cx.error(span, "resilience attributes need a return type they can name; replace `impl Trait` with a concrete type");

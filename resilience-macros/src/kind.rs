@@ -4,18 +4,36 @@
 /// (outermost first), which the README explains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
+    Fallback,
     Retry,
+    CircuitBreaker,
+    RateLimit,
     Timeout,
+    Bulkhead,
+    Chaos,
 }
 
 impl Kind {
-    pub(crate) const ALL: &'static [Kind] = &[Kind::Retry, Kind::Timeout];
+    pub(crate) const ALL: &'static [Kind] = &[
+        Kind::Fallback,
+        Kind::Retry,
+        Kind::CircuitBreaker,
+        Kind::RateLimit,
+        Kind::Timeout,
+        Kind::Bulkhead,
+        Kind::Chaos,
+    ];
 
     /// The attribute's name as written: `retry`, `timeout`, …
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Kind::Fallback => "fallback",
             Kind::Retry => "retry",
+            Kind::CircuitBreaker => "circuit_breaker",
+            Kind::RateLimit => "rate_limit",
             Kind::Timeout => "timeout",
+            Kind::Bulkhead => "bulkhead",
+            Kind::Chaos => "chaos",
         }
     }
 

@@ -27,3 +27,33 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {
     compose::expand(Kind::Timeout, args.into(), item.into()).into()
 }
+
+/// Opens after failures and rejects calls until the dependency recovers. See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::CircuitBreaker, args.into(), item.into()).into()
+}
+
+/// Bounds how many calls run at once. See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn bulkhead(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::Bulkhead, args.into(), item.into()).into()
+}
+
+/// Bounds how often the function is called (GCRA). See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::RateLimit, args.into(), item.into()).into()
+}
+
+/// Supplies a value when the layers beneath fail. See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn fallback(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::Fallback, args.into(), item.into()).into()
+}
+
+/// Injects faults and latency when switched on (feature `chaos`). See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn chaos(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::Chaos, args.into(), item.into()).into()
+}

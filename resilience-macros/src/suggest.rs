@@ -5,7 +5,9 @@ pub(crate) fn closest<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str
     candidates
         .iter()
         .map(|c| (edit_distance(input, c), *c))
-        .filter(|(d, c)| *d <= (c.len().max(input.len()) / 3).max(1) || c.starts_with(input))
+        .filter(|(d, c)| {
+            *d <= c.len().max(input.len()) / 3 || c.starts_with(input) || input.starts_with(c)
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -57,6 +59,10 @@ mod tests {
         assert_eq!(closest("atempts", &keys), Some("attempts"));
         assert_eq!(closest("max", &keys), Some("max_elapsed"));
         assert_eq!(closest("zzzzzz", &keys), None);
+        assert_eq!(
+            closest("sec", &["ns", "us", "ms", "s", "m", "h"]),
+            Some("s")
+        );
     }
 
     #[test]

@@ -107,11 +107,11 @@ impl DurationArg {
 /// `Duration::from_millis(250)`: the largest unit that is exact.
 fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
     let nanos = d.as_nanos();
-    let (ctor, n) = if nanos % 1_000_000_000 == 0 {
+    let (ctor, n) = if nanos.is_multiple_of(1_000_000_000) {
         ("from_secs", nanos / 1_000_000_000)
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         ("from_millis", nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         ("from_micros", nanos / 1_000)
     } else {
         ("from_nanos", nanos)
@@ -137,7 +137,7 @@ fn nanos_of(digits: &str, unit_nanos: u128) -> Option<u128> {
     let mut scale = unit_nanos;
     for c in frac.chars() {
         let d = c.to_digit(10)? as u128;
-        if scale % 10 != 0 {
+        if !scale.is_multiple_of(10) {
             if d != 0 {
                 return None;
             }

@@ -109,13 +109,13 @@ impl Retry {
                 _ => unknown_key(cx, "retry", key, KEYS),
             }
         }
-        if let (Some((Backoff::None, _)), Some((j, span))) = (&backoff, &jitter) {
-            if j != "none" {
-                cx.error(
-                    *span,
-                    "`jitter` has no effect with `backoff = none`; remove it or choose a backoff",
-                );
-            }
+        if let (Some((Backoff::None, _)), Some((j, span))) = (&backoff, &jitter)
+            && j != "none"
+        {
+            cx.error(
+                *span,
+                "`jitter` has no effect with `backoff = none`; remove it or choose a backoff",
+            );
         }
         Some(Retry {
             attempts: attempts.map(|(a, _)| a),
@@ -380,15 +380,13 @@ fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
         );
         return None;
     };
-    if let (Some(b), Some((m, _))) = (base.literal, &max) {
-        if m.literal.is_some_and(|m| m < b) {
-            cx.error(
-                m.span,
-                format!(
-                    "`max` is shorter than the first delay ({b:?}); raise it or lower the delay"
-                ),
-            );
-        }
+    if let (Some(b), Some((m, _))) = (base.literal, &max)
+        && m.literal.is_some_and(|m| m < b)
+    {
+        cx.error(
+            m.span,
+            format!("`max` is shorter than the first delay ({b:?}); raise it or lower the delay"),
+        );
     }
     let _ = base_span;
     Some(match name.as_str() {

@@ -186,10 +186,10 @@ impl RetryCall {
                 )
             }
         };
-        if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed) {
-            if (Instant::now() + delay).duration_since(started) > limit {
-                return None;
-            }
+        if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed)
+            && (Instant::now() + delay).duration_since(started) > limit
+        {
+            return None;
         }
         self.previous_delay = delay;
         Some(delay)

@@ -48,14 +48,14 @@ where
         if this.timer.is_none() {
             this.timer.set(Some(tokio::time::sleep(*this.after)));
         }
-        if let Some(timer) = this.timer.as_pin_mut() {
-            if timer.poll(cx).is_ready() {
-                crate::telemetry::timeout(this.name, *this.after);
-                return Poll::Ready(Err(Failure::Policy(Error::Timeout {
-                    name: this.name,
-                    after: *this.after,
-                })));
-            }
+        if let Some(timer) = this.timer.as_pin_mut()
+            && timer.poll(cx).is_ready()
+        {
+            crate::telemetry::timeout(this.name, *this.after);
+            return Poll::Ready(Err(Failure::Policy(Error::Timeout {
+                name: this.name,
+                after: *this.after,
+            })));
         }
         Poll::Pending
     }
