@@ -174,6 +174,7 @@ impl Retry {
         let p = quote!(#krate::__private);
         let mut fields = Vec::new();
         if let Some(a) = self.attempts {
+            let a = proc_macro2::Literal::u32_unsuffixed(a);
             fields.push(quote!(attempts: #a));
         }
         if let Some(b) = &self.backoff {
@@ -189,7 +190,10 @@ impl Retry {
             fields.push(quote!(max_elapsed: ::core::option::Option::Some(#d)));
         }
         match &self.budget {
-            Some(Budget::Ratio(r)) => fields.push(quote!(budget: #p::Budget::Ratio(#r))),
+            Some(Budget::Ratio(r)) => {
+                let r = proc_macro2::Literal::f64_unsuffixed(*r);
+                fields.push(quote!(budget: #p::Budget::Ratio(#r)))
+            }
             Some(Budget::Unlimited) => fields.push(quote!(budget: #p::Budget::Unlimited)),
             None => {}
         }
@@ -209,7 +213,7 @@ fn backoff_tokens(b: &Backoff, krate: &TokenStream) -> TokenStream {
     match b {
         Backoff::Exponential { base, factor, max } => {
             let base = base.to_tokens(krate);
-            let factor = factor.unwrap_or(2.0);
+            let factor = proc_macro2::Literal::f64_unsuffixed(factor.unwrap_or(2.0));
             let max = max_or(max, quote!(#p::Duration::from_secs(10)));
             quote!(#p::Backoff::exponential(#base, #factor, #max))
         }
