@@ -77,8 +77,56 @@ pub use resilience_macros::retry;
 /// ```
 pub use resilience_macros::timeout;
 
+/// Stops calling a failing dependency: after too many failures the breaker opens and rejects
+/// calls with [`Error::CircuitOpen`] (without running the body) for `open_for`, then lets
+/// `half_open_calls` probes through, which close it again or reopen it for longer.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `name = "payments"` | callsites with one name share one breaker | one per function, `module::fn` |
+/// | `failure_rate = 50%` | open when the window's failure rate reaches this | 50% |
+/// | `slow_call = 2s`, `slow_rate = 100%` | calls lasting at least `slow_call` are slow; open when the slow rate reaches `slow_rate` | off |
+/// | `window = 100` · `window = 60s` | the last N calls, or the calls of the last D | 100 calls |
+/// | `min_calls = 20` | no rate decision before the window holds this many calls | 20 |
+/// | `consecutive_failures = 5` | also open after N failures in a row | off |
+/// | `open_for = 30s` · `open_for = exponential(10s, max = 5m)` | time open before probing; exponential doubles each time the probes fail | 30s |
+/// | `half_open_calls = 5` | probes; when all have finished, close if their failure rate is below `failure_rate`, else reopen | 5 |
+/// | `when = path` | `fn(&E) -> bool`: which errors count as failures | every error |
+///
+/// A timeout from a layer beneath and a panic count as failures; a cancelled call counts as
+/// nothing and gives its probe slot back. The window's exact semantics, and what the hot path
+/// costs, are in the runtime's `circuit_breaker` module docs. Inspect and override breakers
+/// through [`registry()`]: [`Registry::circuit_breaker`].
+///
+/// ```
+/// use resilience::{CircuitState, Error};
+///
+/// #[derive(Debug)]
+/// enum PayError { Down, Resilience(Error) }
+/// impl From<Error> for PayError {
+///     fn from(e: Error) -> Self { PayError::Resilience(e) }
+/// }
+///
+/// #[resilience::circuit_breaker(consecutive_failures = 2, open_for = 30s, name = "docs-payments")]
+/// async fn charge(ok: bool) -> Result<u32, PayError> {
+///     if ok { Ok(1) } else { Err(PayError::Down) }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// assert!(charge(false).await.is_err());
+/// assert!(charge(false).await.is_err());
+/// // Open: the body does not run.
+/// assert!(matches!(charge(true).await, Err(PayError::Resilience(Error::CircuitOpen { .. }))));
+/// let b = resilience::registry().circuit_breaker("docs-payments").unwrap();
+/// assert_eq!(b.state(), CircuitState::Open);
+/// b.reset();
+/// assert_eq!(charge(true).await.unwrap(), 1);
+/// # }
+/// ```
+pub use resilience_macros::circuit_breaker;
+
 pub use resilience_runtime::{
-    Error, FromResilienceError, Outcome, Registry, RetryDecision, RetryHandle, registry,
+    CircuitBreakerHandle, CircuitMetrics, CircuitState, Error, FromResilienceError, Outcome, Registry, RetryDecision, RetryHandle, registry,
     retry::Backoff, retry::Jitter, retry::RetryPolicy,
 };
 

@@ -15,7 +15,7 @@ use crate::expand;
 use crate::item::{ItemFn, Shape, contains_impl_trait};
 use crate::kind::Kind;
 use crate::layers::{Gen, Layer};
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::{Attribute, Meta};
@@ -75,6 +75,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     if let Err(errors) = cx.finish() {
         // The function as written (its resilience attributes stripped) keeps the rest of the
         // crate and the IDE working; the errors say what to fix.
+        keep_imports_used(&mut item, &collected);
         let errors = errors.to_compile_error();
         return quote!(#item #errors);
     }
@@ -107,9 +108,42 @@ fn sibling(attr: &Attribute) -> Option<Found> {
     Some(Found {
         kind,
         args,
-        span: attr.span(),
+        // The attribute's name: on stable a span cannot cover the whole `#[..]`, and its
+        // first token `#` says little.
+        span: path.span(),
         path: Some(path.clone()),
     })
+}
+
+/// Puts `use <attribute path> as _;` at the start of the body, so the imports of the
+/// attributes folded into a failed expansion are not reported unused on top of the error.
+///
+/// Input:  `fn f() { #![allow(x)] body }` with `retry` collected
+/// Output: `fn f() { #![allow(x)] #[allow(unused_imports)] use retry as _; body }`
+fn keep_imports_used(item: &mut ItemFn, collected: &[syn::Path]) {
+    if collected.is_empty() {
+        return;
+    }
+    let tokens: Vec<TokenTree> = std::mem::take(&mut item.body).into_iter().collect();
+    // Inner attributes (`#![..]`) must stay first.
+    let mut split = 0;
+    while let [
+        TokenTree::Punct(hash),
+        TokenTree::Punct(bang),
+        TokenTree::Group(_),
+        ..,
+    ] = &tokens[split..]
+    {
+        if hash.as_char() != '#' || bang.as_char() != '!' {
+            break;
+        }
+        split += 3;
+    }
+    let (inner_attrs, rest) = tokens.split_at(split);
+    let uses = collected
+        .iter()
+        .map(|p| quote!(#[allow(unused_imports)] use #p as _;));
+    item.body = quote!(#(#inner_attrs)* #(#uses)* #(#rest)*);
 }
 
 /// Whether the attribute names its crate (`crate = ..`), as re-exported attributes do.
@@ -197,6 +231,17 @@ fn check_shape(cx: &Ctxt, item: &ItemFn, kind: Kind) -> Option<Shape> {
 
 /// Not a function at all: say where the attribute goes, and give the item back unchanged.
 fn not_a_function(kind: Kind, error: syn::Error, item: TokenStream) -> TokenStream {
+    if let Some(semi) = missing_body(&item) {
+        let name = kind.name();
+        let error = syn::Error::new(
+            semi,
+            format!(
+                "`#[{name}]` needs the function's body: give this trait method a default body `{{ .. }}`, or put `#[{name}]` on the method in each impl instead"
+            ),
+        )
+        .to_compile_error();
+        return quote!(#item #error);
+    }
     let what = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Fn(_) | syn::Item::Verbatim(_)) | Err(_) => None,
         Ok(syn::Item::Struct(_)) => Some("a struct"),
@@ -223,4 +268,205 @@ fn not_a_function(kind: Kind, error: syn::Error, item: TokenStream) -> TokenStre
     };
     let error = error.to_compile_error();
     quote!(#item #error)
+}
+
+/// The `;` ending a function declared without a body (a required trait method).
+fn missing_body(item: &TokenStream) -> Option<Span> {
+    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let Some(TokenTree::Punct(semi)) = tokens.last() else {
+        return None;
+    };
+    // `fn name`, not a `fn(..)` pointer type in a `static` or `type`.
+    let is_fn = tokens
+        .windows(2)
+        .any(|w| matches!(w, [TokenTree::Ident(f), TokenTree::Ident(_)] if f == "fn"));
+    (semi.as_char() == ';' && is_fn).then(|| semi.span())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ITEM: &str = "async fn f(x: u32) -> Result<u32, E> { Ok(x) }";
+
+    /// Expands `#[kind(args)] item` from source text.
+    fn run(kind: Kind, args: &str, item: &str) -> String {
+        let args: TokenStream = args.parse().expect("args lex");
+        let item: TokenStream = item.parse().expect("item lex");
+        expand(kind, args, item).to_string()
+    }
+
+    #[track_caller]
+    fn assert_rejected(kind: Kind, args: &str, item: &str) {
+        let out = run(kind, args, item);
+        assert!(
+            out.contains("compile_error"),
+            "`#[{}({args})]` on `{item}` should be an error, got: {out}",
+            kind.name()
+        );
+    }
+
+    #[test]
+    fn odd_retry_arguments_are_errors_not_panics() {
+        let cases = [
+            "attempts = ",
+            "attempts =",
+            "= 3",
+            ", attempts = 3",
+            "attempts = 3,,",
+            "attempts = = 3",
+            "attempts = 3 4",
+            "attempts => 3",
+            "attempts = -1",
+            "attempts = 1.5",
+            "attempts = 3u8",
+            "attempts = 99999999999999999999",
+            "attempts = \"3\"",
+            "attempts = [1, 2] { }",
+            "@ # $",
+            "retry(attempts = 3)",
+            "backoff = ",
+            "backoff = exponential((,))",
+            "backoff = exponential()",
+            "backoff = exponential(max = 1s)",
+            "backoff = exponential(100ms, max = )",
+            "backoff = exponential(100ms, 200ms)",
+            "backoff = exponential(100ms, factor = 2.0, factor = 3.0)",
+            "backoff = exponential(100ms, factor = 1e400)",
+            "backoff = exponential(100ms, factor = nan)",
+            "backoff = exponential(1e3ms)",
+            "backoff = exponential[100ms]",
+            "backoff = exponential { 100ms }",
+            "backoff = fibonacci(100ms, factor = 2.0)",
+            "backoff = constant(100ms, max = 1s)",
+            "backoff = none(1)",
+            "backoff = 100ms",
+            "backoff = [garbage { nested ( deeper ) }]",
+            "jitter = 3",
+            "jitter = full(1)",
+            "when = 1 + 2",
+            "when = ",
+            "budget = %",
+            "budget = 50 %%",
+            "budget = -5%",
+            "budget = 101%",
+            "budget = 1.5",
+            "name = 3",
+            "name = \"\"",
+            "name = \"   \"",
+            "max_elapsed = 0s",
+            "max_elapsed = ",
+            "crate = 3",
+            "crate = ",
+            "attempts = 0, backof = none, jitter = sometimes",
+        ];
+        for args in cases {
+            assert_rejected(Kind::Retry, args, ITEM);
+        }
+    }
+
+    #[test]
+    fn odd_timeout_arguments_are_errors_not_panics() {
+        let cases = [
+            "",
+            "800",
+            "-1s",
+            "0s",
+            "0.0ms",
+            "1s 2s",
+            "1s, 2s",
+            "1s,,",
+            "duration =",
+            "duration = 1s, duration = 2s",
+            "5sec, duration = 1s",
+            "1s, name",
+            "name = \"x\"",
+            "18446744073709551616s",
+            "99999999999999999999h",
+            "1e3s",
+            "'a'",
+            "b\"2s\"",
+            "secs = 5",
+            "after = ",
+            "duration = 1s, duration",
+        ];
+        for args in cases {
+            assert_rejected(Kind::Timeout, args, ITEM);
+        }
+    }
+
+    #[test]
+    fn odd_items_are_errors_not_panics() {
+        let cases = [
+            "",
+            "fn",
+            ";;;",
+            "struct S;",
+            "impl S { }",
+            "static F: fn() = f;",
+            "async fn f() -> Result<(), E>;",
+            "fn f() -> Result<(), E> { Ok(()) }",
+            "async fn f() { }",
+            "async fn f() -> impl Future<Output = u8> { 1 }",
+            "async fn f(self: ) -> Result<(), E> { }",
+            "#[timeout(1s)] #[timeout(2s)] async fn f() -> Result<(), E> { Ok(()) }",
+            "#[resilience::retry] async fn f() -> Result<(), E> { Ok(()) }",
+            "fn f() -> Pin<Box<dyn Future<Output = u8>>> { 1 }",
+        ];
+        for item in cases {
+            assert_rejected(Kind::Retry, "", item);
+        }
+    }
+
+    #[test]
+    fn the_function_is_still_emitted_with_the_error() {
+        let out = run(Kind::Retry, "attempts = 0", ITEM);
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("async fn f (x : u32)"), "{out}");
+        assert!(out.contains("Ok (x)"), "{out}");
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let out = run(Kind::Retry, "attempts = 0, backof = none", ITEM);
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+        let out = run(
+            Kind::Retry,
+            "attempts = 0",
+            "#[timeout(5sec)] async fn f() -> Result<(), E> { Ok(()) }",
+        );
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn a_failed_expansion_keeps_the_folded_imports_used() {
+        let out = run(
+            Kind::Retry,
+            "attempts = 0",
+            "#[timeout(1s)] async fn f() -> Result<(), E> { #![allow(unused)] Ok(()) }",
+        );
+        let inner = out.find("allow (unused)").expect("inner attribute kept");
+        let import = out.find("use timeout as _").expect("import kept used");
+        assert!(out.contains("#! [allow (unused)]"), "{out}");
+        assert!(inner < import, "inner attributes stay first: {out}");
+    }
+
+    #[test]
+    fn trailing_commas_and_bare_attributes_are_accepted() {
+        for (kind, args) in [
+            (Kind::Retry, ""),
+            (Kind::Retry, "attempts = 3,"),
+            (Kind::Retry, "backoff = exponential(100ms, max = 1s,),"),
+            (Kind::Retry, "r#when = is_transient"),
+            (Kind::Timeout, "1s,"),
+            (Kind::Timeout, "duration = 1s, name = \"x\","),
+        ] {
+            let out = run(kind, args, ITEM);
+            assert!(
+                !out.contains("compile_error"),
+                "`#[{}({args})]` should expand: {out}",
+                kind.name()
+            );
+        }
+    }
 }

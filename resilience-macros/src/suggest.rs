@@ -23,21 +23,32 @@ pub(crate) fn hint(input: &str, what: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// Edits (insert, delete, substitute, swap two neighbours) turning `a` into `b`: a swapped
+/// pair such as `nmae` is one typo, not two.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
+    // d[i][j]: distance between the first i chars of a and the first j chars of b.
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -59,6 +70,8 @@ mod tests {
         assert_eq!(closest("atempts", &keys), Some("attempts"));
         assert_eq!(closest("max", &keys), Some("max_elapsed"));
         assert_eq!(closest("zzzzzz", &keys), None);
+        assert_eq!(closest("nmae", &keys), Some("name"));
+        assert_eq!(closest("jtiter", &keys), Some("jitter"));
         assert_eq!(
             closest("sec", &["ns", "us", "ms", "s", "m", "h"]),
             Some("s")

@@ -8,10 +8,12 @@ mod outcome;
 mod registry;
 mod telemetry;
 
+pub mod circuit_breaker;
 pub mod retry;
 pub mod testing;
 pub mod timeout;
 
+pub use circuit_breaker::{CircuitBreakerHandle, CircuitState, Metrics as CircuitMetrics};
 pub use error::Error;
 pub use outcome::{Failure, FromResilienceError, Layered, Outcome, PolicyError};
 pub use registry::{Registry, RetryHandle, registry};
@@ -21,6 +23,9 @@ pub use retry::RetryDecision;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::outcome::{finish, finish_unrejected, lift};
+    pub use crate::circuit_breaker::{
+        BreakerPolicy, BreakerSite, OpenFor, Window, every_error_fails, rejected,
+    };
     pub use crate::retry::{
         Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
     };

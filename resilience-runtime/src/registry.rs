@@ -18,6 +18,7 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 #[derive(Debug, Default)]
 pub struct Registry {
     retries: Mutex<Vec<Arc<RetryStats>>>,
+    pub(crate) circuit_breakers: Mutex<Vec<Arc<crate::circuit_breaker::CircuitBreaker>>>,
 }
 
 static GLOBAL: LazyLock<Registry> = LazyLock::new(Registry::default);
@@ -69,7 +70,7 @@ impl Registry {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

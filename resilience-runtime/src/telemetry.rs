@@ -32,3 +32,55 @@ pub(crate) fn timeout(name: &'static str, after: Duration) {
     #[cfg(not(feature = "tracing"))]
     let _ = (name, after);
 }
+
+/// A circuit breaker changed state.
+#[inline]
+pub(crate) fn circuit_transition(name: &'static str, t: &crate::circuit_breaker::Transition) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "resilience",
+        name,
+        from = t.from.as_str(),
+        to = t.to.as_str(),
+        failure_rate = t.failure_rate(),
+        slow_rate = t.slow_rate(),
+        calls = t.calls(),
+        "circuit breaker changed state"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (name, t);
+}
+
+/// A circuit breaker rejected a call.
+#[inline]
+pub(crate) fn circuit_rejected(name: &'static str, retry_after: Duration) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(
+        target: "resilience",
+        name,
+        kind = "circuit_open",
+        retry_after_ms = retry_after.as_millis() as u64,
+        "call rejected: circuit breaker open"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (name, retry_after);
+}
+
+/// Two callsites configure one breaker name differently: the first one's settings are kept.
+#[cold]
+pub(crate) fn circuit_config_conflict(
+    name: &'static str,
+    kept: &'static str,
+    ignored: &'static str,
+) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "resilience",
+        name,
+        kept,
+        ignored,
+        "circuit breaker `{name}` is configured differently at {ignored} than at {kept}; the settings of {kept} are used"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (name, kept, ignored);
+}

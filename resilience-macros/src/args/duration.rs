@@ -32,6 +32,18 @@ impl DurationArg {
         if let [TokenTree::Literal(l)] = tokens.as_slice() {
             return Self::from_literal(Lit::new(l.clone()), what);
         }
+        if let Some(lit) = unit_literal(&value.tokens) {
+            let written = lit.to_string();
+            let message = match tokens.as_slice() {
+                [TokenTree::Punct(minus), TokenTree::Literal(_)] if minus.as_char() == '-' => {
+                    format!("a duration cannot be negative; write `{written}`")
+                }
+                _ => format!(
+                    "`{written}` can only be written alone; inside an expression use a `Duration` constructor such as `Duration::from_millis(..)`"
+                ),
+            };
+            return Err(syn::Error::new(lit.span(), message));
+        }
         let expr: syn::Expr = value.parse().map_err(|_| {
             syn::Error::new(
                 value.span(),
@@ -50,6 +62,15 @@ impl DurationArg {
         let (digits, suffix) = match &lit {
             Lit::Int(i) => (i.base10_digits().to_owned(), i.suffix().to_owned()),
             Lit::Float(f) => (f.base10_digits().to_owned(), f.suffix().to_owned()),
+            Lit::Str(s) if Self::parse_str(&s.value(), what).is_some() => {
+                return Err(syn::Error::new(
+                    span,
+                    format!(
+                        "a duration is written without quotes: `{}`",
+                        s.value().trim()
+                    ),
+                ));
+            }
             _ => {
                 return Err(syn::Error::new(
                     span,
@@ -90,6 +111,14 @@ impl DurationArg {
         })
     }
 
+    /// A duration literal written inside a string (`"2s"`), for the hint.
+    fn parse_str(text: &str, what: &str) -> Option<Self> {
+        let lit: syn::Lit = syn::parse_str(text.trim()).ok()?;
+        matches!(lit, Lit::Int(_) | Lit::Float(_))
+            .then(|| Self::from_literal(lit, what).ok())
+            .flatten()
+    }
+
     /// Tokens of type `Duration`: a readable constructor for a literal, the expression
     /// otherwise (spanned so a type mismatch points at it).
     pub(crate) fn to_tokens(&self, krate: &TokenStream) -> TokenStream {
@@ -104,6 +133,22 @@ impl DurationArg {
     }
 }
 
+/// A number suffixed with a duration unit (`1s`) inside `tokens`, which Rust would reject.
+fn unit_literal(tokens: &TokenStream) -> Option<proc_macro2::Literal> {
+    tokens.clone().into_iter().find_map(|t| match t {
+        TokenTree::Group(g) => unit_literal(&g.stream()),
+        TokenTree::Literal(l) => {
+            let suffix = match Lit::new(l.clone()) {
+                Lit::Int(i) => i.suffix().to_owned(),
+                Lit::Float(f) => f.suffix().to_owned(),
+                _ => return None,
+            };
+            UNITS.iter().any(|(u, _)| *u == suffix).then_some(l)
+        }
+        _ => None,
+    })
+}
+
 /// `Duration::from_millis(250)`: the largest unit that is exact.
 fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
     let nanos = d.as_nanos();
@@ -116,8 +161,14 @@ fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
     } else {
         ("from_nanos", nanos)
     };
+    let Ok(n) = u64::try_from(n) else {
+        // Too many milliseconds (or finer units) for a `u64`: seconds and nanoseconds.
+        let secs = proc_macro2::Literal::u64_unsuffixed(d.as_secs());
+        let subsec = proc_macro2::Literal::u32_unsuffixed(d.subsec_nanos());
+        return quote_spanned!(span=> #krate::__private::Duration::new(#secs, #subsec));
+    };
     let ctor = syn::Ident::new(ctor, span);
-    let n = proc_macro2::Literal::u64_unsuffixed(n as u64);
+    let n = proc_macro2::Literal::u64_unsuffixed(n);
     quote_spanned!(span=> #krate::__private::Duration::#ctor(#n))
 }
 
@@ -190,6 +241,10 @@ mod tests {
         assert!(render("2s").contains("from_secs (2)"));
         assert!(render("1.5s").contains("from_millis (1500)"));
         assert!(render("5m").contains("from_secs (300)"));
+        // More milliseconds than a `u64` holds: exact, not truncated.
+        assert!(
+            render("18446744073709551614.5s").contains("new (18446744073709551614 , 500000000)")
+        );
     }
 
     #[test]
@@ -198,7 +253,10 @@ mod tests {
         assert!(msg("800").contains("needs a unit"));
         assert!(msg("5sec").contains("unknown unit `sec`"));
         assert!(msg("1.5ns").contains("whole number of nanoseconds"));
-        assert!(msg("\"2s\"").contains("expected a duration"));
+        assert!(msg("\"2s\"").contains("without quotes: `2s`"));
+        assert!(msg("\"soon\"").contains("expected a duration"));
+        assert!(msg("-1s").contains("cannot be negative"));
+        assert!(msg("2 * 1s").contains("`1s` can only be written alone"));
     }
 
     #[test]

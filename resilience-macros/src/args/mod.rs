@@ -53,7 +53,8 @@ impl Parse for Args {
                 && input.peek2(Token![=])
                 && !input.peek2(Token![==])
             {
-                let key = Ident::parse_any(input)?;
+                // `r#when` is `when`; `crate` is a keyword, hence `parse_any`.
+                let key = Ident::parse_any(input)?.unraw();
                 input.parse::<Token![=]>()?;
                 Some(key)
             } else {

@@ -1,6 +1,7 @@
 //! One file per attribute: its arguments, checked into a config, and the code it wraps around
 //! the layer beneath.
 
+pub(crate) mod circuit_breaker;
 pub(crate) mod retry;
 pub(crate) mod timeout;
 
@@ -14,6 +15,7 @@ use syn::LitStr;
 /// A checked attribute, ready to generate.
 pub(crate) enum Layer {
     Retry(Box<retry::Retry>),
+    CircuitBreaker(Box<circuit_breaker::CircuitBreaker>),
     Timeout(timeout::Timeout),
 }
 
@@ -23,9 +25,10 @@ impl Layer {
         match kind {
             Kind::Retry => retry::Retry::parse(cx, args).map(|r| Layer::Retry(Box::new(r))),
             Kind::Timeout => timeout::Timeout::parse(cx, args, span).map(Layer::Timeout),
+            Kind::CircuitBreaker => circuit_breaker::CircuitBreaker::parse(cx, args)
+                .map(|b| Layer::CircuitBreaker(Box::new(b))),
             // Each lands with its own milestone; until then the attribute says so.
             Kind::Fallback
-            | Kind::CircuitBreaker
             | Kind::RateLimit
             | Kind::Bulkhead
             | Kind::Chaos => {
@@ -44,6 +47,7 @@ impl Layer {
         match self {
             Layer::Retry(_) => false,
             Layer::Timeout(_) => true,
+            Layer::CircuitBreaker(_) => true,
         }
     }
 
@@ -52,6 +56,7 @@ impl Layer {
         match self {
             Layer::Retry(r) => r.statics(g),
             Layer::Timeout(_) => TokenStream::new(),
+            Layer::CircuitBreaker(b) => b.statics(g),
         }
     }
 
@@ -60,6 +65,7 @@ impl Layer {
         match self {
             Layer::Retry(r) => r.wrap(g, inner),
             Layer::Timeout(t) => t.wrap(g, inner),
+            Layer::CircuitBreaker(b) => b.wrap(g, inner),
         }
     }
 }

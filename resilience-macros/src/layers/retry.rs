@@ -153,6 +153,15 @@ impl Retry {
         let krate = &g.krate;
         let policy = self.policy(krate);
         let when = match &self.when {
+            // A path is called from a closure, so a predicate taking the wrong error type gives
+            // one "mismatched types" on it rather than two trait errors. A closure is passed
+            // as written: its argument's type comes from `after`'s bound.
+            Some(w @ Expr::Path(_)) => {
+                // Only the call carries the user's span: a closure spanned wholly on user code
+                // would trip clippy's `redundant_closure` in the user's crate.
+                let call = quote_spanned!(w.span()=> #w(__resilience_error));
+                quote!(|__resilience_error| #call)
+            }
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::retry_every_error),
         };

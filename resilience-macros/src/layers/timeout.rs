@@ -22,9 +22,11 @@ impl Timeout {
     pub(crate) fn parse(cx: &Ctxt, args: Args, span: Span) -> Option<Self> {
         let mut duration: Setting<DurationArg> = None;
         let mut name: Setting<LitStr> = None;
+        // A duration was written, even if wrongly: its own error says what to fix.
+        let mut written = false;
         for arg in args.0 {
             let Some(key) = &arg.key else {
-                if duration.is_some() {
+                if written {
                     cx.error(
                         arg.value.span(),
                         "`#[timeout]` takes one duration; remove this one",
@@ -32,23 +34,47 @@ impl Timeout {
                 } else if let Some(d) = cx.check(DurationArg::parse(&arg.value, "timeout")) {
                     duration = Some((d, arg.value.span()));
                 }
+                written = true;
                 continue;
             };
             match key.to_string().as_str() {
                 "duration" => {
+                    if written && duration.is_none() {
+                        // The first duration was positional and wrong: report this one as twice.
+                        cx.error(key.span(), "`duration` is given twice; keep one");
+                        continue;
+                    }
                     let d = cx.check(DurationArg::parse(&arg.value, "timeout"));
                     set_once(cx, &mut duration, key, d);
+                    written = true;
                 }
                 "name" => set_once(cx, &mut name, key, parse_name(cx, &arg.value)),
                 "crate" => {}
-                "secs" | "ms" | "millis" | "after" => cx.error(
-                    key.span(),
-                    format!("unknown key `{key}` for `#[timeout]`; write the duration with its unit: `#[timeout(800ms)]`"),
-                ),
+                "secs" | "seconds" | "ms" | "millis" | "after" | "timeout" => {
+                    let unit = match key.to_string().as_str() {
+                        "secs" | "seconds" => "s",
+                        "ms" | "millis" => "ms",
+                        _ => "",
+                    };
+                    let example = match syn::parse2::<syn::LitInt>(arg.value.tokens.clone()) {
+                        Ok(n) if !unit.is_empty() && n.suffix().is_empty() => {
+                            format!("{}{unit}", n.base10_digits())
+                        }
+                        _ => "800ms".to_owned(),
+                    };
+                    cx.error(
+                        key.span(),
+                        format!("unknown key `{key}` for `#[timeout]`; write the duration with its unit: `#[timeout({example})]`"),
+                    );
+                    written = true;
+                }
                 _ => unknown_key(cx, "timeout", key, KEYS),
             }
         }
         let Some((duration, _)) = duration else {
+            if written {
+                return None;
+            }
             cx.error(
                 span,
                 "`#[timeout]` needs a duration: `#[timeout(800ms)]` or `#[timeout(duration = 2s)]`",

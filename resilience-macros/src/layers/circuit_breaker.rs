@@ -1,0 +1,401 @@
+//! `#[circuit_breaker(failure_rate = 50%, window = 100, open_for = 30s, name = "payments")]`.
+//!
+//! Input:  `#[circuit_breaker(failure_rate = 25%)] async fn f() -> R { body }`
+//! Output:
+//! ```text
+//! static __RESILIENCE_BREAKER: BreakerSite = BreakerSite::new("mod::f", "src/m.rs:12");
+//! match __RESILIENCE_BREAKER.acquire(BreakerPolicy { failure_rate: 0.25, ..DEFAULT }) {
+//!     Ok(permit) => permit.finish(<body>, every_error_fails),
+//!     Err(rejection) => rejected(rejection),
+//! }
+//! ```
+
+use super::Gen;
+use crate::args::{
+    Args, DurationArg, Setting, Value, parse_int, parse_name, parse_percent, set_once, text,
+    unknown_key,
+};
+use crate::ctxt::Ctxt;
+use crate::suggest;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, LitStr};
+
+const KEYS: &[&str] = &[
+    "name",
+    "failure_rate",
+    "slow_call",
+    "slow_rate",
+    "window",
+    "min_calls",
+    "consecutive_failures",
+    "open_for",
+    "half_open_calls",
+    "when",
+    "crate",
+];
+
+/// The most probes the runtime can count (`BreakerPolicy::MAX_HALF_OPEN_CALLS`).
+const MAX_HALF_OPEN_CALLS: u32 = 4095;
+
+/// A checked `#[circuit_breaker]`.
+pub(crate) struct CircuitBreaker {
+    failure_rate: Option<f64>,
+    slow_call: Option<DurationArg>,
+    slow_rate: Option<f64>,
+    window: Option<WindowArg>,
+    min_calls: Option<u32>,
+    consecutive_failures: Option<u32>,
+    open_for: Option<OpenForArg>,
+    half_open_calls: Option<u32>,
+    when: Option<Expr>,
+    name: Option<LitStr>,
+}
+
+/// `window = 100` (calls) or `window = 60s`.
+enum WindowArg {
+    Calls(u32),
+    Time(DurationArg),
+}
+
+/// `open_for = 30s` or `open_for = exponential(10s, max = 5m)`.
+enum OpenForArg {
+    Fixed(DurationArg),
+    Exponential { base: DurationArg, max: DurationArg },
+}
+
+impl CircuitBreaker {
+    pub(crate) fn parse(cx: &Ctxt, args: Args) -> Option<Self> {
+        let mut failure_rate: Setting<f64> = None;
+        let mut slow_call: Setting<DurationArg> = None;
+        let mut slow_rate: Setting<f64> = None;
+        let mut window: Setting<WindowArg> = None;
+        let mut min_calls: Setting<(u32, Span)> = None;
+        let mut consecutive: Setting<u32> = None;
+        let mut open_for: Setting<OpenForArg> = None;
+        let mut half_open: Setting<u32> = None;
+        let mut when: Setting<Expr> = None;
+        let mut name: Setting<LitStr> = None;
+        for arg in args.0 {
+            let Some(key) = &arg.key else {
+                cx.error(
+                    arg.value.span(),
+                    format!(
+                        "`#[circuit_breaker]` takes `key = value` pairs, such as `failure_rate = 50%`; `{}` has no key",
+                        text(&arg.value.tokens)
+                    ),
+                );
+                continue;
+            };
+            let v = &arg.value;
+            match key.to_string().as_str() {
+                "failure_rate" => set_once(cx, &mut failure_rate, key, parse_rate(cx, v, "failure_rate")),
+                "slow_rate" => set_once(cx, &mut slow_rate, key, parse_rate(cx, v, "slow_rate")),
+                "slow_call" => set_once(cx, &mut slow_call, key, parse_positive(cx, v, "slow_call")),
+                "window" => set_once(cx, &mut window, key, parse_window(cx, v)),
+                "min_calls" => set_once(
+                    cx,
+                    &mut min_calls,
+                    key,
+                    parse_count(cx, v, "min_calls", "1 decides from the first call").map(|n| (n, v.span())),
+                ),
+                "consecutive_failures" => set_once(
+                    cx,
+                    &mut consecutive,
+                    key,
+                    parse_count(cx, v, "consecutive_failures", "leave it out to switch the rule off"),
+                ),
+                "open_for" => set_once(cx, &mut open_for, key, parse_open_for(cx, v)),
+                "half_open_calls" => set_once(cx, &mut half_open, key, parse_half_open(cx, v)),
+                "when" => set_once(cx, &mut when, key, parse_when(cx, v)),
+                "name" => set_once(cx, &mut name, key, parse_name(cx, v)),
+                "crate" => {}
+                "threshold" | "failure_threshold" | "failures" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[circuit_breaker]`; use `failure_rate = 50%` (share of the window) or `consecutive_failures = 5`"),
+                ),
+                "timeout" | "reset_timeout" | "wait" | "cooldown" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[circuit_breaker]`; use `open_for = 30s` (time spent open before probing)"),
+                ),
+                _ => unknown_key(cx, "circuit_breaker", key, KEYS),
+            }
+        }
+        if let (Some((_, span)), None) = (&slow_rate, &slow_call) {
+            cx.error(
+                *span,
+                "`slow_rate` needs `slow_call`, the duration from which a call counts as slow: add `slow_call = 2s`",
+            );
+        }
+        if let (Some(((m, m_span), _)), Some((WindowArg::Calls(n), _))) = (&min_calls, &window)
+            && m > n
+        {
+            cx.error(
+                *m_span,
+                format!("`min_calls = {m}` can never be reached in a window of {n} calls; lower it or widen the window"),
+            );
+        }
+        Some(CircuitBreaker {
+            failure_rate: failure_rate.map(|(r, _)| r),
+            slow_call: slow_call.map(|(d, _)| d),
+            slow_rate: slow_rate.map(|(r, _)| r),
+            window: window.map(|(w, _)| w),
+            min_calls: min_calls.map(|((m, _), _)| m),
+            consecutive_failures: consecutive.map(|(c, _)| c),
+            open_for: open_for.map(|(o, _)| o),
+            half_open_calls: half_open.map(|(h, _)| h),
+            when: when.map(|(w, _)| w),
+            name: name.map(|(n, _)| n),
+        })
+    }
+
+    pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        let krate = &g.krate;
+        let name = g.name(self.name.as_ref());
+        quote! {
+            static __RESILIENCE_BREAKER: #krate::__private::BreakerSite = #krate::__private::BreakerSite::new(
+                #name,
+                ::core::concat!(::core::file!(), ":", ::core::line!()),
+            );
+        }
+    }
+
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        let krate = &g.krate;
+        let policy = self.policy(krate);
+        let when = match &self.when {
+            Some(w) => quote_spanned!(w.span()=> #w),
+            None => quote!(#krate::__private::every_error_fails),
+        };
+        quote! {
+            match __RESILIENCE_BREAKER.acquire(#policy) {
+                ::core::result::Result::Ok(__resilience_permit) => {
+                    __resilience_permit.finish(#inner, #when)
+                }
+                ::core::result::Result::Err(__resilience_rejection) => {
+                    #krate::__private::rejected(__resilience_rejection)
+                }
+            }
+        }
+    }
+
+    /// `BreakerPolicy { failure_rate: 0.25, ..BreakerPolicy::DEFAULT }`, naming only what was
+    /// written.
+    fn policy(&self, krate: &TokenStream) -> TokenStream {
+        let p = quote!(#krate::__private);
+        let float = proc_macro2::Literal::f64_unsuffixed;
+        let int = proc_macro2::Literal::u32_unsuffixed;
+        let mut fields = Vec::new();
+        if let Some(r) = self.failure_rate {
+            let r = float(r);
+            fields.push(quote!(failure_rate: #r));
+        }
+        if let Some(d) = &self.slow_call {
+            let d = d.to_tokens(krate);
+            fields.push(quote!(slow_call: ::core::option::Option::Some(#d)));
+        }
+        if let Some(r) = self.slow_rate {
+            let r = float(r);
+            fields.push(quote!(slow_rate: #r));
+        }
+        match &self.window {
+            Some(WindowArg::Calls(n)) => {
+                let n = int(*n);
+                fields.push(quote!(window: #p::Window::Calls(#n)));
+            }
+            Some(WindowArg::Time(d)) => {
+                let d = d.to_tokens(krate);
+                fields.push(quote!(window: #p::Window::Time(#d)));
+            }
+            None => {}
+        }
+        if let Some(m) = self.min_calls {
+            let m = int(m);
+            fields.push(quote!(min_calls: #m));
+        }
+        if let Some(c) = self.consecutive_failures {
+            let c = int(c);
+            fields.push(quote!(consecutive_failures: ::core::option::Option::Some(#c)));
+        }
+        match &self.open_for {
+            Some(OpenForArg::Fixed(d)) => {
+                let d = d.to_tokens(krate);
+                fields.push(quote!(open_for: #p::OpenFor::Fixed(#d)));
+            }
+            Some(OpenForArg::Exponential { base, max }) => {
+                let (base, max) = (base.to_tokens(krate), max.to_tokens(krate));
+                fields.push(quote!(open_for: #p::OpenFor::exponential(#base, #max)));
+            }
+            None => {}
+        }
+        if let Some(h) = self.half_open_calls {
+            let h = int(h);
+            fields.push(quote!(half_open_calls: #h));
+        }
+        if fields.is_empty() {
+            quote!(#p::BreakerPolicy::DEFAULT)
+        } else {
+            quote!(#p::BreakerPolicy { #(#fields,)* ..#p::BreakerPolicy::DEFAULT })
+        }
+    }
+}
+
+/// A share above 0% and at most 100%.
+fn parse_rate(cx: &Ctxt, v: &Value, what: &str) -> Option<f64> {
+    let r = cx.check(parse_percent(v, what))?;
+    if r == 0.0 {
+        cx.error(
+            v.span(),
+            format!("`{what} = 0%` would open on the first decision; give a share above 0%, such as `50%`"),
+        );
+        return None;
+    }
+    Some(r)
+}
+
+fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
+    let d = cx.check(DurationArg::parse(v, what))?;
+    if d.literal.is_some_and(|d| d.is_zero()) {
+        cx.error(d.span, format!("`{what}` must be longer than zero"));
+        return None;
+    }
+    Some(d)
+}
+
+/// A whole number of at least 1.
+fn parse_count(cx: &Ctxt, v: &Value, what: &str, hint: &str) -> Option<u32> {
+    let n = cx.check(parse_int::<u32>(v, &format!("`{what}`")))?;
+    if n == 0 {
+        cx.error(v.span(), format!("`{what}` must be at least 1 ({hint})"));
+        return None;
+    }
+    Some(n)
+}
+
+fn parse_half_open(cx: &Ctxt, v: &Value) -> Option<u32> {
+    let n = cx.check(parse_int::<u32>(v, "`half_open_calls`"))?;
+    if n == 0 {
+        cx.error(
+            v.span(),
+            "`half_open_calls = 0` would never let a probe through, so the breaker could never close again; use at least 1",
+        );
+        return None;
+    }
+    if n > MAX_HALF_OPEN_CALLS {
+        cx.error(
+            v.span(),
+            format!("`half_open_calls` can be at most {MAX_HALF_OPEN_CALLS}"),
+        );
+        return None;
+    }
+    Some(n)
+}
+
+/// `100` (calls) or a duration.
+fn parse_window(cx: &Ctxt, v: &Value) -> Option<WindowArg> {
+    let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
+    if let [TokenTree::Literal(l)] = tokens.as_slice()
+        && let syn::Lit::Int(i) = syn::Lit::new(l.clone())
+        && i.suffix().is_empty()
+    {
+        let n = cx.check(i.base10_parse::<u32>())?;
+        if n == 0 {
+            cx.error(
+                i.span(),
+                "a window of 0 calls holds nothing to decide on; give a number of calls such as `window = 100`, or a duration such as `window = 60s`",
+            );
+            return None;
+        }
+        return Some(WindowArg::Calls(n));
+    }
+    let d = cx.check(DurationArg::parse(v, "window"))?;
+    if d.literal.is_some_and(|d| d.is_zero()) {
+        cx.error(
+            d.span,
+            "a window of zero time holds nothing to decide on; give a duration such as `window = 60s`, or a number of calls such as `window = 100`",
+        );
+        return None;
+    }
+    Some(WindowArg::Time(d))
+}
+
+/// `30s` or `exponential(10s, max = 5m)`.
+fn parse_open_for(cx: &Ctxt, v: &Value) -> Option<OpenForArg> {
+    let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
+    let (kind, group) = match tokens.as_slice() {
+        [TokenTree::Ident(id), TokenTree::Group(g)]
+            if g.delimiter() == proc_macro2::Delimiter::Parenthesis =>
+        {
+            (id.clone(), g.clone())
+        }
+        _ => return parse_positive(cx, v, "open_for").map(OpenForArg::Fixed),
+    };
+    if kind != "exponential" {
+        let hint = suggest::hint(&kind.to_string(), "choices", &["exponential"]);
+        cx.error(
+            kind.span(),
+            format!("unknown `open_for` schedule `{kind}`; write a duration (`open_for = 30s`) or `exponential(10s, max = 5m)`; {hint}"),
+        );
+        return None;
+    }
+    let args: Args = cx.check(syn::parse2(group.stream()))?;
+    let mut base: Option<DurationArg> = None;
+    let mut max: Setting<DurationArg> = None;
+    for arg in args.0 {
+        match &arg.key {
+            None if base.is_none() => base = parse_positive(cx, &arg.value, "open_for"),
+            None => cx.error(
+                arg.value.span(),
+                "`exponential` takes one first duration; name the cap: `max = 5m`",
+            ),
+            Some(key) if key == "max" => {
+                let m = parse_positive(cx, &arg.value, "max");
+                set_once(cx, &mut max, key, m);
+            }
+            Some(key) => cx.error(
+                key.span(),
+                format!(
+                    "unknown key `{key}` for `exponential`; it takes its first duration and `max`"
+                ),
+            ),
+        }
+    }
+    let Some(base) = base else {
+        cx.error(
+            group.span(),
+            "`exponential` needs its first open period: `exponential(10s, max = 5m)`",
+        );
+        return None;
+    };
+    let Some((max, _)) = max else {
+        cx.error(
+            group.span(),
+            "`exponential` needs a cap, or the breaker could stay open for ever: `exponential(10s, max = 5m)`",
+        );
+        return None;
+    };
+    if let (Some(b), Some(m)) = (base.literal, max.literal)
+        && m < b
+    {
+        cx.error(
+            max.span,
+            format!("`max` is shorter than the first open period ({b:?}); raise it"),
+        );
+        return None;
+    }
+    Some(OpenForArg::Exponential { base, max })
+}
+
+fn parse_when(cx: &Ctxt, v: &Value) -> Option<Expr> {
+    match v.parse::<Expr>() {
+        Ok(e @ (Expr::Path(_) | Expr::Closure(_))) => Some(e),
+        _ => {
+            cx.error(
+                v.span(),
+                "`when` takes the path of a function `fn(&E) -> bool` saying which errors count as failures, such as `when = is_outage`",
+            );
+            None
+        }
+    }
+}

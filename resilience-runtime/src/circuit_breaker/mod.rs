@@ -1,0 +1,426 @@
+//! `#[circuit_breaker]`: stop calling a failing dependency, then probe it until it recovers.
+//!
+//! How it decides is in `state.rs`; the window in `window.rs`; this file ties a callsite's
+//! `static` to its shared breaker and turns a call's result into what the breaker records.
+//!
+//! # The window
+//!
+//! Rates are computed over two blocks: the current one and the one before it. A block holds
+//! the calls recorded since it started; it ends (rolls) when a failure or slow call is recorded
+//! after it has reached the window's length (`window = 100`: 100 calls; `window = 60s`: 60 s).
+//! The window's counts are then
+//!
+//! ```text
+//! current block + previous block × (1 − elapsed / length)
+//! ```
+//!
+//! where `elapsed` is the current block's calls (count window) or age (time window), and the
+//! previous block is first scaled to exactly one length (a block that ran past its length,
+//! because only successes came, keeps its rates but weighs as one length). So a count window
+//! always weighs exactly N calls once the first block is full, and a time window the last D;
+//! the approximation is that the previous block's failures are taken as spread evenly over it.
+//! This is exact when failures are evenly spread, and never off by more than one block's
+//! unevenness. Before the first block is full only the current block counts.
+//!
+//! Decisions (`failure_rate`, `slow_rate`, `min_calls`) are taken when a failure or slow call is
+//! recorded — a success can only lower a rate. `consecutive_failures` counts failures since the
+//! last success, whatever the window.
+//!
+//! # What counts
+//!
+//! * The body's `Err(e)` is a failure when `when(&e)` is true (every error by default);
+//!   `Ok` is a success. A call lasting at least `slow_call` is also slow.
+//! * `Timeout` and `Injected` from a layer beneath are failures; `BulkheadFull`,
+//!   `RateLimited` and `CircuitOpen` from beneath are ignored (the dependency was not called).
+//! * A panic is a failure (and keeps unwinding); a cancelled call (its future dropped) counts
+//!   as nothing and gives its half-open slot back.
+//! * A call admitted in one state that finishes after the breaker moved on is ignored.
+
+mod config;
+mod state;
+mod sync;
+mod window;
+
+pub use config::{BreakerPolicy, OpenFor, Window};
+pub use state::CircuitState;
+#[doc(hidden)]
+pub use state::{Machine, Recorded, Ticket, Transition};
+
+use crate::Error;
+use crate::outcome::{Failure, Layered, PolicyError};
+use crate::registry;
+use std::sync::{Arc, OnceLock};
+use tokio::time::Instant;
+
+/// One circuit breaker, shared by every callsite with its `name`.
+#[derive(Debug)]
+pub struct CircuitBreaker {
+    machine: Machine,
+    /// Where the configuring callsite is (`file:line`).
+    callsite: &'static str,
+    origin: Instant,
+}
+
+impl CircuitBreaker {
+    /// A closed breaker.
+    ///
+    /// ```
+    /// use resilience_runtime::circuit_breaker::{CircuitBreaker, BreakerPolicy};
+    /// use resilience_runtime::CircuitState;
+    /// let b = CircuitBreaker::new("docs::payments", "docs.rs:1", BreakerPolicy::DEFAULT);
+    /// assert_eq!(b.state(), CircuitState::Closed);
+    /// ```
+    pub fn new(name: &'static str, callsite: &'static str, policy: BreakerPolicy) -> Self {
+        CircuitBreaker {
+            machine: Machine::new(name, policy, 0),
+            callsite,
+            origin: Instant::now(),
+        }
+    }
+
+    /// The breaker's name.
+    pub fn name(&self) -> &'static str {
+        self.machine.name()
+    }
+
+    /// The callsite that configured it (`file:line`).
+    pub fn callsite(&self) -> &'static str {
+        self.callsite
+    }
+
+    /// Its configuration.
+    pub fn policy(&self) -> &BreakerPolicy {
+        self.machine.policy()
+    }
+
+    /// Its state.
+    pub fn state(&self) -> CircuitState {
+        self.machine.state()
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(
+            Instant::now()
+                .saturating_duration_since(self.origin)
+                .as_nanos(),
+        )
+        .unwrap_or(u64::MAX)
+    }
+
+    fn transition(&self) -> impl Fn(&Transition) + '_ {
+        move |t: &Transition| crate::telemetry::circuit_transition(self.name(), t)
+    }
+
+    /// Admits a call (a [`Permit`] to hold while it runs), or rejects it with
+    /// [`Error::CircuitOpen`] without running it.
+    ///
+    /// ```
+    /// use resilience_runtime::circuit_breaker::{CircuitBreaker, BreakerPolicy};
+    /// let b = CircuitBreaker::new("docs::b", "docs.rs:1", BreakerPolicy::DEFAULT);
+    /// b.handle_force_open();
+    /// assert!(b.acquire().is_err());
+    /// ```
+    #[inline]
+    pub fn acquire(&self) -> Result<Permit<'_>, Error> {
+        match self.machine.try_acquire(|| self.now(), self.transition()) {
+            Ok(ticket) => Ok(Permit {
+                breaker: self,
+                ticket,
+                started: self.policy().slow_call.map(|_| Instant::now()),
+                done: false,
+            }),
+            Err(retry_after) => {
+                crate::telemetry::circuit_rejected(self.name(), retry_after);
+                Err(Error::CircuitOpen {
+                    name: self.name(),
+                    retry_after,
+                })
+            }
+        }
+    }
+
+    fn record(&self, ticket: Ticket, outcome: Recorded, started: Option<Instant>) {
+        let slow = match (started, self.policy().slow_call) {
+            (Some(t), Some(limit)) if outcome != Recorded::Ignored => t.elapsed() >= limit,
+            _ => false,
+        };
+        self.machine
+            .record(ticket, outcome, slow, || self.now(), self.transition());
+    }
+
+    /// The window's figures and the rejection count.
+    pub fn metrics(&self) -> Metrics {
+        let (calls, failures, slow) = self.machine.window_counts(self.now());
+        let rate = |n: f64| {
+            if calls > 0.0 {
+                (n / calls).min(1.0)
+            } else {
+                0.0
+            }
+        };
+        Metrics {
+            calls: calls.round() as u64,
+            failures: failures.round() as u64,
+            slow_calls: slow.round() as u64,
+            failure_rate: rate(failures),
+            slow_rate: rate(slow),
+            not_permitted: self.machine.not_permitted(),
+        }
+    }
+
+    /// See [`CircuitBreakerHandle::force_open`].
+    #[doc(hidden)]
+    pub fn handle_force_open(&self) {
+        self.machine
+            .force(CircuitState::ForcedOpen, self.now(), self.transition());
+    }
+
+    /// See [`CircuitBreakerHandle::disable`].
+    #[doc(hidden)]
+    pub fn handle_disable(&self) {
+        self.machine
+            .force(CircuitState::Disabled, self.now(), self.transition());
+    }
+
+    /// See [`CircuitBreakerHandle::reset`].
+    #[doc(hidden)]
+    pub fn handle_reset(&self) {
+        self.machine
+            .force(CircuitState::Closed, self.now(), self.transition());
+    }
+}
+
+/// A breaker's figures: the current window's calls, failures and slow calls (estimated as
+/// described in [`crate::circuit_breaker`], rounded), their rates, and the calls rejected
+/// since the breaker was created.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metrics {
+    /// Calls in the window.
+    pub calls: u64,
+    /// Failures in the window.
+    pub failures: u64,
+    /// Slow calls in the window.
+    pub slow_calls: u64,
+    /// `failures / calls` (0.0–1.0).
+    pub failure_rate: f64,
+    /// `slow_calls / calls` (0.0–1.0).
+    pub slow_rate: f64,
+    /// Calls rejected without running.
+    pub not_permitted: u64,
+}
+
+/// The admission of one call. Record its result with [`Permit::finish`]; dropped unfinished
+/// it counts as cancelled (nothing recorded, half-open slot given back), or as a failure when
+/// dropped by a panic.
+#[derive(Debug)]
+#[must_use = "a permit records nothing unless finished"]
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    ticket: Ticket,
+    started: Option<Instant>,
+    done: bool,
+}
+
+impl Permit<'_> {
+    /// Records the call's result and passes it on. `when(&e)` says whether the function's own
+    /// error `e` is a failure.
+    #[inline]
+    pub fn finish<T, E, P: PolicyError>(
+        mut self,
+        result: Layered<T, E, P>,
+        when: impl FnOnce(&E) -> bool,
+    ) -> Layered<T, E, P> {
+        let outcome = match &result {
+            Ok(_) => Recorded::Success,
+            Err(Failure::Inner(e)) => {
+                if when(e) {
+                    Recorded::Failure
+                } else {
+                    Recorded::Success
+                }
+            }
+            Err(Failure::Policy(p)) => match p.as_error() {
+                Some(Error::Timeout { .. } | Error::Injected { .. }) => Recorded::Failure,
+                _ => Recorded::Ignored,
+            },
+        };
+        self.done = true;
+        self.breaker.record(self.ticket, outcome, self.started);
+        result
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let outcome = if std::thread::panicking() {
+                Recorded::Failure
+            } else {
+                Recorded::Ignored
+            };
+            self.breaker.record(self.ticket, outcome, self.started);
+        }
+    }
+}
+
+/// The per-callsite state of one `#[circuit_breaker]`, held in a `static` the macro generates.
+///
+/// Its first call registers it (callsites with one `name` share one breaker); after that a
+/// call reads one initialised `OnceLock`.
+///
+/// ```
+/// use resilience_runtime::circuit_breaker::{BreakerSite, BreakerPolicy};
+/// use resilience_runtime::{Error, Failure};
+/// static SITE: BreakerSite = BreakerSite::new("docs::site", "docs.rs:1");
+/// let permit = SITE.acquire(BreakerPolicy::DEFAULT).unwrap();
+/// let r: Result<u8, Failure<&str, Error>> = permit.finish(Ok(1), |_| true);
+/// assert_eq!(r, Ok(1));
+/// ```
+#[derive(Debug)]
+pub struct BreakerSite {
+    name: &'static str,
+    callsite: &'static str,
+    breaker: OnceLock<Arc<CircuitBreaker>>,
+}
+
+impl BreakerSite {
+    /// A site named `name` (the attribute's `name`, or `module::fn`) written at `callsite`.
+    pub const fn new(name: &'static str, callsite: &'static str) -> Self {
+        BreakerSite {
+            name,
+            callsite,
+            breaker: OnceLock::new(),
+        }
+    }
+
+    /// The site's breaker, registering it with `policy` on the first call.
+    #[inline]
+    pub fn breaker(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
+        match self.breaker.get() {
+            Some(b) => b,
+            None => self.register(policy),
+        }
+    }
+
+    #[cold]
+    fn register(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
+        self.breaker.get_or_init(|| {
+            registry::global().circuit_breaker_for(self.name, self.callsite, policy)
+        })
+    }
+
+    /// Admits a call or rejects it; see [`CircuitBreaker::acquire`].
+    #[inline]
+    pub fn acquire(&'static self, policy: BreakerPolicy) -> Result<Permit<'static>, Error> {
+        self.breaker(policy).acquire()
+    }
+}
+
+/// The generated code's rejection: `Err(Failure::Policy(error))`.
+#[doc(hidden)]
+#[inline]
+pub fn rejected<T, E>(error: Error) -> Layered<T, E, Error> {
+    Err(Failure::Policy(error))
+}
+
+/// Counts every error as a failure: the predicate used when `#[circuit_breaker]` has no `when`.
+#[doc(hidden)]
+#[inline]
+pub fn every_error_fails<E>(_: &E) -> bool {
+    true
+}
+
+/// A view of one breaker in the [`Registry`](crate::Registry), with operator overrides.
+///
+/// ```
+/// # let reg = resilience_runtime::registry();
+/// if let Some(b) = reg.circuit_breaker("payments") {
+///     println!("{} is {} ({:?})", b.name(), b.state(), b.metrics());
+///     b.reset();
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CircuitBreakerHandle(pub(crate) Arc<CircuitBreaker>);
+
+impl CircuitBreakerHandle {
+    /// The breaker's name.
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    /// Its state.
+    pub fn state(&self) -> CircuitState {
+        self.0.state()
+    }
+    /// Its window's figures and rejection count.
+    pub fn metrics(&self) -> Metrics {
+        self.0.metrics()
+    }
+    /// The configuration of the first callsite that used this name.
+    pub fn policy(&self) -> BreakerPolicy {
+        *self.0.policy()
+    }
+    /// Rejects every call until [`reset`](Self::reset).
+    pub fn force_open(&self) {
+        self.0.handle_force_open()
+    }
+    /// Lets every call through and records nothing until [`reset`](Self::reset).
+    pub fn disable(&self) {
+        self.0.handle_disable()
+    }
+    /// Closed, with an empty window and `open_for` back to its first value.
+    pub fn reset(&self) {
+        self.0.handle_reset()
+    }
+}
+
+/// Circuit breakers: one entry per name, created by its first callsite.
+impl crate::Registry {
+    /// Every circuit breaker seen so far, in order of first call.
+    pub fn circuit_breakers(&self) -> Vec<CircuitBreakerHandle> {
+        registry::lock(&self.circuit_breakers)
+            .iter()
+            .map(|b| CircuitBreakerHandle(Arc::clone(b)))
+            .collect()
+    }
+
+    /// The circuit breaker called `name`, once a callsite with that name has run.
+    pub fn circuit_breaker(&self, name: &str) -> Option<CircuitBreakerHandle> {
+        registry::lock(&self.circuit_breakers)
+            .iter()
+            .find(|b| b.name() == name)
+            .map(|b| CircuitBreakerHandle(Arc::clone(b)))
+    }
+
+    /// The breaker for `name`, created with `policy` if this is the first callsite of that
+    /// name; a later callsite with another policy keeps the first and is warned about.
+    pub(crate) fn circuit_breaker_for(
+        &self,
+        name: &'static str,
+        callsite: &'static str,
+        policy: BreakerPolicy,
+    ) -> Arc<CircuitBreaker> {
+        let mut all = registry::lock(&self.circuit_breakers);
+        if let Some(existing) = all.iter().find(|b| b.name() == name) {
+            if *existing.policy() != policy {
+                crate::telemetry::circuit_config_conflict(name, existing.callsite(), callsite);
+            }
+            return Arc::clone(existing);
+        }
+        let b = Arc::new(CircuitBreaker::new(name, callsite, policy));
+        all.push(Arc::clone(&b));
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breakers_and_permits_cross_threads() {
+        fn is<T: Send + Sync>() {}
+        is::<CircuitBreaker>();
+        is::<Permit<'static>>();
+        is::<CircuitBreakerHandle>();
+    }
+}

@@ -1,0 +1,653 @@
+//! The state machine of one breaker: how it decides, in one file.
+//!
+//! One `AtomicU64` word holds the state, the half-open probe counters and an epoch bumped by
+//! every transition; a call keeps the epoch it was admitted in, and its result is dropped if
+//! the breaker has moved on since (a call admitted while closed never counts as a probe).
+//!
+//! * Closed, success: one `Relaxed` load of the word and one `fetch_add` on this thread's
+//!   stripe of the success counter; no lock, no clock (unless `slow_call`), no allocation.
+//! * Closed, failure or slow call: shared counters, then the window is read lock-free; the
+//!   mutex is taken only to roll the window or to open.
+//! * Open → HalfOpen: the first caller after `open_for` wins a compare-and-swap and is the
+//!   first probe. Probes are admitted by compare-and-swap on the word, so at most
+//!   `half_open_calls` run however many callers race; the one that finishes the last probe
+//!   decides, under the mutex.
+
+use super::config::BreakerPolicy;
+use super::sync::{AtomicU32, AtomicU64, Mutex, Ordering};
+use super::window::{self, BlockCell, Counts, Estimate, Totals};
+use std::sync::PoisonError;
+use std::time::Duration;
+
+/// The state of a circuit breaker.
+///
+/// ```
+/// use resilience_runtime::CircuitState;
+/// assert_eq!(CircuitState::Closed.to_string(), "closed");
+/// assert_eq!(CircuitState::HalfOpen as u8, 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum CircuitState {
+    /// Calls run; failures are counted.
+    Closed = 0,
+    /// Calls are rejected until `open_for` has passed.
+    Open = 1,
+    /// Up to `half_open_calls` probes run; their results close or reopen the breaker.
+    HalfOpen = 2,
+    /// Rejecting every call until an operator calls `reset` ([`CircuitBreakerHandle::force_open`](crate::CircuitBreakerHandle::force_open)).
+    ForcedOpen = 3,
+    /// Letting every call through and counting nothing until `reset`.
+    Disabled = 4,
+}
+
+impl CircuitState {
+    fn from_tag(tag: u64) -> Self {
+        match tag {
+            0 => CircuitState::Closed,
+            1 => CircuitState::Open,
+            2 => CircuitState::HalfOpen,
+            3 => CircuitState::ForcedOpen,
+            _ => CircuitState::Disabled,
+        }
+    }
+
+    /// A stable lower-case label, used in telemetry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CircuitState::Closed => "closed",
+            CircuitState::Open => "open",
+            CircuitState::HalfOpen => "half_open",
+            CircuitState::ForcedOpen => "forced_open",
+            CircuitState::Disabled => "disabled",
+        }
+    }
+}
+
+impl std::fmt::Display for CircuitState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The state word: `tag:3 | admitted:12 | ok:12 | failed:12 | slow:12 | epoch:13`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Word {
+    state: CircuitState,
+    admitted: u32,
+    ok: u32,
+    failed: u32,
+    slow: u32,
+    epoch: u32,
+}
+
+const FIELD: u64 = 0xfff;
+const EPOCH_MASK: u32 = 0x1fff;
+
+impl Word {
+    fn unpack(w: u64) -> Word {
+        Word {
+            state: CircuitState::from_tag(w & 0b111),
+            admitted: ((w >> 3) & FIELD) as u32,
+            ok: ((w >> 15) & FIELD) as u32,
+            failed: ((w >> 27) & FIELD) as u32,
+            slow: ((w >> 39) & FIELD) as u32,
+            epoch: (w >> 51) as u32,
+        }
+    }
+    fn pack(self) -> u64 {
+        (self.state as u64)
+            | (u64::from(self.admitted) & FIELD) << 3
+            | (u64::from(self.ok) & FIELD) << 15
+            | (u64::from(self.failed) & FIELD) << 27
+            | (u64::from(self.slow) & FIELD) << 39
+            | u64::from(self.epoch & EPOCH_MASK) << 51
+    }
+    /// The first word of a new state.
+    fn next(self, state: CircuitState) -> Word {
+        Word {
+            state,
+            admitted: 0,
+            ok: 0,
+            failed: 0,
+            slow: 0,
+            epoch: (self.epoch + 1) & EPOCH_MASK,
+        }
+    }
+}
+
+/// One thread's share of the success counter, alone on its cache line.
+#[derive(Debug)]
+#[repr(align(128))]
+struct Stripe(AtomicU64);
+
+#[cfg(not(loom))]
+const STRIPES: usize = 8;
+#[cfg(loom)]
+const STRIPES: usize = 2;
+
+/// The stripe of the current thread: threads take stripes round-robin on first use.
+fn stripe_index() -> usize {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    INDEX.with(|i| {
+        if i.get() == usize::MAX {
+            i.set(NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES);
+        }
+        i.get()
+    })
+}
+
+/// Admission of one call: the epoch it was admitted in, and whether it is a half-open probe.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    epoch: u32,
+    probe: bool,
+}
+
+impl Ticket {
+    /// Whether the call is a half-open probe.
+    pub fn is_probe(&self) -> bool {
+        self.probe
+    }
+}
+
+/// How a call ended, as far as the breaker is concerned.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The call succeeded (or failed with an error `when` says is not a failure).
+    Success,
+    /// The call failed, timed out, or panicked.
+    Failure,
+    /// Neither: cancelled, or rejected by a layer beneath before reaching the dependency.
+    Ignored,
+}
+
+/// What the mutex guards: the rarely changing part of the state.
+#[derive(Debug, Default)]
+struct Rare {
+    /// Half-open rounds failed in a row since the breaker last closed (grows `open_for`).
+    failed_rounds: u32,
+}
+
+/// A transition, for telemetry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[doc(hidden)]
+pub struct Transition {
+    /// The state left.
+    pub from: CircuitState,
+    /// The state entered.
+    pub to: CircuitState,
+    /// The window (or probes) that decided.
+    counts: Counts,
+}
+
+/// The shared state of one circuit breaker, driven with explicit times (nanoseconds since an
+/// origin of the caller's choosing) so the model tests control the clock.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Machine {
+    name: &'static str,
+    policy: BreakerPolicy,
+    word: AtomicU64,
+    stripes: Box<[Stripe]>,
+    failures: AtomicU64,
+    slow: AtomicU64,
+    consecutive: AtomicU32,
+    not_permitted: AtomicU64,
+    /// When the current open period ends, in nanoseconds; written before the word says Open.
+    open_until: AtomicU64,
+    block: BlockCell,
+    rare: Mutex<Rare>,
+}
+
+impl Machine {
+    /// A closed breaker at time `now`.
+    pub fn new(name: &'static str, policy: BreakerPolicy, now: u64) -> Self {
+        Machine {
+            name,
+            policy,
+            word: AtomicU64::new(
+                Word {
+                    state: CircuitState::Closed,
+                    admitted: 0,
+                    ok: 0,
+                    failed: 0,
+                    slow: 0,
+                    epoch: 0,
+                }
+                .pack(),
+            ),
+            stripes: (0..STRIPES).map(|_| Stripe(AtomicU64::new(0))).collect(),
+            failures: AtomicU64::new(0),
+            slow: AtomicU64::new(0),
+            consecutive: AtomicU32::new(0),
+            not_permitted: AtomicU64::new(0),
+            open_until: AtomicU64::new(0),
+            block: BlockCell::new(window::fresh(Totals::default(), now)),
+            rare: Mutex::new(Rare::default()),
+        }
+    }
+
+    /// The breaker's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The configuration it was created with.
+    pub fn policy(&self) -> &BreakerPolicy {
+        &self.policy
+    }
+
+    /// The current state. An open breaker whose `open_for` has passed reports `Open` until the
+    /// next call moves it to half-open.
+    pub fn state(&self) -> CircuitState {
+        Word::unpack(self.word.load(Ordering::Acquire)).state
+    }
+
+    /// Calls rejected so far.
+    pub fn not_permitted(&self) -> u64 {
+        self.not_permitted.load(Ordering::Relaxed)
+    }
+
+    /// Half-open probes admitted and not yet finished or given back, and finished ones.
+    pub fn probes(&self) -> (u32, u32) {
+        let w = Word::unpack(self.word.load(Ordering::Acquire));
+        match w.state {
+            CircuitState::HalfOpen => (w.admitted - w.ok - w.failed, w.ok + w.failed),
+            _ => (0, 0),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rare> {
+        self.rare.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Admits a call, or says how long until the breaker lets a probe through (zero when
+    /// forced open or every probe slot is taken). `now` is read only when the breaker is open.
+    #[inline]
+    pub fn try_acquire(
+        &self,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) -> Result<Ticket, Duration> {
+        let mut current = self.word.load(Ordering::Acquire);
+        loop {
+            let w = Word::unpack(current);
+            let next = match w.state {
+                CircuitState::Closed | CircuitState::Disabled => {
+                    return Ok(Ticket {
+                        epoch: w.epoch,
+                        probe: false,
+                    });
+                }
+                CircuitState::ForcedOpen => return Err(self.reject(Duration::ZERO)),
+                CircuitState::Open => {
+                    let now = now();
+                    let until = self.open_until.load(Ordering::Acquire);
+                    if now < until {
+                        return Err(self.reject(Duration::from_nanos(until - now)));
+                    }
+                    Word {
+                        admitted: 1,
+                        ..w.next(CircuitState::HalfOpen)
+                    }
+                }
+                CircuitState::HalfOpen => {
+                    if w.admitted >= self.policy.half_open_calls {
+                        return Err(self.reject(Duration::ZERO));
+                    }
+                    Word {
+                        admitted: w.admitted + 1,
+                        ..w
+                    }
+                }
+            };
+            match self.word.compare_exchange_weak(
+                current,
+                next.pack(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if w.state == CircuitState::Open {
+                        on_transition(&Transition {
+                            from: CircuitState::Open,
+                            to: CircuitState::HalfOpen,
+                            counts: Counts::default(),
+                        });
+                    }
+                    return Ok(Ticket {
+                        epoch: next.epoch,
+                        probe: true,
+                    });
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    #[cold]
+    fn reject(&self, retry_after: Duration) -> Duration {
+        self.not_permitted.fetch_add(1, Ordering::Relaxed);
+        retry_after
+    }
+
+    /// Records how an admitted call ended. `now` is read only when a decision needs it.
+    #[inline]
+    pub fn record(
+        &self,
+        ticket: Ticket,
+        outcome: Recorded,
+        slow: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
+        if ticket.probe {
+            return self.record_probe(ticket, outcome, slow, now, on_transition);
+        }
+        let w = Word::unpack(self.word.load(Ordering::Relaxed));
+        if w.epoch != ticket.epoch || w.state != CircuitState::Closed {
+            return;
+        }
+        match outcome {
+            Recorded::Ignored => return,
+            Recorded::Success => {
+                self.stripes[stripe_index()]
+                    .0
+                    .fetch_add(1, Ordering::Relaxed);
+                // Read first: the line stays shared while nothing fails.
+                if self.consecutive.load(Ordering::Relaxed) != 0 {
+                    self.consecutive.store(0, Ordering::Relaxed);
+                }
+                if !slow {
+                    return;
+                }
+            }
+            Recorded::Failure => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if slow {
+            self.slow.fetch_add(1, Ordering::Relaxed);
+        }
+        self.after_bad_call(
+            ticket.epoch,
+            outcome == Recorded::Failure,
+            now,
+            on_transition,
+        );
+    }
+
+    fn totals(&self) -> Totals {
+        Totals {
+            successes: self
+                .stripes
+                .iter()
+                .map(|s| s.0.load(Ordering::Relaxed))
+                .sum(),
+            failures: self.failures.load(Ordering::Relaxed),
+            slow: self.slow.load(Ordering::Relaxed),
+        }
+    }
+
+    fn needs_clock(&self) -> bool {
+        matches!(self.policy.window, super::Window::Time(_))
+    }
+
+    fn trips(&self, e: &Estimate) -> bool {
+        let c = &e.counts;
+        c.calls >= self.policy.effective_min_calls()
+            && (c.failure_rate() >= self.policy.failure_rate
+                || (self.policy.slow_call.is_some() && c.slow_rate() >= self.policy.slow_rate))
+    }
+
+    /// A failure or slow call was recorded while closed in `epoch`: open if a rule says so.
+    #[cold]
+    fn after_bad_call(
+        &self,
+        epoch: u32,
+        failed: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
+        let mut consecutive_trip = false;
+        if failed && let Some(n) = self.policy.consecutive_failures {
+            consecutive_trip = self.consecutive.fetch_add(1, Ordering::Relaxed) + 1 >= n;
+        }
+        if !consecutive_trip {
+            // Lock-free first look: most failures neither roll the window nor open.
+            let t = if self.needs_clock() { now() } else { 0 };
+            if let Some(block) = self.block.read() {
+                let e = window::estimate(self.policy.window, &block, self.totals(), t);
+                if !e.needs_roll && !self.trips(&e) {
+                    return;
+                }
+            }
+        }
+        let rare = self.lock();
+        let w = Word::unpack(self.word.load(Ordering::Acquire));
+        if w.epoch != epoch || w.state != CircuitState::Closed {
+            return;
+        }
+        let t = now();
+        let totals = self.totals();
+        let mut block = self.block.read().expect("written only under the mutex");
+        let mut e = window::estimate(self.policy.window, &block, totals, t);
+        if e.needs_roll {
+            block = window::roll(self.policy.window, &block, totals, t);
+            self.block.store(block);
+            e = window::estimate(self.policy.window, &block, totals, t);
+        }
+        if consecutive_trip || self.trips(&e) {
+            let open_for = self.policy.open_for.after_failed_probes(rare.failed_rounds);
+            self.open(w, t, open_for, e.counts, on_transition);
+        }
+    }
+
+    /// Moves from `w` to Open until `now + open_for`. The caller holds the mutex.
+    fn open(
+        &self,
+        w: Word,
+        now: u64,
+        open_for: Duration,
+        counts: Counts,
+        on_transition: impl Fn(&Transition),
+    ) -> bool {
+        let until = now.saturating_add(u64::try_from(open_for.as_nanos()).unwrap_or(u64::MAX));
+        self.open_until.store(until, Ordering::Release);
+        self.swap(w, w.next(CircuitState::Open), counts, on_transition)
+    }
+
+    /// Compare-and-swap from `w` to `next`; reports the transition when it happened.
+    fn swap(
+        &self,
+        w: Word,
+        next: Word,
+        counts: Counts,
+        on_transition: impl Fn(&Transition),
+    ) -> bool {
+        let done = self
+            .word
+            .compare_exchange(w.pack(), next.pack(), Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if done {
+            on_transition(&Transition {
+                from: w.state,
+                to: next.state,
+                counts,
+            });
+        }
+        done
+    }
+
+    fn record_probe(
+        &self,
+        ticket: Ticket,
+        outcome: Recorded,
+        slow: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
+        let mut current = self.word.load(Ordering::Acquire);
+        loop {
+            let w = Word::unpack(current);
+            if w.epoch != ticket.epoch || w.state != CircuitState::HalfOpen {
+                return;
+            }
+            let next = match outcome {
+                // Cancelled or rejected beneath: give the slot back.
+                Recorded::Ignored => Word {
+                    admitted: w.admitted - 1,
+                    ..w
+                },
+                Recorded::Success => Word {
+                    ok: w.ok + 1,
+                    slow: w.slow + u32::from(slow),
+                    ..w
+                },
+                Recorded::Failure => Word {
+                    failed: w.failed + 1,
+                    slow: w.slow + u32::from(slow),
+                    ..w
+                },
+            };
+            match self.word.compare_exchange_weak(
+                current,
+                next.pack(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if next.ok + next.failed == self.policy.half_open_calls {
+                        self.decide(next, now, on_transition);
+                    }
+                    return;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Every probe of the round in `w` has finished: close, or open for longer.
+    #[cold]
+    fn decide(&self, w: Word, now: impl Fn() -> u64, on_transition: impl Fn(&Transition)) {
+        let mut rare = self.lock();
+        let n = f64::from(self.policy.half_open_calls);
+        let counts = Counts {
+            calls: n,
+            failures: f64::from(w.failed),
+            slow: f64::from(w.slow),
+        };
+        let failing = counts.failure_rate() >= self.policy.failure_rate
+            || (self.policy.slow_call.is_some() && counts.slow_rate() >= self.policy.slow_rate);
+        let t = now();
+        if failing {
+            let rounds = rare.failed_rounds.saturating_add(1);
+            if self.open(
+                w,
+                t,
+                self.policy.open_for.after_failed_probes(rounds),
+                counts,
+                on_transition,
+            ) {
+                rare.failed_rounds = rounds;
+            }
+        } else {
+            self.close(&mut rare, w, t, counts, on_transition);
+        }
+    }
+
+    /// Moves from `w` to Closed with an empty window. The caller holds the mutex.
+    fn close(
+        &self,
+        rare: &mut Rare,
+        w: Word,
+        now: u64,
+        counts: Counts,
+        on_transition: impl Fn(&Transition),
+    ) -> bool {
+        self.block.store(window::fresh(self.totals(), now));
+        self.consecutive.store(0, Ordering::Relaxed);
+        let done = self.swap(w, w.next(CircuitState::Closed), counts, on_transition);
+        if done {
+            rare.failed_rounds = 0;
+        }
+        done
+    }
+
+    /// Operator override: move to `to` whatever the state.
+    pub fn force(&self, to: CircuitState, now: u64, on_transition: impl Fn(&Transition)) {
+        let mut rare = self.lock();
+        loop {
+            let w = Word::unpack(self.word.load(Ordering::Acquire));
+            let done = match to {
+                CircuitState::Closed => {
+                    self.close(&mut rare, w, now, Counts::default(), &on_transition)
+                }
+                _ => self.swap(w, w.next(to), Counts::default(), &on_transition),
+            };
+            if done {
+                return;
+            }
+        }
+    }
+
+    /// The window's counts at `now` (the previous block's share estimated, as in decisions).
+    pub fn window_counts(&self, now: u64) -> (f64, f64, f64) {
+        let block = match self.block.read() {
+            Some(b) => b,
+            None => {
+                let _rare = self.lock();
+                self.block.read().expect("written only under the mutex")
+            }
+        };
+        let totals = self.totals();
+        let mut e = window::estimate(self.policy.window, &block, totals, now);
+        if e.needs_roll {
+            let rolled = window::roll(self.policy.window, &block, totals, now);
+            e = window::estimate(self.policy.window, &rolled, totals, now);
+        }
+        (e.counts.calls, e.counts.failures, e.counts.slow)
+    }
+}
+
+impl Transition {
+    /// The failure rate that decided (0.0–1.0).
+    pub fn failure_rate(&self) -> f64 {
+        self.counts.failure_rate()
+    }
+    /// The slow-call rate that decided (0.0–1.0).
+    pub fn slow_rate(&self) -> f64 {
+        self.counts.slow_rate()
+    }
+    /// The calls the decision was based on.
+    pub fn calls(&self) -> u64 {
+        self.counts.calls.round() as u64
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_round_trips() {
+        let w = Word {
+            state: CircuitState::HalfOpen,
+            admitted: 4095,
+            ok: 3,
+            failed: 7,
+            slow: 1,
+            epoch: 8191,
+        };
+        assert_eq!(Word::unpack(w.pack()), w);
+        assert_eq!(w.next(CircuitState::Open).epoch, 0);
+    }
+}
