@@ -11,6 +11,8 @@ mod expand;
 mod item;
 mod kind;
 mod layers;
+#[cfg(test)]
+mod snapshots_test;
 mod suggest;
 
 use kind::Kind;

@@ -1,0 +1,140 @@
+//! Expansion snapshots: what `cargo expand` shows for typical functions, pretty-printed and
+//! compared with the `.snap` files under `src/snapshots/`. A change in generated code shows up
+//! here as a readable diff; review it with `cargo insta review` (or `INSTA_UPDATE=always`) and
+//! read the result as a user would.
+
+use crate::compose::expand;
+use crate::kind::Kind;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `#[kind(args)] item`, expanded and pretty-printed.
+fn expanded(kind: Kind, args: TokenStream, item: TokenStream) -> String {
+    pretty(expand(kind, args, item))
+}
+
+fn pretty(tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens.clone())
+        .unwrap_or_else(|e| panic!("expansion is not valid Rust ({e}):\n{tokens}"));
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn timeout_alone() {
+    let out = expanded(
+        Kind::Timeout,
+        quote!(800ms),
+        quote! {
+            /// Looks the price up.
+            pub async fn price(sku: &str) -> Result<u64, PricingError> {
+                lookup(sku).await
+            }
+        },
+    );
+    insta::assert_snapshot!("timeout_alone", out);
+}
+
+#[test]
+fn retry_with_defaults() {
+    let out = expanded(
+        Kind::Retry,
+        TokenStream::new(),
+        quote! {
+            async fn fetch(id: u32) -> std::io::Result<Vec<u8>> {
+                download(id).await
+            }
+        },
+    );
+    insta::assert_snapshot!("retry_with_defaults", out);
+}
+
+#[test]
+fn retry_over_timeout_on_a_method() {
+    // `#[retry]` runs first and collects `#[timeout]` beneath it.
+    let method = expand(
+        Kind::Retry,
+        quote!(
+            attempts = 4,
+            backoff = exponential(50ms, max = 2s),
+            when = is_transient
+        ),
+        quote! {
+            #[timeout(800ms)]
+            async fn quote(&self, sku: &str) -> Result<Quote, PricingError> {
+                self.client.get(sku).await
+            }
+        },
+    );
+    let out = pretty(quote!(impl Pricing { #method }));
+    insta::assert_snapshot!("retry_over_timeout_on_a_method", out);
+}
+
+#[test]
+fn async_trait_method() {
+    // What `#[async_trait]` 0.1 makes of
+    // `#[retry(attempts = 2)] async fn get(&self, x: u32) -> Result<u32, E> { self.load(x).await }`
+    // when it runs before the resilience attribute.
+    let out = expand(
+        Kind::Retry,
+        quote!(attempts = 2),
+        quote! {
+            fn get<'life0, 'async_trait>(
+                &'life0 self,
+                x: u32,
+            ) -> ::core::pin::Pin<Box<
+                dyn ::core::future::Future<Output = Result<u32, E>> + ::core::marker::Send + 'async_trait,
+            >>
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
+                Box::pin(async move {
+                    if let ::core::option::Option::Some(__ret) = ::core::option::Option::None::<Result<u32, E>> {
+                        #[allow(unreachable_code)]
+                        return __ret;
+                    }
+                    let __self = self;
+                    let x = x;
+                    let __ret: Result<u32, E> = { __self.load(x).await };
+                    #[allow(unreachable_code)]
+                    __ret
+                })
+            }
+        },
+    );
+    let out = pretty(quote!(impl Store for Db { #out }));
+    insta::assert_snapshot!("async_trait_method", out);
+}
+
+#[test]
+fn error_keeps_the_function() {
+    let out = expanded(
+        Kind::Retry,
+        quote!(attempts = 0, backof = none),
+        quote! {
+            #[timeout(1s)]
+            async fn fetch(id: u32) -> Result<u32, E> {
+                Ok(id)
+            }
+        },
+    );
+    insta::assert_snapshot!("error_keeps_the_function", out);
+}
+
+#[test]
+fn crate_override_and_duration_expression() {
+    let out = expanded(
+        Kind::Timeout,
+        quote!(
+            duration = LIMIT,
+            name = "pricing",
+            crate = my_app::resilience
+        ),
+        quote! {
+            async fn price(sku: &str) -> anyhow::Result<u64> {
+                lookup(sku).await
+            }
+        },
+    );
+    insta::assert_snapshot!("crate_override_and_duration_expression", out);
+}
