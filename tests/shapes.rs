@@ -341,6 +341,99 @@ async fn async_trait_default_bodies_and_timeouts() {
     ));
 }
 
+/// What async-trait rewrites: owned pattern arguments (rebound through a block) and `self`
+/// in attribute arguments (the receiver is rebound as `__self`).
+#[async_trait]
+trait Conn {
+    async fn join(&self, pair: (String, String), tail: String) -> Result<String, Fail>;
+    async fn get_mut(&mut self) -> Result<u32, Fail>;
+    async fn get_arc(self: Arc<Self>) -> Result<u32, Fail>;
+    async fn get_owned(self) -> Result<u32, Fail>;
+}
+
+struct Tcp {
+    dep: Flaky,
+    timeout: Duration,
+    latency: Duration,
+}
+
+impl Tcp {
+    fn retryable(&self, e: &Fail) -> bool {
+        matches!(e, Fail::Transient(_)) && self.timeout > Duration::ZERO
+    }
+    async fn call(&self) -> Result<u32, Fail> {
+        tokio::time::sleep(self.latency).await;
+        self.dep.call().await
+    }
+}
+
+#[async_trait]
+impl Conn for Tcp {
+    // Regression: the owned tuple pattern must be destructured once, outside the retry loop.
+    #[retry(attempts = 3, backoff = none)]
+    async fn join(&self, (a, b): (String, String), tail: String) -> Result<String, Fail> {
+        self.dep.call().await?;
+        Ok(format!("{a}{b}{tail}"))
+    }
+
+    // Regression: `self` in the attribute arguments means the receiver.
+    #[retry(attempts = 3, backoff = none, when = |e| self.retryable(e))]
+    #[timeout(self.timeout)]
+    async fn get_mut(&mut self) -> Result<u32, Fail> {
+        self.call().await
+    }
+
+    #[retry(attempts = 2, backoff = none)]
+    #[timeout(self.timeout)]
+    async fn get_arc(self: Arc<Self>) -> Result<u32, Fail> {
+        self.call().await
+    }
+
+    #[timeout(self.timeout)]
+    async fn get_owned(self) -> Result<u32, Fail> {
+        self.call().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn async_trait_owned_patterns_and_self_in_arguments() {
+    let tcp = Tcp {
+        dep: Flaky::failing(2),
+        timeout: ms(100),
+        latency: ms(10),
+    };
+    let joined = tcp.join(("a".to_owned(), "b".to_owned()), "c".to_owned());
+    assert_eq!(joined.await, Ok("abc".to_owned()));
+
+    let mut tcp = Tcp {
+        dep: Flaky::failing(1),
+        timeout: ms(100),
+        latency: ms(10),
+    };
+    assert_eq!(tcp.get_mut().await, Ok(2));
+    tcp.latency = ms(1_000);
+    tcp.timeout = ms(30);
+    let t = Instant::now();
+    assert!(matches!(tcp.get_mut().await, Err(Fail::Policy(_))));
+    assert_eq!(t.elapsed(), ms(90));
+
+    let tcp = Arc::new(Tcp {
+        dep: Flaky::default(),
+        timeout: ms(20),
+        latency: ms(1_000),
+    });
+    let t = Instant::now();
+    assert!(tcp.get_arc().await.is_err());
+    assert_eq!(t.elapsed(), ms(40));
+
+    let tcp = Tcp {
+        dep: Flaky::default(),
+        timeout: ms(50),
+        latency: ms(10),
+    };
+    assert_eq!(tcp.get_owned().await, Ok(1));
+}
+
 #[tokio::test(start_paused = true)]
 async fn async_trait_objects() {
     let store: Box<dyn Store + Send + Sync> = Box::new(Mem {
@@ -463,13 +556,13 @@ mod api {
 
     // If `#[retry]` dropped the `cfg`, this would be a second `twin` and fail to compile.
     #[retry(attempts = 2, backoff = none)]
-    #[cfg(any())]
+    #[cfg(not(test))]
     pub(crate) async fn twin() -> Result<u32, Fail> {
         Ok(1)
     }
 
     #[retry(attempts = 2, backoff = none)]
-    #[cfg(all())]
+    #[cfg(test)]
     pub(crate) async fn twin() -> Result<u32, Fail> {
         Ok(2)
     }

@@ -58,9 +58,20 @@ pub(crate) fn generate(
             box_pin,
             prelude,
             body,
+            receiver,
         }) => {
             let body = quote!(#(#body)*);
-            let layered = layered(g, layers, &output, output_span, body);
+            let layered = match receiver {
+                // async-trait moved the receiver into `__self`, and renamed `self` in the body
+                // only: `self` in the attributes' arguments (`#[timeout(self.timeout)]`) must
+                // be renamed too, without touching the body.
+                Some(alias) => {
+                    let placeholder = syn::Ident::new("__resilience_body", Span::mixed_site());
+                    let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
+                    rename_self(layered, &alias, &placeholder, &body)
+                }
+                None => layered(g, layers, &output, output_span, body),
+            };
             quote! {
                 #(#attrs)*
                 #vis #sig {
@@ -86,6 +97,24 @@ fn layered(
 ) -> TokenStream {
     let krate = &g.krate;
     let output = output.to_token_stream();
+    if let Some(Layer::Fallback(f)) = layers.first() {
+        // `#[fallback]` lifts the body by the return type's mode and produces the return type
+        // itself, so no `finish`.
+        let mut expr = quote_spanned! {output_span=>
+            #krate::__private::FallbackMode::lift(__resilience_mode, async {
+                if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {
+                    #[allow(unreachable_code)]
+                    return __resilience_ret;
+                }
+                #body
+            }.await)
+        };
+        for layer in layers[1..].iter().rev() {
+            expr = layer.wrap(g, expr);
+        }
+        let rejects = layers[1..].iter().any(Layer::can_reject);
+        return f.generate(g, &output, output_span, expr, rejects);
+    }
     // The async block's type is pinned first, so `?` and `return` in the body infer as in the
     // original function (async-trait does the same).
     let mut expr = quote_spanned! {output_span=>
@@ -106,4 +135,39 @@ fn layered(
         quote_spanned!(output_span=> #krate::__private::finish_unrejected::<#output>)
     };
     quote!(#finish(#expr))
+}
+
+/// Replaces `self` (not `self::`) by `alias` and the `placeholder` ident by `body`.
+///
+/// Input:  `timeout(name, duration(self.timeout), async { lift(async { __resilience_body }) })`
+/// Output: `timeout(name, duration(__self.timeout), async { lift(async { <body> }) })`
+fn rename_self(
+    tokens: TokenStream,
+    alias: &syn::Ident,
+    placeholder: &syn::Ident,
+    body: &TokenStream,
+) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Ident(id) if id == *placeholder => out.extend(body.clone()),
+            TokenTree::Ident(id)
+                if id == "self"
+                    && !matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':') =>
+            {
+                let span = id.span().resolved_at(alias.span());
+                out.push(TokenTree::Ident(syn::Ident::new(&alias.to_string(), span)));
+            }
+            TokenTree::Group(g) => {
+                let stream = rename_self(g.stream(), alias, placeholder, body);
+                let mut group = Group::new(g.delimiter(), stream);
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }

@@ -80,6 +80,9 @@ pub(crate) struct AsyncTraitBody {
     pub(crate) prelude: Vec<Stmt>,
     /// The rest: the user's body.
     pub(crate) body: Vec<Stmt>,
+    /// `__self` when the prelude moves the receiver into it (`let __self = self;`): `self` in
+    /// the attributes' arguments must then name it.
+    pub(crate) receiver: Option<syn::Ident>,
 }
 
 impl ItemFn {
@@ -129,27 +132,57 @@ fn async_trait_body(item: &ItemFn) -> Option<AsyncTraitBody> {
         .take_while(|s| is_prelude(s))
         .count();
     let (prelude, body) = inner.block.stmts.split_at(split);
+    let receiver = prelude.iter().find_map(|stmt| match stmt {
+        Stmt::Local(syn::Local {
+            pat: syn::Pat::Ident(p),
+            init: Some(init),
+            ..
+        }) if matches!(&*init.expr, Expr::Path(e) if e.path.is_ident("self")) => {
+            Some(p.ident.clone())
+        }
+        _ => None,
+    });
     Some(AsyncTraitBody {
         output,
         before: stmts,
         box_pin: box_pin.clone(),
         prelude: prelude.to_vec(),
         body: body.to_vec(),
+        receiver,
     })
 }
 
-/// `if let Some(__ret) = None::<R> { .. }` or `let <pat> = <ident>;`: what `#[async_trait]` puts
-/// before the user's code.
+/// What `#[async_trait]` puts before the user's code: `if let Some(__ret) = None::<R> { .. }`,
+/// `let <ident> = <ident>;`, and for a pattern argument
+/// `let <pat> = { let __arg1 = __arg1; __arg1 };`.
 fn is_prelude(stmt: &Stmt) -> bool {
     match stmt {
         Stmt::Expr(Expr::If(e), _) => {
             matches!(&*e.cond, Expr::Let(l) if l.expr.to_token_stream().to_string().contains("None"))
         }
-        Stmt::Local(local) => {
-            matches!(
-                local.init.as_ref().map(|i| &*i.expr),
-                Some(Expr::Path(p)) if p.path.get_ident().is_some() || p.path.is_ident("self")
-            ) && local.init.as_ref().is_some_and(|i| i.diverge.is_none())
+        Stmt::Local(local) => match &local.init {
+            Some(init) if init.diverge.is_none() => match &*init.expr {
+                Expr::Path(p) => p.path.get_ident().is_some(),
+                Expr::Block(b) => is_rebinding_block(&b.block),
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `{ let __arg1 = __arg1; __arg1 }`.
+fn is_rebinding_block(block: &Block) -> bool {
+    let is_ident = |e: &Expr| matches!(e, Expr::Path(p) if p.path.get_ident().is_some());
+    match block.stmts.as_slice() {
+        [Stmt::Local(local), Stmt::Expr(last, None)] => {
+            matches!(&local.pat, syn::Pat::Ident(_))
+                && local
+                    .init
+                    .as_ref()
+                    .is_some_and(|i| i.diverge.is_none() && is_ident(&i.expr))
+                && is_ident(last)
         }
         _ => false,
     }
