@@ -77,6 +77,101 @@ pub use resilience_macros::retry;
 /// ```
 pub use resilience_macros::timeout;
 
+/// Bounds how many calls run at once: at most `max_concurrent` (default 25) inside together;
+/// a caller waits up to `max_wait` (default 0) for a place, served first come first served,
+/// else fails with [`Error::BulkheadFull`]. The place is given back when the call completes,
+/// is cancelled (its future dropped) or panics. `name = ".."` shares one bulkhead among
+/// callsites (the first to run sets its size).
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `max_concurrent = 10` | calls inside at once (≥ 1) | 25 |
+/// | `max_wait = 50ms` | how long a caller waits for a place | 0 |
+/// | `name = ".."` | shared bulkhead, label in telemetry and the registry | `module::fn` |
+///
+/// Taking and giving back a free place is one atomic compare-and-swap each; the queue's lock
+/// is touched only when every place is taken.
+///
+/// ```
+/// use std::time::Duration;
+/// #[resilience::bulkhead(max_concurrent = 1)]
+/// async fn exclusive() -> Result<(), resilience::Error> {
+///     tokio::time::sleep(Duration::from_secs(1)).await;
+///     Ok(())
+/// }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let (a, b) = tokio::join!(exclusive(), exclusive());
+/// assert!(a.is_ok());
+/// assert!(matches!(b, Err(resilience::Error::BulkheadFull { max_concurrent: 1, .. })));
+/// # }
+/// ```
+pub use resilience_macros::bulkhead;
+
+/// Bounds how often the function runs, with GCRA (the `governor` crate) on tokio's clock:
+/// `rate = 100/1s` permits, `burst` (default: the rate's count) at once after a quiet spell.
+/// A call that would get a permit within `max_wait` (default 0) sleeps for it; otherwise it
+/// fails with [`Error::RateLimited`] whose `retry_after` is the time until a permit frees.
+/// `name = ".."` shares one limiter among callsites.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `rate = 100/1s` | permits per period (required) | — |
+/// | `burst = 20` | permits available at once | the rate's count |
+/// | `max_wait = 50ms` | how long a call may wait for its permit | 0 |
+/// | `name = ".."` | shared limiter, label in telemetry and the registry | `module::fn` |
+///
+/// A waiting call holds no permit, so cancelling it costs none.
+///
+/// ```
+/// use std::time::Duration;
+/// #[resilience::rate_limit(rate = 2/1s)]
+/// async fn ping() -> Result<(), resilience::Error> { Ok(()) }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// ping().await.unwrap();
+/// ping().await.unwrap();
+/// let e = ping().await.unwrap_err();
+/// assert!(matches!(e, resilience::Error::RateLimited { retry_after, .. } if retry_after == Duration::from_millis(500)));
+/// # }
+/// ```
+pub use resilience_macros::rate_limit;
+
+/// Supplies the function's value when the layers beneath fail: `#[fallback(path)]` calls
+/// `path(<the function's arguments, receiver first>, error)` and returns what it returns (the
+/// function's own return type). The fallback may be an `async fn` (its future is awaited) or a
+/// plain `fn` (told apart by its return type, no annotation needed).
+///
+/// - When the function returns `Result<T, E>` (any alias), `error` is `E`; a policy's
+///   rejection reaches it converted with `From<resilience::Error>`.
+/// - When it returns anything else (`Vec<Item>`), `error` is [`Error`]: the function can then
+///   use timeout, circuit breaker, bulkhead and rate limit while the fallback supplies the
+///   degraded value.
+/// - `#[fallback(path, when = pred)]`: only errors for which `pred(&error)` is true go to the
+///   fallback; the others are returned (so this needs a `Result` return type).
+///
+/// `#[fallback]` must be the outermost attribute (written first). Every argument needs a name,
+/// since it is passed on: write `pair: (u32, u32)` rather than `(a, b): (u32, u32)`. Like
+/// `#[retry]`, the body must not move out of its arguments.
+///
+/// ```
+/// use resilience::Error;
+/// use std::time::Duration;
+///
+/// fn cached(user: u32, error: Error) -> Vec<String> {
+///     vec![format!("popular items (for {user}: {})", error.kind())]
+/// }
+///
+/// #[resilience::fallback(cached)]
+/// #[resilience::timeout(100ms)]
+/// async fn recommendations(user: u32) -> Vec<String> {
+///     tokio::time::sleep(Duration::from_secs(1)).await; // a slow dependency
+///     vec![format!("for {user}")]
+/// }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// assert_eq!(recommendations(7).await, vec!["popular items (for 7: timeout)"]);
+/// # }
+/// ```
+pub use resilience_macros::fallback;
+
 /// Stops calling a failing dependency: after too many failures the breaker opens and rejects
 /// calls with [`Error::CircuitOpen`] (without running the body) for `open_for`, then lets
 /// `half_open_calls` probes through, which close it again or reopen it for longer.
@@ -126,12 +221,19 @@ pub use resilience_macros::timeout;
 pub use resilience_macros::circuit_breaker;
 
 pub use resilience_runtime::{
-    CircuitBreakerHandle, CircuitMetrics, CircuitState, Error, FromResilienceError, Outcome, Registry, RetryDecision, RetryHandle, registry,
+    CircuitBreakerHandle, CircuitMetrics, CircuitState,
+    bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy},
+    rate_limit::{RateLimitPolicy, RateLimiter, RateLimiterHandle},
+};
+
+pub use resilience_runtime::{
+    Error, FromResilienceError, Outcome, Registry, RetryDecision, RetryHandle, registry,
     retry::Backoff, retry::Jitter, retry::RetryPolicy,
 };
 
-/// Helpers for deterministic tests (`seed`).
+/// Helpers for deterministic tests (`seed`, `cancel_at_every_poll`).
 pub mod testing {
+    pub use resilience_runtime::testing::cancel_at_every_poll;
     pub use resilience_runtime::testing::seed;
 }
 

@@ -71,6 +71,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     }
     validate_together(&cx, &layers);
     let shape = check_shape(&cx, &item, kind);
+    let fallback_args = crate::layers::fallback::check(&cx, &item, &layers);
 
     if let Err(errors) = cx.finish() {
         // The function as written (its resilience attributes stripped) keeps the rest of the
@@ -85,6 +86,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     let g = Gen {
         krate: krate.map_or_else(|| quote!(::resilience), |p| p.to_token_stream()),
         fn_name: item.sig.ident.clone(),
+        args: fallback_args,
     };
     expand::generate(&g, &item, shape, &layers, &collected)
 }

@@ -8,7 +8,10 @@ mod outcome;
 mod registry;
 mod telemetry;
 
+pub mod bulkhead;
 pub mod circuit_breaker;
+pub mod fallback;
+pub mod rate_limit;
 pub mod retry;
 pub mod testing;
 pub mod timeout;
@@ -22,14 +25,23 @@ pub use retry::RetryDecision;
 /// What the generated code calls. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::outcome::{finish, finish_unrejected, lift};
+    pub use crate::Error;
+    pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite};
     pub use crate::circuit_breaker::{
         BreakerPolicy, BreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
+    pub use crate::fallback::{
+        FallbackFuture, FallbackMode, FallbackValue, Probe, ProbeResult, ProbeValue, Propagate,
+        fallback_when,
+    };
+    pub use crate::outcome::Layered;
+    pub use crate::outcome::{finish, finish_unrejected, lift};
+    pub use crate::rate_limit::{RateLimitPolicy, RateLimitSite};
     pub use crate::retry::{
         Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
     };
     pub use crate::timeout::timeout;
+    pub use std::convert::Infallible;
     pub use std::time::Duration;
 
     /// Pins a duration argument's type, so a mismatch points at the argument.

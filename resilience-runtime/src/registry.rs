@@ -3,6 +3,8 @@
 //! A callsite registers on its first call; the hot path keeps a `&'static` to its entry and
 //! never looks anything up by name.
 
+use crate::bulkhead::{Bulkhead, BulkheadHandle};
+use crate::rate_limit::{RateLimitPolicy, RateLimiter, RateLimiterHandle};
 use crate::retry::RetryPolicy;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
@@ -19,6 +21,8 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 pub struct Registry {
     retries: Mutex<Vec<Arc<RetryStats>>>,
     pub(crate) circuit_breakers: Mutex<Vec<Arc<crate::circuit_breaker::CircuitBreaker>>>,
+    bulkheads: Mutex<Vec<Arc<Bulkhead>>>,
+    rate_limiters: Mutex<Vec<Arc<RateLimiter>>>,
 }
 
 static GLOBAL: LazyLock<Registry> = LazyLock::new(Registry::default);
@@ -67,6 +71,65 @@ impl Registry {
         });
         all.push(Arc::clone(&stats));
         stats
+    }
+}
+
+/// Bulkheads and rate limiters: one entry per name, created by its first callsite.
+impl Registry {
+    /// Every bulkhead seen so far, in order of first call.
+    pub fn bulkheads(&self) -> Vec<BulkheadHandle> {
+        lock(&self.bulkheads)
+            .iter()
+            .map(|b| BulkheadHandle(Arc::clone(b)))
+            .collect()
+    }
+
+    /// The bulkhead called `name`, once a callsite with that name has run.
+    pub fn bulkhead_named(&self, name: &str) -> Option<BulkheadHandle> {
+        lock(&self.bulkheads)
+            .iter()
+            .find(|b| b.name() == name)
+            .map(|b| BulkheadHandle(Arc::clone(b)))
+    }
+
+    pub(crate) fn bulkhead(&self, name: &'static str, max_concurrent: usize) -> Arc<Bulkhead> {
+        let mut all = lock(&self.bulkheads);
+        if let Some(existing) = all.iter().find(|b| b.name() == name) {
+            return Arc::clone(existing);
+        }
+        let b = Arc::new(Bulkhead::new(name, max_concurrent));
+        all.push(Arc::clone(&b));
+        b
+    }
+
+    /// Every rate limiter seen so far, in order of first call.
+    pub fn rate_limiters(&self) -> Vec<RateLimiterHandle> {
+        lock(&self.rate_limiters)
+            .iter()
+            .map(|l| RateLimiterHandle(Arc::clone(l)))
+            .collect()
+    }
+
+    /// The rate limiter called `name`, once a callsite with that name has run.
+    pub fn rate_limiter_named(&self, name: &str) -> Option<RateLimiterHandle> {
+        lock(&self.rate_limiters)
+            .iter()
+            .find(|l| l.name() == name)
+            .map(|l| RateLimiterHandle(Arc::clone(l)))
+    }
+
+    pub(crate) fn rate_limiter(
+        &self,
+        name: &'static str,
+        policy: RateLimitPolicy,
+    ) -> Arc<RateLimiter> {
+        let mut all = lock(&self.rate_limiters);
+        if let Some(existing) = all.iter().find(|l| l.name() == name) {
+            return Arc::clone(existing);
+        }
+        let l = Arc::new(RateLimiter::new(name, policy));
+        all.push(Arc::clone(&l));
+        l
     }
 }
 

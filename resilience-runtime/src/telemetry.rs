@@ -33,6 +33,36 @@ pub(crate) fn timeout(name: &'static str, after: Duration) {
     let _ = (name, after);
 }
 
+/// A bulkhead refused a call: every place was taken for the whole `max_wait`.
+#[inline]
+pub(crate) fn bulkhead_full(name: &'static str, max_concurrent: usize) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: "resilience",
+        name,
+        kind = "bulkhead_full",
+        max_concurrent,
+        "call rejected: bulkhead full"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (name, max_concurrent);
+}
+
+/// A rate limiter refused a call: no permit would free within its `max_wait`.
+#[inline]
+pub(crate) fn rate_limited(name: &'static str, retry_after: Duration) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: "resilience",
+        name,
+        kind = "rate_limited",
+        retry_after_ms = retry_after.as_millis() as u64,
+        "call rejected: rate limit reached"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (name, retry_after);
+}
+
 /// A circuit breaker changed state.
 #[inline]
 pub(crate) fn circuit_transition(name: &'static str, t: &crate::circuit_breaker::Transition) {

@@ -1,7 +1,10 @@
 //! One file per attribute: its arguments, checked into a config, and the code it wraps around
 //! the layer beneath.
 
+pub(crate) mod bulkhead;
 pub(crate) mod circuit_breaker;
+pub(crate) mod fallback;
+pub(crate) mod rate_limit;
 pub(crate) mod retry;
 pub(crate) mod timeout;
 
@@ -15,8 +18,11 @@ use syn::LitStr;
 /// A checked attribute, ready to generate.
 pub(crate) enum Layer {
     Retry(Box<retry::Retry>),
-    CircuitBreaker(Box<circuit_breaker::CircuitBreaker>),
     Timeout(timeout::Timeout),
+    Bulkhead(bulkhead::Bulkhead),
+    Fallback(Box<fallback::Fallback>),
+    RateLimit(Box<rate_limit::RateLimit>),
+    CircuitBreaker(Box<circuit_breaker::CircuitBreaker>),
 }
 
 impl Layer {
@@ -25,13 +31,17 @@ impl Layer {
         match kind {
             Kind::Retry => retry::Retry::parse(cx, args).map(|r| Layer::Retry(Box::new(r))),
             Kind::Timeout => timeout::Timeout::parse(cx, args, span).map(Layer::Timeout),
+            Kind::Bulkhead => bulkhead::Bulkhead::parse(cx, args).map(Layer::Bulkhead),
+            Kind::RateLimit => {
+                rate_limit::RateLimit::parse(cx, args, span).map(|r| Layer::RateLimit(Box::new(r)))
+            }
             Kind::CircuitBreaker => circuit_breaker::CircuitBreaker::parse(cx, args)
                 .map(|b| Layer::CircuitBreaker(Box::new(b))),
             // Each lands with its own milestone; until then the attribute says so.
-            Kind::Fallback
-            | Kind::RateLimit
-            | Kind::Bulkhead
-            | Kind::Chaos => {
+            Kind::Fallback => {
+                fallback::Fallback::parse(cx, args, span).map(|f| Layer::Fallback(Box::new(f)))
+            }
+            Kind::Chaos => {
                 let _ = args;
                 cx.error(
                     span,
@@ -47,6 +57,9 @@ impl Layer {
         match self {
             Layer::Retry(_) => false,
             Layer::Timeout(_) => true,
+            Layer::Bulkhead(_) | Layer::RateLimit(_) => true,
+            // The fallback turns every failure into a value; `expand` generates it.
+            Layer::Fallback(_) => false,
             Layer::CircuitBreaker(_) => true,
         }
     }
@@ -56,6 +69,9 @@ impl Layer {
         match self {
             Layer::Retry(r) => r.statics(g),
             Layer::Timeout(_) => TokenStream::new(),
+            Layer::Bulkhead(b) => b.statics(g),
+            Layer::RateLimit(r) => r.statics(g),
+            Layer::Fallback(_) => TokenStream::new(),
             Layer::CircuitBreaker(b) => b.statics(g),
         }
     }
@@ -65,6 +81,10 @@ impl Layer {
         match self {
             Layer::Retry(r) => r.wrap(g, inner),
             Layer::Timeout(t) => t.wrap(g, inner),
+            Layer::Bulkhead(b) => b.wrap(g, inner),
+            Layer::RateLimit(r) => r.wrap(g, inner),
+            // Generated around the whole expansion by `expand` (it is always outermost).
+            Layer::Fallback(_) => inner,
             Layer::CircuitBreaker(b) => b.wrap(g, inner),
         }
     }
@@ -76,6 +96,8 @@ pub(crate) struct Gen {
     pub(crate) krate: TokenStream,
     /// The annotated function's name.
     pub(crate) fn_name: syn::Ident,
+    /// The function's arguments as passed on to a fallback, receiver first.
+    pub(crate) args: Vec<TokenStream>,
 }
 
 impl Gen {

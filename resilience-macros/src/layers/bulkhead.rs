@@ -1,0 +1,111 @@
+//! `#[bulkhead(max_concurrent = 10, max_wait = 50ms, name = "db")]`.
+//!
+//! Input:  `#[bulkhead(max_concurrent = 10)] async fn f() -> R { body }`
+//! Output:
+//! ```text
+//! static __RESILIENCE_BULKHEAD: BulkheadSite = BulkheadSite::new("mod::f");
+//! __RESILIENCE_BULKHEAD.call(BulkheadPolicy { max_concurrent: 10, ..DEFAULT }, async { <body> }).await
+//! ```
+
+use super::Gen;
+use crate::args::{Args, DurationArg, Setting, parse_int, parse_name, set_once, text, unknown_key};
+use crate::ctxt::Ctxt;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::LitStr;
+
+const KEYS: &[&str] = &["max_concurrent", "max_wait", "name", "crate"];
+
+/// A checked `#[bulkhead]`.
+pub(crate) struct Bulkhead {
+    max_concurrent: Option<usize>,
+    max_wait: Option<DurationArg>,
+    name: Option<LitStr>,
+}
+
+impl Bulkhead {
+    pub(crate) fn parse(cx: &Ctxt, args: Args) -> Option<Self> {
+        let mut max_concurrent: Setting<usize> = None;
+        let mut max_wait: Setting<DurationArg> = None;
+        let mut name: Setting<LitStr> = None;
+        for arg in args.0 {
+            let Some(key) = &arg.key else {
+                cx.error(
+                    arg.value.span(),
+                    format!(
+                        "`#[bulkhead]` takes `key = value` pairs, such as `max_concurrent = 10`; `{}` has no key",
+                        text(&arg.value.tokens)
+                    ),
+                );
+                continue;
+            };
+            let v = &arg.value;
+            match key.to_string().as_str() {
+                "max_concurrent" => {
+                    let n = cx.check(parse_int::<usize>(v, "`max_concurrent`"));
+                    let n = match n {
+                        Some(0) => {
+                            cx.error(
+                                v.span(),
+                                "`max_concurrent = 0` would refuse every call; allow at least 1",
+                            );
+                            None
+                        }
+                        n => n,
+                    };
+                    set_once(cx, &mut max_concurrent, key, n);
+                }
+                "max_wait" => {
+                    let d = cx.check(DurationArg::parse(v, "max_wait"));
+                    set_once(cx, &mut max_wait, key, d);
+                }
+                "name" => set_once(cx, &mut name, key, parse_name(cx, v)),
+                "crate" => {}
+                "max_calls" | "limit" | "permits" | "concurrency" | "size" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[bulkhead]`; use `max_concurrent`"),
+                ),
+                "timeout" | "wait" | "queue_timeout" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[bulkhead]`; use `max_wait` (how long a caller waits for a place)"),
+                ),
+                _ => unknown_key(cx, "bulkhead", key, KEYS),
+            }
+        }
+        Some(Bulkhead {
+            max_concurrent: max_concurrent.map(|(n, _)| n),
+            max_wait: max_wait.map(|(d, _)| d),
+            name: name.map(|(n, _)| n),
+        })
+    }
+
+    pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        let krate = &g.krate;
+        let name = g.name(self.name.as_ref());
+        quote! {
+            static __RESILIENCE_BULKHEAD: #krate::__private::BulkheadSite = #krate::__private::BulkheadSite::new(#name);
+        }
+    }
+
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        let krate = &g.krate;
+        let p = quote!(#krate::__private);
+        let policy = match (self.max_concurrent, &self.max_wait) {
+            (None, None) => quote!(#p::BulkheadPolicy::DEFAULT),
+            (Some(n), None) => {
+                quote!(#p::BulkheadPolicy { max_concurrent: #n, ..#p::BulkheadPolicy::DEFAULT })
+            }
+            (None, Some(d)) => {
+                let d = d.to_tokens(krate);
+                quote!(#p::BulkheadPolicy { max_wait: #d, ..#p::BulkheadPolicy::DEFAULT })
+            }
+            (Some(n), Some(d)) => {
+                let d = d.to_tokens(krate);
+                quote!(#p::BulkheadPolicy { max_concurrent: #n, max_wait: #d })
+            }
+        };
+        quote! {
+            __RESILIENCE_BULKHEAD.call(#policy, async { #inner }).await
+        }
+    }
+}

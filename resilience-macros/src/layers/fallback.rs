@@ -1,0 +1,213 @@
+//! `#[fallback(path)]` / `#[fallback(path, when = pred)]`: the outermost layer, which turns a
+//! failure of the layers beneath into `path(<arguments, receiver first>, error)`.
+//!
+//! Input:  `#[fallback(cached)] #[timeout(1s)] async fn f(u: UserId) -> Vec<Item> { body }`
+//! Output:
+//! ```text
+//! let __resilience_mode = (&Probe::<Vec<Item>>::new()).mode();  // Result or plain value
+//! let __resilience_result = timeout(.., async { FallbackMode::lift(__resilience_mode, body) }).await;
+//! match __resilience_result {
+//!     Ok(v) => FallbackMode::ok(__resilience_mode, v),
+//!     Err(f) => {
+//!         let __resilience_error = FallbackMode::error(__resilience_mode, f); // E, or resilience::Error
+//!         let v = cached(u, __resilience_error);
+//!         (&v).resilience_fallback_kind().resolve(v).await                   // awaited if a future
+//!     }
+//! }
+//! ```
+
+use crate::args::{Args, Value, parse_path, text, unknown_key};
+use crate::ctxt::Ctxt;
+use crate::item::ItemFn;
+use crate::layers::{Gen, Layer};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, FnArg, Pat};
+
+const KEYS: &[&str] = &["when", "crate"];
+
+/// A checked `#[fallback]`.
+pub(crate) struct Fallback {
+    path: syn::Path,
+    when: Option<Expr>,
+    span: Span,
+}
+
+impl Fallback {
+    pub(crate) fn parse(cx: &Ctxt, args: Args, span: Span) -> Option<Self> {
+        let mut path: Option<syn::Path> = None;
+        let mut when: Option<(Expr, Span)> = None;
+        let mut path_seen = false;
+        for arg in args.0 {
+            let Some(key) = &arg.key else {
+                if path_seen {
+                    cx.error(
+                        arg.value.span(),
+                        format!(
+                            "`#[fallback]` takes one function; `{}` is extra (name other settings: `when = ..`)",
+                            text(&arg.value.tokens)
+                        ),
+                    );
+                } else {
+                    path_seen = true;
+                    path = parse_path(cx, &arg.value, "#[fallback(default_items)]");
+                }
+                continue;
+            };
+            match key.to_string().as_str() {
+                "when" => {
+                    if when.is_some() {
+                        cx.error(key.span(), "`when` is given twice; keep one");
+                    } else if let Some(w) = parse_when(cx, &arg.value) {
+                        when = Some((w, key.span()));
+                    }
+                }
+                "crate" => {}
+                "path" | "with" | "call" | "function" | "fn" => {
+                    cx.error(
+                        key.span(),
+                        format!("unknown key `{key}` for `#[fallback]`; write the function first, without a key: `#[fallback(default_items)]`"),
+                    );
+                    path_seen = true;
+                }
+                _ => unknown_key(cx, "fallback", key, KEYS),
+            }
+        }
+        if !path_seen {
+            match &when {
+                Some((_, when_span)) => cx.error(
+                    *when_span,
+                    "`when` needs the fallback function before it: `#[fallback(default_items, when = is_transient)]`",
+                ),
+                None => cx.error(
+                    span,
+                    "`#[fallback]` needs the function to call on failure: `#[fallback(default_items)]`, called with this function's arguments and the error",
+                ),
+            }
+            return None;
+        }
+        Some(Fallback {
+            path: path?,
+            when: when.map(|(w, _)| w),
+            span,
+        })
+    }
+
+    /// The whole function body: the layers beneath (`inner`, already lifted with
+    /// `__resilience_mode`), then the fallback on failure. `rejects` says whether a layer
+    /// beneath can fail with a `resilience::Error`.
+    pub(crate) fn generate(
+        &self,
+        g: &Gen,
+        output: &TokenStream,
+        output_span: Span,
+        inner: TokenStream,
+        rejects: bool,
+    ) -> TokenStream {
+        let krate = &g.krate;
+        let p = quote!(#krate::__private);
+        let policy = if rejects {
+            quote!(#p::Error)
+        } else {
+            quote!(#p::Infallible)
+        };
+        let path = &self.path;
+        let args = &g.args;
+        let call = quote_spanned! {path.span()=>
+            #path(#(#args,)* __resilience_error)
+        };
+        let when = self.when.as_ref().map(|w| {
+            let w = quote_spanned!(w.span()=> #w);
+            quote! {
+                if !#p::fallback_when(#w, &__resilience_error) {
+                    return #p::Propagate::propagate(__resilience_mode, __resilience_error);
+                }
+            }
+        });
+        let mode = quote_spanned! {output_span=>
+            let __resilience_mode = {
+                #[allow(unused_imports)]
+                use #p::{ProbeResult as _, ProbeValue as _};
+                (&#p::Probe::<#output>::new()).mode()
+            };
+        };
+        quote! {
+            #mode
+            let __resilience_result: #p::Layered<_, _, #policy> = #inner;
+            match __resilience_result {
+                ::core::result::Result::Ok(__resilience_value) => {
+                    #p::FallbackMode::ok(__resilience_mode, __resilience_value)
+                }
+                ::core::result::Result::Err(__resilience_failure) => {
+                    let __resilience_error =
+                        #p::FallbackMode::error(__resilience_mode, __resilience_failure);
+                    #when
+                    let __resilience_value = #call;
+                    #[allow(unused_imports)]
+                    use #p::{FallbackFuture as _, FallbackValue as _};
+                    (&__resilience_value)
+                        .resilience_fallback_kind()
+                        .resolve(__resilience_value)
+                        .await
+                }
+            }
+        }
+    }
+}
+
+fn parse_when(cx: &Ctxt, v: &Value) -> Option<Expr> {
+    match v.parse::<Expr>() {
+        Ok(e @ (Expr::Path(_) | Expr::Closure(_))) => Some(e),
+        _ => {
+            cx.error(
+                v.span(),
+                "`when` takes the path of a function `fn(&E) -> bool` choosing the errors the fallback handles, such as `when = is_transient`",
+            );
+            None
+        }
+    }
+}
+
+/// Checks a function with `#[fallback]`: the fallback must be the outermost attribute, and
+/// every argument must have a name to pass on. Returns the arguments to pass, receiver first.
+pub(crate) fn check(cx: &Ctxt, item: &ItemFn, layers: &[Layer]) -> Vec<TokenStream> {
+    let Some(pos) = layers.iter().position(|l| matches!(l, Layer::Fallback(_))) else {
+        return Vec::new();
+    };
+    if pos != 0
+        && let Layer::Fallback(f) = &layers[pos]
+    {
+        cx.error(
+            f.span,
+            "`#[fallback]` must be the outermost attribute (written first), so that it sees the failures of every layer beneath it; move it to the top",
+        );
+    }
+    // An `#[async_trait]` method's body sees the receiver as `__self`.
+    let receiver = if item.sig.asyncness.is_some() {
+        quote!(self)
+    } else {
+        quote!(__self)
+    };
+    let mut args = Vec::new();
+    for input in &item.sig.inputs {
+        match input {
+            FnArg::Receiver(_) => args.push(receiver.clone()),
+            FnArg::Typed(pt) => match &*pt.pat {
+                Pat::Ident(id) if id.subpat.is_none() => {
+                    let ident = &id.ident;
+                    args.push(quote!(#ident));
+                }
+                other => cx.error(
+                    other.span(),
+                    format!(
+                        "`#[fallback]` passes this function's arguments on to the fallback, so each needs a name; write `arg: {}` and destructure `{}` in the body",
+                        text(&pt.ty),
+                        text(other)
+                    ),
+                ),
+            },
+        }
+    }
+    args
+}

@@ -1,0 +1,161 @@
+//! `#[rate_limit(rate = 100/1s, burst = 20, max_wait = 50ms, name = "api")]`.
+//!
+//! Input:  `#[rate_limit(rate = 100/1s)] async fn f() -> R { body }`
+//! Output:
+//! ```text
+//! static __RESILIENCE_RATE_LIMIT: RateLimitSite = RateLimitSite::new("mod::f");
+//! __RESILIENCE_RATE_LIMIT.call(RateLimitPolicy::new(100, Duration::from_secs(1)), async { <body> }).await
+//! ```
+
+use super::Gen;
+use crate::args::{
+    Args, DurationArg, Setting, Value, parse_int, parse_name, set_once, text, unknown_key,
+};
+use crate::ctxt::Ctxt;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::LitStr;
+
+const KEYS: &[&str] = &["rate", "burst", "max_wait", "name", "crate"];
+
+/// A checked `#[rate_limit]`.
+pub(crate) struct RateLimit {
+    count: u32,
+    per: DurationArg,
+    burst: Option<u32>,
+    max_wait: Option<DurationArg>,
+    name: Option<LitStr>,
+}
+
+impl RateLimit {
+    pub(crate) fn parse(cx: &Ctxt, args: Args, span: Span) -> Option<Self> {
+        let mut rate: Setting<(u32, DurationArg)> = None;
+        let mut burst: Setting<u32> = None;
+        let mut max_wait: Setting<DurationArg> = None;
+        let mut name: Setting<LitStr> = None;
+        for arg in args.0 {
+            let Some(key) = &arg.key else {
+                cx.error(
+                    arg.value.span(),
+                    format!(
+                        "`#[rate_limit]` takes `key = value` pairs, such as `rate = 100/1s`; `{}` has no key",
+                        text(&arg.value.tokens)
+                    ),
+                );
+                continue;
+            };
+            let v = &arg.value;
+            match key.to_string().as_str() {
+                "rate" => set_once(cx, &mut rate, key, parse_rate(cx, v)),
+                "burst" => {
+                    let n = cx.check(parse_int::<u32>(v, "`burst`"));
+                    let n = match n {
+                        Some(0) => {
+                            cx.error(v.span(), "`burst = 0` would refuse every call; allow at least 1 (it defaults to the rate's count)");
+                            None
+                        }
+                        n => n,
+                    };
+                    set_once(cx, &mut burst, key, n);
+                }
+                "max_wait" => {
+                    let d = cx.check(DurationArg::parse(v, "max_wait"));
+                    set_once(cx, &mut max_wait, key, d);
+                }
+                "name" => set_once(cx, &mut name, key, parse_name(cx, v)),
+                "crate" => {}
+                "per_second" | "rps" | "limit" | "per" | "period" => cx.error(
+                    key.span(),
+                    format!("unknown key `{key}` for `#[rate_limit]`; write the rate as a count per duration: `rate = 100/1s`"),
+                ),
+                _ => unknown_key(cx, "rate_limit", key, KEYS),
+            }
+        }
+        let Some(((count, per), _)) = rate else {
+            cx.error(
+                span,
+                "`#[rate_limit]` needs a rate: `#[rate_limit(rate = 100/1s)]`",
+            );
+            return None;
+        };
+        Some(RateLimit {
+            count,
+            per,
+            burst: burst.map(|(b, _)| b),
+            max_wait: max_wait.map(|(d, _)| d),
+            name: name.map(|(n, _)| n),
+        })
+    }
+
+    pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        let krate = &g.krate;
+        let name = g.name(self.name.as_ref());
+        quote! {
+            static __RESILIENCE_RATE_LIMIT: #krate::__private::RateLimitSite = #krate::__private::RateLimitSite::new(#name);
+        }
+    }
+
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        let krate = &g.krate;
+        let p = quote!(#krate::__private);
+        let count = self.count;
+        let per = self.per.to_tokens(krate);
+        let mut fields = Vec::new();
+        if let Some(b) = self.burst {
+            fields.push(quote!(burst: #b));
+        }
+        if let Some(d) = &self.max_wait {
+            let d = d.to_tokens(krate);
+            fields.push(quote!(max_wait: #d));
+        }
+        let policy = if fields.is_empty() {
+            quote!(#p::RateLimitPolicy::new(#count, #per))
+        } else {
+            quote!(#p::RateLimitPolicy { #(#fields,)* ..#p::RateLimitPolicy::new(#count, #per) })
+        };
+        quote! {
+            __RESILIENCE_RATE_LIMIT.call(#policy, async { #inner }).await
+        }
+    }
+}
+
+/// `100/1s`, `5 / 250ms`, `10/PERIOD`.
+fn parse_rate(cx: &Ctxt, v: &Value) -> Option<(u32, DurationArg)> {
+    let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
+    let example = "expected a count per duration, such as `rate = 100/1s` or `rate = 5/250ms`";
+    let slash = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '/'));
+    let Some(slash) = slash.filter(|&i| i > 0 && i + 1 < tokens.len()) else {
+        cx.error(v.span(), example);
+        return None;
+    };
+    let count_value = Value {
+        tokens: tokens[..slash].iter().cloned().collect(),
+    };
+    let per_value = Value {
+        tokens: tokens[slash + 1..].iter().cloned().collect(),
+    };
+    let count = cx.check(parse_int::<u32>(&count_value, "the rate's count"));
+    let count = match count {
+        Some(0) => {
+            cx.error(
+                count_value.span(),
+                "a rate of 0 calls would refuse every call; allow at least 1, such as `rate = 1/1s`",
+            );
+            None
+        }
+        n => n,
+    };
+    let per = cx.check(DurationArg::parse(&per_value, "rate"));
+    if let Some(d) = &per
+        && d.literal.is_some_and(|d| d.is_zero())
+    {
+        cx.error(
+            d.span,
+            "the rate's period must be longer than zero, such as `100/1s`",
+        );
+        return None;
+    }
+    Some((count?, per?))
+}

@@ -1,0 +1,286 @@
+//! The bulkhead's places: a lock-free counter for the uncontended path and a FIFO queue,
+//! behind a mutex, only once every place is taken.
+//!
+//! One atomic word holds `available << 1 | WAITERS`. While `WAITERS` is clear a call takes a
+//! place with one compare-and-swap and gives it back with another. `WAITERS` is set and cleared
+//! only under the queue's lock, and only while no place is available; a place given back while
+//! it is set goes straight to the first waiter (FIFO, no barging), so `available` stays zero
+//! for as long as anyone waits.
+
+#[cfg(loom)]
+use loom::sync::{
+    Arc, Mutex, MutexGuard,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+};
+use std::collections::VecDeque;
+#[cfg(not(loom))]
+use std::sync::{
+    Arc, Mutex, MutexGuard, PoisonError,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+};
+use std::task::Waker;
+
+const WAITERS: usize = 1;
+const ONE: usize = 2;
+
+/// `capacity` places, handed out first come, first served.
+#[derive(Debug)]
+pub(crate) struct Places {
+    state: AtomicUsize,
+    capacity: usize,
+    queue: Mutex<VecDeque<Entry>>,
+}
+
+/// A caller in the queue.
+#[derive(Debug)]
+struct Entry {
+    ticket: Arc<Ticket>,
+    waker: Waker,
+}
+
+/// A queued caller's claim: `granted` once a place was handed to it.
+#[derive(Debug, Default)]
+pub(crate) struct Ticket {
+    granted: AtomicBool,
+}
+
+/// A shared ticket (`loom`'s `Arc` under `--cfg loom`).
+pub(crate) type TicketRef = Arc<Ticket>;
+
+/// The outcome of [`Places::enqueue`].
+#[derive(Debug)]
+pub(crate) enum Enqueued {
+    /// A place was free after all: it is the caller's.
+    Acquired,
+    /// The caller is queued; poll [`Places::poll_ticket`] when woken.
+    Waiting(Arc<Ticket>),
+}
+
+impl Places {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Places {
+            state: AtomicUsize::new(capacity << 1),
+            capacity,
+            queue: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Takes a place if one is free and nobody waits for one: the uncontended path.
+    #[inline]
+    pub(crate) fn try_acquire(&self) -> bool {
+        let mut s = self.state.load(Ordering::Relaxed);
+        loop {
+            if s & WAITERS != 0 || s < ONE {
+                return false;
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, s - ONE, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(actual) => s = actual,
+            }
+        }
+    }
+
+    /// Gives a place back: to the first waiter if any, else to the free count.
+    #[inline]
+    pub(crate) fn release(&self) {
+        let mut s = self.state.load(Ordering::Relaxed);
+        while s & WAITERS == 0 {
+            match self
+                .state
+                .compare_exchange_weak(s, s + ONE, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => s = actual,
+            }
+        }
+        self.release_slow();
+    }
+
+    #[cold]
+    fn release_slow(&self) {
+        let waker = {
+            let mut queue = self.lock();
+            self.hand_over(&mut queue)
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Under the lock: the place goes to the first waiter, or back to the count when the queue
+    /// emptied meanwhile. Returns the waker to call once the lock is dropped.
+    fn hand_over(&self, queue: &mut VecDeque<Entry>) -> Option<Waker> {
+        let Some(first) = queue.pop_front() else {
+            self.state.fetch_add(ONE, Ordering::Release);
+            return None;
+        };
+        first.ticket.granted.store(true, Ordering::Release);
+        if queue.is_empty() {
+            self.state.fetch_and(!WAITERS, Ordering::Relaxed);
+        }
+        Some(first.waker)
+    }
+
+    /// Queues the caller behind those already waiting, unless a place is free after all.
+    pub(crate) fn enqueue(&self, waker: &Waker) -> Enqueued {
+        let mut queue = self.lock();
+        let mut s = self.state.load(Ordering::Relaxed);
+        loop {
+            if s & WAITERS == 0 && s >= ONE {
+                match self.state.compare_exchange_weak(
+                    s,
+                    s - ONE,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Enqueued::Acquired,
+                    Err(actual) => s = actual,
+                }
+                continue;
+            }
+            // No place is free (while WAITERS is set none ever is): announce a waiter, so that
+            // whoever gives a place back next takes the lock and hands it over.
+            match self.state.compare_exchange_weak(
+                s,
+                s | WAITERS,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => s = actual,
+            }
+        }
+        let ticket = Arc::new(Ticket::default());
+        queue.push_back(Entry {
+            ticket: Arc::clone(&ticket),
+            waker: waker.clone(),
+        });
+        Enqueued::Waiting(ticket)
+    }
+
+    /// Whether the ticket's place was handed over; otherwise refreshes the waker to call.
+    pub(crate) fn poll_ticket(&self, ticket: &Arc<Ticket>, waker: &Waker) -> bool {
+        if ticket.granted.load(Ordering::Acquire) {
+            return true;
+        }
+        let mut queue = self.lock();
+        if ticket.granted.load(Ordering::Acquire) {
+            return true;
+        }
+        if let Some(entry) = queue.iter_mut().find(|e| Arc::ptr_eq(&e.ticket, ticket))
+            && !entry.waker.will_wake(waker)
+        {
+            entry.waker = waker.clone();
+        }
+        false
+    }
+
+    /// The queued caller gives up (its deadline passed, or its future was dropped). Returns
+    /// whether a place had been handed to it meanwhile, in which case it now owns that place.
+    pub(crate) fn leave(&self, ticket: &Arc<Ticket>) -> bool {
+        let mut queue = self.lock();
+        if ticket.granted.load(Ordering::Acquire) {
+            return true;
+        }
+        queue.retain(|e| !Arc::ptr_eq(&e.ticket, ticket));
+        if queue.is_empty() {
+            self.state.fetch_and(!WAITERS, Ordering::Relaxed);
+        }
+        false
+    }
+
+    /// Places free right now.
+    pub(crate) fn available(&self) -> usize {
+        self.state.load(Ordering::Relaxed) >> 1
+    }
+
+    /// The number of places.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Callers queued for a place.
+    pub(crate) fn waiting(&self) -> usize {
+        self.lock().len()
+    }
+
+    #[cfg(not(loom))]
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Entry>> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    #[cfg(loom)]
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Entry>> {
+        self.queue.lock().unwrap()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_counts_places() {
+        let p = Places::new(2);
+        assert!(p.try_acquire());
+        assert!(p.try_acquire());
+        assert!(!p.try_acquire());
+        p.release();
+        assert_eq!(p.available(), 1);
+        p.release();
+        assert_eq!(p.available(), 2);
+    }
+
+    #[test]
+    fn waiters_are_served_in_order_and_newcomers_do_not_barge() {
+        let p = Places::new(1);
+        assert!(p.try_acquire());
+        let w = Waker::noop();
+        let Enqueued::Waiting(a) = p.enqueue(w) else {
+            panic!("no place is free")
+        };
+        let Enqueued::Waiting(b) = p.enqueue(w) else {
+            panic!("no place is free")
+        };
+        p.release();
+        assert!(p.poll_ticket(&a, w));
+        assert!(!p.poll_ticket(&b, w));
+        // The place went to `a`, not back to the counter, so a newcomer cannot take it.
+        assert!(!p.try_acquire());
+        p.release();
+        assert!(p.poll_ticket(&b, w));
+        p.release();
+        assert_eq!(p.available(), 1);
+        assert!(p.try_acquire());
+    }
+
+    #[test]
+    fn a_waiter_leaving_with_a_granted_place_owns_it() {
+        let p = Places::new(1);
+        assert!(p.try_acquire());
+        let Enqueued::Waiting(a) = p.enqueue(Waker::noop()) else {
+            panic!()
+        };
+        p.release();
+        assert!(p.leave(&a));
+        p.release();
+        assert_eq!(p.available(), 1);
+        assert_eq!(p.waiting(), 0);
+    }
+
+    #[test]
+    fn a_waiter_leaving_clears_the_flag() {
+        let p = Places::new(1);
+        assert!(p.try_acquire());
+        let Enqueued::Waiting(a) = p.enqueue(Waker::noop()) else {
+            panic!()
+        };
+        assert!(!p.leave(&a));
+        p.release();
+        assert_eq!(p.available(), 1);
+        assert!(p.try_acquire());
+    }
+}

@@ -1,0 +1,234 @@
+//! `#[rate_limit]`: GCRA (`governor`) on tokio's clock. A call that would get a permit within
+//! `max_wait` sleeps until then; otherwise it fails with [`Error::RateLimited`] carrying the
+//! exact time until a permit frees.
+//!
+//! A waiting caller holds nothing: it sleeps until the earliest permit and asks again, so a
+//! cancelled wait costs no permit.
+
+mod clock;
+
+pub use clock::{TokioClock, TokioInstant};
+
+use crate::Error;
+use crate::outcome::{Failure, Layered};
+use crate::registry;
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter as Gcra};
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// The settings of one `#[rate_limit(rate = count/per, burst, max_wait)]`.
+///
+/// ```
+/// use resilience_runtime::rate_limit::RateLimitPolicy;
+/// use std::time::Duration;
+/// let p = RateLimitPolicy::new(100, Duration::from_secs(1));
+/// assert_eq!(p.burst, 100);
+/// assert_eq!(p.max_wait, Duration::ZERO);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitPolicy {
+    /// Permits per `per`.
+    pub count: u32,
+    /// The period of `count` permits.
+    pub per: Duration,
+    /// Permits that may be taken at once after a quiet spell.
+    pub burst: u32,
+    /// How long a caller may wait for a permit before failing; zero fails at once.
+    pub max_wait: Duration,
+}
+
+impl RateLimitPolicy {
+    /// `count` permits per `per`, a burst of `count`, no waiting.
+    pub const fn new(count: u32, per: Duration) -> Self {
+        RateLimitPolicy {
+            count,
+            per,
+            burst: count,
+            max_wait: Duration::ZERO,
+        }
+    }
+
+    fn quota(&self) -> Quota {
+        let count = self.count.max(1);
+        let period = (self.per / count).max(Duration::from_nanos(1));
+        let burst = NonZeroU32::new(self.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst)
+    }
+}
+
+type Limiter = Gcra<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>;
+
+/// One rate limiter: shared by every callsite with its `name`.
+///
+/// ```
+/// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
+/// use std::time::Duration;
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let l = RateLimiter::new("docs::api", RateLimitPolicy::new(2, Duration::from_secs(1)));
+/// assert!(l.try_acquire().is_ok());
+/// assert!(l.try_acquire().is_ok());
+/// assert_eq!(l.try_acquire(), Err(Duration::from_millis(500)));
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct RateLimiter {
+    name: &'static str,
+    policy: RateLimitPolicy,
+    gcra: Limiter,
+    admitted: AtomicU64,
+    rejected: AtomicU64,
+}
+
+impl RateLimiter {
+    /// A limiter with `policy`'s rate and burst (its `max_wait` is per call).
+    pub fn new(name: &'static str, policy: RateLimitPolicy) -> Self {
+        RateLimiter {
+            name,
+            policy,
+            gcra: Gcra::direct_with_clock(policy.quota(), TokioClock),
+            admitted: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes a permit now, or says how long until one frees.
+    #[inline]
+    pub fn try_acquire(&self) -> Result<(), Duration> {
+        match self.gcra.check() {
+            Ok(()) => {
+                self.admitted.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(not_until) => Err(not_until.wait_time_from(TokioClock.now())),
+        }
+    }
+
+    /// Takes a permit, sleeping for it if it frees within `max_wait`; else
+    /// [`Error::RateLimited`] with the time until it frees.
+    ///
+    /// ```
+    /// use resilience_runtime::{rate_limit::{RateLimiter, RateLimitPolicy}, Error};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let l = RateLimiter::new("docs::wait", RateLimitPolicy::new(1, Duration::from_secs(1)));
+    /// l.acquire(Duration::ZERO).await.unwrap();
+    /// let e = l.acquire(Duration::from_millis(10)).await.unwrap_err();
+    /// assert_eq!(e, Error::RateLimited { name: "docs::wait", retry_after: Duration::from_secs(1) });
+    /// l.acquire(Duration::from_secs(2)).await.unwrap(); // sleeps one second
+    /// # }
+    /// ```
+    pub async fn acquire(&self, max_wait: Duration) -> Result<(), Error> {
+        let mut wait = match self.try_acquire() {
+            Ok(()) => return Ok(()),
+            Err(wait) => wait,
+        };
+        let deadline = tokio::time::Instant::now() + max_wait;
+        loop {
+            if tokio::time::Instant::now() + wait > deadline {
+                self.rejected.fetch_add(1, Ordering::Relaxed);
+                crate::telemetry::rate_limited(self.name, wait);
+                return Err(Error::RateLimited {
+                    name: self.name,
+                    retry_after: wait,
+                });
+            }
+            tokio::time::sleep(wait).await;
+            wait = match self.try_acquire() {
+                Ok(()) => return Ok(()),
+                Err(wait) => wait,
+            };
+        }
+    }
+
+    /// The limiter's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// Its rate and burst (the `max_wait` of the first callsite).
+    pub fn policy(&self) -> RateLimitPolicy {
+        self.policy
+    }
+    /// Calls let through so far.
+    pub fn admitted(&self) -> u64 {
+        self.admitted.load(Ordering::Relaxed)
+    }
+    /// Calls refused with [`Error::RateLimited`] so far.
+    pub fn rejected(&self) -> u64 {
+        self.rejected.load(Ordering::Relaxed)
+    }
+}
+
+/// The per-callsite state of one `#[rate_limit]`, held in a `static` the macro generates;
+/// callsites with one `name` share one [`RateLimiter`] through the registry.
+///
+/// ```
+/// use resilience_runtime::rate_limit::{RateLimitSite, RateLimitPolicy};
+/// use resilience_runtime::{Error, Failure};
+/// use std::time::Duration;
+/// static SITE: RateLimitSite = RateLimitSite::new("docs::rate_site");
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let p = RateLimitPolicy::new(1, Duration::from_secs(1));
+/// assert_eq!(SITE.call(p, async { Ok::<u8, Failure<()>>(1) }).await, Ok(1));
+/// let second = SITE.call(p, async { Ok::<u8, Failure<()>>(2) }).await;
+/// assert!(matches!(second, Err(Failure::Policy(Error::RateLimited { .. }))));
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct RateLimitSite {
+    name: &'static str,
+    limiter: OnceLock<Arc<RateLimiter>>,
+}
+
+impl RateLimitSite {
+    /// A site named `name` (the attribute's `name`, or `module::fn`).
+    pub const fn new(name: &'static str) -> Self {
+        RateLimitSite {
+            name,
+            limiter: OnceLock::new(),
+        }
+    }
+
+    /// The site's limiter, registered on first use with `policy`.
+    #[inline]
+    pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
+        self.limiter
+            .get_or_init(|| registry::global().rate_limiter(self.name, policy))
+    }
+
+    /// Runs `inner` once a permit is taken.
+    #[inline]
+    pub async fn call<F, T, E>(&'static self, policy: RateLimitPolicy, inner: F) -> Layered<T, E>
+    where
+        F: Future<Output = Layered<T, E>>,
+    {
+        if let Err(e) = self.limiter(policy).acquire(policy.max_wait).await {
+            return Err(Failure::Policy(e));
+        }
+        inner.await
+    }
+}
+
+/// A view of one rate limiter in the [`Registry`](crate::Registry).
+///
+/// ```
+/// for l in resilience_runtime::registry().rate_limiters() {
+///     println!("{}: {} let through, {} refused", l.name(), l.admitted(), l.rejected());
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RateLimiterHandle(pub(crate) Arc<RateLimiter>);
+
+impl std::ops::Deref for RateLimiterHandle {
+    type Target = RateLimiter;
+    fn deref(&self) -> &RateLimiter {
+        &self.0
+    }
+}

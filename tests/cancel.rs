@@ -1,0 +1,135 @@
+//! Cancellation at every poll: for each policy and a stack of them, the annotated call is
+//! polled `k` times and dropped, for every `k` until it completes; afterwards every place and
+//! permit is back. The count of (stack, k) cases run is printed (`--nocapture`).
+
+use resilience::testing::cancel_at_every_poll;
+use resilience::{Error, bulkhead, rate_limit, registry, retry, timeout};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::time::sleep;
+
+const MS: Duration = Duration::from_millis(1);
+const STEP: Duration = Duration::from_millis(1);
+
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-bh")]
+async fn bh_hold() -> Result<(), Error> {
+    sleep(40 * MS).await;
+    Ok(())
+}
+
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-bh")]
+async fn bh_call() -> Result<(), Error> {
+    sleep(20 * MS).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn bulkhead_loses_no_place_when_cancelled_anywhere() {
+    let cases = cancel_at_every_poll(
+        || async {
+            // Someone holds the only place, so the call under test queues first.
+            tokio::spawn(bh_hold());
+            tokio::task::yield_now().await;
+        },
+        bh_call,
+        STEP,
+        |k| async move {
+            sleep(Duration::from_secs(1)).await;
+            let b = registry().bulkhead_named("cancel-bh").unwrap();
+            assert_eq!(
+                (b.available(), b.waiting()),
+                (1, 0),
+                "after cancelling at poll {k}"
+            );
+        },
+    )
+    .await;
+    println!("bulkhead: {cases} cases");
+    assert!(cases > 10);
+}
+
+static RL_BODIES: AtomicU64 = AtomicU64::new(0);
+
+#[rate_limit(rate = 1/100ms, max_wait = 1s, name = "cancel-rl")]
+async fn rl_call() -> Result<(), Error> {
+    RL_BODIES.fetch_add(1, Ordering::Relaxed);
+    sleep(10 * MS).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limit_loses_no_permit_when_cancelled_anywhere() {
+    let cases = cancel_at_every_poll(
+        || async {
+            // Spend the permit, so the call under test waits for the next one.
+            sleep(Duration::from_secs(1)).await;
+            rl_call().await.unwrap();
+        },
+        rl_call,
+        STEP,
+        |k| async move {
+            // A permit is taken only by a call whose body runs: a cancelled wait took none.
+            let l = registry().rate_limiter_named("cancel-rl").unwrap();
+            assert_eq!(
+                l.admitted(),
+                RL_BODIES.load(Ordering::Relaxed),
+                "after cancelling at poll {k}"
+            );
+            assert_eq!(l.rejected(), 0);
+        },
+    )
+    .await;
+    println!("rate_limit: {cases} cases");
+    assert!(cases > 10);
+}
+
+static STACK_ATTEMPTS: AtomicU64 = AtomicU64::new(0);
+
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-stack-bh")]
+async fn stack_hold() -> Result<(), Error> {
+    sleep(30 * MS).await;
+    Ok(())
+}
+
+#[retry(attempts = 3, backoff = constant(10ms), jitter = none, budget = none)]
+#[rate_limit(rate = 20/1s, burst = 1, max_wait = 1s, name = "cancel-stack-rl")]
+#[timeout(40ms)]
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-stack-bh")]
+async fn stacked() -> Result<u64, Error> {
+    let attempt = STACK_ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+    // Every other attempt is too slow for the timeout, so a retry follows.
+    if attempt.is_multiple_of(2) {
+        sleep(100 * MS).await;
+    }
+    sleep(10 * MS).await;
+    Ok(attempt)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_loses_nothing_when_cancelled_anywhere() {
+    let cases = cancel_at_every_poll(
+        || async {
+            sleep(Duration::from_secs(1)).await;
+            STACK_ATTEMPTS.store(0, Ordering::Relaxed);
+            tokio::spawn(stack_hold());
+            tokio::task::yield_now().await;
+        },
+        stacked,
+        STEP,
+        |k| async move {
+            sleep(Duration::from_secs(1)).await;
+            let b = registry().bulkhead_named("cancel-stack-bh").unwrap();
+            assert_eq!(
+                (b.available(), b.waiting()),
+                (1, 0),
+                "after cancelling at poll {k}"
+            );
+            if let Some(l) = registry().rate_limiter_named("cancel-stack-rl") {
+                assert_eq!(l.rejected(), 0, "after cancelling at poll {k}");
+            }
+        },
+    )
+    .await;
+    println!("retry+rate_limit+timeout+bulkhead: {cases} cases");
+    assert!(cases > 10);
+}
