@@ -636,3 +636,31 @@ async fn a_stop_counts_as_giving_up() {
         .unwrap();
     assert!(entry.gave_up() >= 1);
 }
+
+// ---- executors ---------------------------------------------------------------------------
+
+/// Regression: `backoff = none` slept for zero, which needs a tokio timer, so the call
+/// panicked on any other executor (and on a runtime without `enable_time`).
+#[test]
+fn backoff_none_needs_no_timer() {
+    let dep = Flaky::failing(2);
+    assert_eq!(futures::executor::block_on(no_backoff(&dep)), Ok(3));
+    assert_eq!(dep.calls(), 3);
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let dep = Flaky::failing(1);
+    assert_eq!(rt.block_on(no_backoff(&dep)), Ok(2));
+}
+
+#[retry(attempts = 3, backoff = none, when = classify)]
+async fn zero_retry_after(dep: &Flaky) -> Result<u32, Fail> {
+    dep.call().await
+}
+
+#[test]
+fn a_zero_retry_after_needs_no_timer() {
+    let dep = Flaky::new([Step::Throttled(Duration::ZERO), Step::Ok]);
+    assert_eq!(futures::executor::block_on(zero_retry_after(&dep)), Ok(2));
+}

@@ -156,7 +156,10 @@ impl RetryCall {
                 self.stats.record_retry();
                 crate::telemetry::retry(self.name, self.attempt, delay, failure);
                 drop(result);
-                tokio::time::sleep(delay).await;
+                // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 self.attempt += 1;
                 ControlFlow::Continue(())
             }

@@ -14,8 +14,10 @@ pin_project! {
     #[derive(Debug)]
     #[must_use = "futures do nothing unless polled"]
     pub struct Timeout<F> {
+        // `None` once the time is up: the cancelled call is dropped at once, not when the
+        // caller drops this future.
         #[pin]
-        inner: F,
+        inner: Option<F>,
         #[pin]
         timer: Option<Sleep>,
         name: &'static str,
@@ -26,7 +28,7 @@ pin_project! {
 impl<F> Timeout<F> {
     pub(super) fn new(name: &'static str, after: Duration, inner: F) -> Self {
         Timeout {
-            inner,
+            inner: Some(inner),
             timer: None,
             name,
             after,
@@ -42,7 +44,12 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        if let Poll::Ready(out) = this.inner.poll(cx) {
+        let inner = this
+            .inner
+            .as_mut()
+            .as_pin_mut()
+            .expect("`Timeout` polled after it timed out");
+        if let Poll::Ready(out) = inner.poll(cx) {
             return Poll::Ready(out);
         }
         if this.timer.is_none() {
@@ -51,6 +58,7 @@ where
         if let Some(timer) = this.timer.as_pin_mut()
             && timer.poll(cx).is_ready()
         {
+            this.inner.set(None);
             crate::telemetry::timeout(this.name, *this.after);
             return Poll::Ready(Err(Failure::Policy(Error::Timeout {
                 name: this.name,
@@ -58,5 +66,43 @@ where
             })));
         }
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    struct DropFlag(Arc<AtomicBool>);
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_inner_future_is_dropped_as_soon_as_the_time_is_up() {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = DropFlag(Arc::clone(&dropped));
+        let inner = async move {
+            let _flag = flag;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok::<u8, Failure<()>>(1)
+        };
+        let mut call = std::pin::pin!(super::super::timeout("t", Duration::from_millis(10), inner));
+        let out = call.as_mut().await;
+        assert!(matches!(out, Err(Failure::Policy(Error::Timeout { .. }))));
+        // `call` is still alive, but the cancelled work is gone.
+        assert!(dropped.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ready_call_never_starts_the_timer() {
+        let call = super::super::timeout("t", Duration::ZERO, async { Ok::<u8, Failure<()>>(3) });
+        let mut call = std::pin::pin!(call);
+        assert!(matches!(call.as_mut().await, Ok(3)));
+        assert!(call.timer.is_none());
     }
 }
