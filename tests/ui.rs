@@ -1,8 +1,9 @@
 //! The compile-error catalogue: one file per mistake under `tests/ui/<category>/`, each with the
 //! `.stderr` the compiler must print, and passing shapes under `tests/ui/pass/`.
 //!
-//! Regenerate after a deliberate message change with `TRYBUILD=overwrite cargo test --test ui`,
-//! then read every changed `.stderr`.
+//! Regenerate after a deliberate message change with `TRYBUILD=overwrite cargo test --test ui`
+//! (one category: `.. --test ui -- ui trybuild=ui/retry/`), then read every changed `.stderr`.
+//! Every directory under `tests/ui/` other than `pass/` is a compile-fail category.
 
 use std::path::Path;
 

@@ -94,11 +94,18 @@ impl DurationArg {
                 format!("unknown unit `{suffix}` in `{digits}{suffix}`; {hint}"),
             ));
         };
-        let nanos = nanos_of(&digits, unit_nanos).ok_or_else(|| {
-            syn::Error::new(
-                span,
-                format!("`{digits}{suffix}` is not a whole number of nanoseconds, or too large"),
-            )
+        let nanos = nanos_of(&digits, unit_nanos).map_err(|why| {
+            let written = format!("{digits}{suffix}");
+            let message = match why {
+                NotExact::Exponent => {
+                    format!("`{written}`: write durations without an exponent, such as `1000ms`")
+                }
+                NotExact::SubNanosecond => {
+                    format!("`{written}` is not a whole number of nanoseconds; use fewer decimals")
+                }
+                NotExact::TooLarge => format!("`{written}` is too large for a `Duration`"),
+            };
+            syn::Error::new(span, message)
         })?;
         let literal = Duration::new(
             (nanos / 1_000_000_000) as u64,
@@ -172,35 +179,44 @@ fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
     quote_spanned!(span=> #krate::__private::Duration::#ctor(#n))
 }
 
+/// Why a literal is not an exact `Duration`.
+#[derive(Debug, PartialEq)]
+enum NotExact {
+    Exponent,
+    SubNanosecond,
+    TooLarge,
+}
+
 /// `digits` (`"1.5"`, `"250"`, `"1_000"`) times `unit_nanos`, exactly.
-fn nanos_of(digits: &str, unit_nanos: u128) -> Option<u128> {
+fn nanos_of(digits: &str, unit_nanos: u128) -> Result<u128, NotExact> {
     let digits = digits.replace('_', "");
-    let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
-    if frac.contains(['e', 'E']) || whole.contains(['e', 'E']) {
-        return None;
+    if digits.contains(['e', 'E']) {
+        return Err(NotExact::Exponent);
     }
+    let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
     let whole: u128 = if whole.is_empty() {
         0
     } else {
-        whole.parse().ok()?
+        // Only digits are left, so the one failure is overflow.
+        whole.parse().map_err(|_| NotExact::TooLarge)?
     };
-    let mut total = whole.checked_mul(unit_nanos)?;
+    let mut total = whole.checked_mul(unit_nanos).ok_or(NotExact::TooLarge)?;
     let mut scale = unit_nanos;
     for c in frac.chars() {
-        let d = c.to_digit(10)? as u128;
+        let d = u128::from(c.to_digit(10).ok_or(NotExact::SubNanosecond)?);
         if !scale.is_multiple_of(10) {
             if d != 0 {
-                return None;
+                return Err(NotExact::SubNanosecond);
             }
             continue;
         }
         scale /= 10;
-        total = total.checked_add(d * scale)?;
+        total = total.checked_add(d * scale).ok_or(NotExact::TooLarge)?;
     }
-    if total > u64::MAX as u128 * 1_000_000_000 {
-        return None;
+    if total > u128::from(u64::MAX) * 1_000_000_000 {
+        return Err(NotExact::TooLarge);
     }
-    Some(total)
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -253,6 +269,9 @@ mod tests {
         assert!(msg("800").contains("needs a unit"));
         assert!(msg("5sec").contains("unknown unit `sec`"));
         assert!(msg("1.5ns").contains("whole number of nanoseconds"));
+        assert!(msg("1e3ms").contains("without an exponent"));
+        assert!(msg("18446744073709551616s").contains("too large"));
+        assert!(msg("99999999999999999999999999999999999999999h").contains("too large"));
         assert!(msg("\"2s\"").contains("without quotes: `2s`"));
         assert!(msg("\"soon\"").contains("expected a duration"));
         assert!(msg("-1s").contains("cannot be negative"));

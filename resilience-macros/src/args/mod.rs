@@ -65,8 +65,12 @@ impl Parse for Args {
                 tokens.extend([input.parse::<TokenTree>()?]);
             }
             if tokens.is_empty() {
-                let span = key.as_ref().map_or_else(|| input.span(), Ident::span);
-                return Err(syn::Error::new(span, "expected a value here"));
+                return Err(match &key {
+                    Some(key) => {
+                        syn::Error::new(key.span(), format!("`{key}` needs a value after `=`"))
+                    }
+                    None => syn::Error::new(input.span(), "an extra `,`; remove it"),
+                });
             }
             args.push(Arg {
                 key,

@@ -24,7 +24,12 @@ where
             ),
         ));
     }
-    lit.base10_parse::<N>()
+    lit.base10_parse::<N>().map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            format!("`{}` is too large for {what}", lit.base10_digits()),
+        )
+    })
 }
 
 /// An unsuffixed float or integer literal.

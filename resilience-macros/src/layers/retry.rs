@@ -277,7 +277,8 @@ fn parse_choice(cx: &Ctxt, v: &Value, what: &str, choices: &[&str]) -> Option<Id
             None
         }
         Err(_) => {
-            cx.error(v.span(), format!("expected one of {}", choices.join(", ")));
+            let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+            cx.error(v.span(), format!("expected a {what}: {}", list.join(", ")));
             None
         }
     }
@@ -345,13 +346,20 @@ fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
     let mut base: Setting<DurationArg> = None;
     let mut factor: Setting<f64> = None;
     let mut max: Setting<DurationArg> = None;
+    // The delay was written, even if wrongly: its own error says what to fix.
+    let mut base_written = false;
     for arg in args.0 {
         match &arg.key {
-            None if base.is_none() => {
+            None if !base_written => {
+                base_written = true;
                 base = cx
                     .check(DurationArg::parse(&arg.value, "backoff"))
                     .map(|d| (d, arg.value.span()))
             }
+            None if allowed.is_empty() => cx.error(
+                arg.value.span(),
+                format!("`{kind}` takes one delay; remove this one"),
+            ),
             None => cx.error(
                 arg.value.span(),
                 format!(
@@ -387,6 +395,9 @@ fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
         }
     }
     let Some((base, base_span)) = base else {
+        if base_written {
+            return None;
+        }
         cx.error(
             group.span(),
             format!("`{kind}` needs its first delay: `{kind}(100ms)`"),

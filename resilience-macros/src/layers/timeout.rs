@@ -26,6 +26,15 @@ impl Timeout {
         let mut written = false;
         for arg in args.0 {
             let Some(key) = &arg.key else {
+                if let Ok(bare) = syn::parse2::<syn::Ident>(arg.value.tokens.clone())
+                    && KEYS.contains(&bare.to_string().as_str())
+                {
+                    cx.error(
+                        bare.span(),
+                        format!("`{bare}` needs a value: `{bare} = ..`"),
+                    );
+                    continue;
+                }
                 if written {
                     cx.error(
                         arg.value.span(),
