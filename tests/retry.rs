@@ -450,6 +450,17 @@ async fn max_elapsed_also_bounds_retry_after() {
     assert_eq!(t.elapsed(), Duration::ZERO);
 }
 
+/// Regression: a huge Retry-After overflowed `Instant + Duration` in the `max_elapsed` check and
+/// panicked; it is simply past the budget.
+#[tokio::test(start_paused = true)]
+async fn max_elapsed_with_a_huge_retry_after_stops_without_panicking() {
+    let dep = Flaky::new([Step::Throttled(Duration::MAX), Step::Ok]);
+    assert_eq!(
+        retry_after_in_budget(&dep).await,
+        Err(Fail::Throttled(1, Duration::MAX))
+    );
+}
+
 // ---- jitter ------------------------------------------------------------------------------
 
 #[retry(attempts = 2, backoff = constant(100ms), jitter = full)]

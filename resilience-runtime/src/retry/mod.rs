@@ -189,10 +189,12 @@ impl RetryCall {
                 )
             }
         };
-        if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed)
-            && (Instant::now() + delay).duration_since(started) > limit
-        {
-            return None;
+        if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed) {
+            // A delay too long to add to the clock (a server's huge Retry-After) is past it too.
+            let ends = Instant::now().checked_add(delay);
+            if ends.is_none_or(|ends| ends.duration_since(started) > limit) {
+                return None;
+            }
         }
         self.previous_delay = delay;
         Some(delay)
