@@ -6,8 +6,8 @@
 //! ```
 
 use resilience::{retry, timeout};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -69,7 +69,7 @@ impl PricingService {
         let mode = *self.mode.lock().unwrap();
         match mode {
             Mode::Healthy => Ok(100 + sku.len() as u64),
-            Mode::Flaky(every) if n % every == 0 => Err(PricingError::Unavailable),
+            Mode::Flaky(every) if n.is_multiple_of(every) => Err(PricingError::Unavailable),
             Mode::Flaky(_) => Ok(100 + sku.len() as u64),
             Mode::Slow(d) => {
                 tokio::time::sleep(d).await;
@@ -98,11 +98,17 @@ async fn phase(service: &PricingService, title: &str, mode: Mode, calls: u32) {
         match service.quote("sku-42").await {
             Ok(price) => {
                 ok += 1;
-                println!("  call {i:>2}: ok  price={price}  in {:>4}ms", t.elapsed().as_millis());
+                println!(
+                    "  call {i:>2}: ok  price={price}  in {:>4}ms",
+                    t.elapsed().as_millis()
+                );
             }
             Err(e) => {
                 failed += 1;
-                println!("  call {i:>2}: ERR {e}  in {:>4}ms", t.elapsed().as_millis());
+                println!(
+                    "  call {i:>2}: ERR {e}  in {:>4}ms",
+                    t.elapsed().as_millis()
+                );
             }
         }
     }
@@ -120,12 +126,38 @@ async fn main() {
         mode: Mutex::new(Mode::Healthy),
         requests: AtomicU32::new(0),
     };
-    println!("resilience tour: `quote` is #[retry(attempts = 4, exponential(20ms, max = 200ms))] over #[timeout(80ms)]");
+    println!(
+        "resilience tour: `quote` is #[retry(attempts = 4, exponential(20ms, max = 200ms))] over #[timeout(80ms)]"
+    );
 
-    phase(&service, "1. healthy: one request per call", Mode::Healthy, 3).await;
-    phase(&service, "2. flaky: every 2nd request fails, retries hide it", Mode::Flaky(2), 4).await;
-    phase(&service, "3. slow: each attempt times out at 80ms and is retried", Mode::Slow(Duration::from_millis(150)), 2).await;
-    phase(&service, "4. down: 4 attempts, then the last error", Mode::Down, 2).await;
+    phase(
+        &service,
+        "1. healthy: one request per call",
+        Mode::Healthy,
+        3,
+    )
+    .await;
+    phase(
+        &service,
+        "2. flaky: every 2nd request fails, retries hide it",
+        Mode::Flaky(2),
+        4,
+    )
+    .await;
+    phase(
+        &service,
+        "3. slow: each attempt times out at 80ms and is retried",
+        Mode::Slow(Duration::from_millis(150)),
+        2,
+    )
+    .await;
+    phase(
+        &service,
+        "4. down: 4 attempts, then the last error",
+        Mode::Down,
+        2,
+    )
+    .await;
     phase(&service, "5. recovering", Mode::Healthy, 2).await;
 
     println!("\n== a permanent error is not retried (`when = is_transient`)");
