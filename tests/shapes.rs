@@ -221,6 +221,27 @@ async fn trait_methods_with_a_default_body() {
     assert_eq!(t.elapsed(), ms(5));
 }
 
+/// A trait that demands a `Send` future: the annotated `async fn` in the impl compiles only if
+/// the expansion is `Send`.
+trait SendFetch {
+    fn fetch_send(&self, key: u32) -> impl Future<Output = Result<u32, Fail>> + Send;
+}
+
+impl SendFetch for Flaky {
+    #[retry(attempts = 3, backoff = constant(10ms), jitter = none)]
+    #[timeout(1s)]
+    async fn fetch_send(&self, key: u32) -> Result<u32, Fail> {
+        Ok(self.call().await? + key)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn trait_methods_returning_a_send_future() {
+    let dep = Flaky::failing(1);
+    let handle = tokio::spawn(async move { dep.fetch_send(10).await });
+    assert_eq!(handle.await.unwrap(), Ok(12));
+}
+
 // ---- #[async_trait] ----------------------------------------------------------------------
 
 #[async_trait]
@@ -434,6 +455,28 @@ async fn async_trait_owned_patterns_and_self_in_arguments() {
     assert_eq!(tcp.get_owned().await, Ok(1));
 }
 
+#[async_trait(?Send)]
+trait Local {
+    async fn local(&self, key: std::rc::Rc<str>) -> Result<usize, Fail>;
+}
+
+#[async_trait(?Send)]
+impl Local for Flaky {
+    #[retry(attempts = 3, backoff = none)]
+    #[timeout(1s)]
+    async fn local(&self, key: std::rc::Rc<str>) -> Result<usize, Fail> {
+        self.call().await?;
+        Ok(key.len())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn async_trait_without_send() {
+    let dep = Flaky::failing(2);
+    assert_eq!(dep.local("abcd".into()).await, Ok(4));
+    assert_eq!(dep.calls(), 3);
+}
+
 #[tokio::test(start_paused = true)]
 async fn async_trait_objects() {
     let store: Box<dyn Store + Send + Sync> = Box::new(Mem {
@@ -538,6 +581,49 @@ async fn question_mark_and_early_return_in_the_body() {
     let dep = Flaky::failing(1);
     assert_eq!(question_mark_and_return(&dep, "5").await, Ok(5 + 3));
     assert_eq!(dep.calls(), 3);
+}
+
+// ---- macro_rules, local items, raw identifiers -------------------------------------------
+
+macro_rules! resilient_getter {
+    ($name:ident, $attempts:literal) => {
+        #[retry(attempts = $attempts, backoff = none)]
+        #[timeout(1s)]
+        async fn $name(dep: &Flaky) -> Result<u32, Fail> {
+            let answer = dep.call().await?;
+            Ok(answer)
+        }
+    };
+}
+
+resilient_getter!(from_a_macro, 4);
+
+#[retry(attempts = 2, backoff = none)]
+#[timeout(100ms)]
+async fn r#match(dep: &Flaky) -> Result<u32, Fail> {
+    tokio::time::sleep(ms(500)).await;
+    dep.call().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn macro_generated_local_and_raw_identifier_functions() {
+    let dep = Flaky::failing(3);
+    assert_eq!(from_a_macro(&dep).await, Ok(4));
+
+    #[retry(attempts = 2, backoff = none)]
+    async fn local(dep: &Flaky) -> Result<u32, Fail> {
+        dep.call().await
+    }
+    assert_eq!(local(&Flaky::failing(1)).await, Ok(2));
+
+    let err = r#match(&Flaky::default()).await.unwrap_err();
+    assert_eq!(
+        err,
+        Fail::Policy(resilience::Error::Timeout {
+            name: "shapes::match",
+            after: ms(100)
+        })
+    );
 }
 
 // ---- kept attributes, visibility, docs ---------------------------------------------------
