@@ -33,6 +33,8 @@ impl RateLimit {
         let mut burst: Setting<u32> = None;
         let mut max_wait: Setting<DurationArg> = None;
         let mut name: Setting<LitStr> = None;
+        // A `rate` written wrongly is reported once, not again as missing.
+        let mut rate_written = false;
         for arg in args.0 {
             let Some(key) = &arg.key else {
                 cx.error(
@@ -46,7 +48,10 @@ impl RateLimit {
             };
             let v = &arg.value;
             match key.to_string().as_str() {
-                "rate" => set_once(cx, &mut rate, key, parse_rate(cx, v)),
+                "rate" => {
+                    rate_written = true;
+                    set_once(cx, &mut rate, key, parse_rate(cx, v));
+                }
                 "burst" => {
                     let n = cx.check(parse_int::<u32>(v, "`burst`"));
                     let n = match n {
@@ -64,14 +69,20 @@ impl RateLimit {
                 }
                 "name" => set_once(cx, &mut name, key, parse_name(cx, v)),
                 "crate" => {}
-                "per_second" | "rps" | "limit" | "per" | "period" => cx.error(
-                    key.span(),
-                    format!("unknown key `{key}` for `#[rate_limit]`; write the rate as a count per duration: `rate = 100/1s`"),
-                ),
+                "per_second" | "rps" | "limit" | "per" | "period" => {
+                    rate_written = true;
+                    cx.error(
+                        key.span(),
+                        format!("unknown key `{key}` for `#[rate_limit]`; write the rate as a count per duration: `rate = 100/1s`"),
+                    );
+                }
                 _ => unknown_key(cx, "rate_limit", key, KEYS),
             }
         }
         let Some(((count, per), _)) = rate else {
+            if rate_written {
+                return None;
+            }
             cx.error(
                 span,
                 "`#[rate_limit]` needs a rate: `#[rate_limit(rate = 100/1s)]`",

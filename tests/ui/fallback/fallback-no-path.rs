@@ -1,0 +1,10 @@
+use resilience::fallback;
+
+#[fallback]
+async fn items() -> Vec<u32> {
+    vec![1]
+}
+
+fn main() {
+    let _ = items();
+}
