@@ -261,7 +261,10 @@ fn parse_attempts(cx: &Ctxt, v: &Value) -> Option<u32> {
 fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
     let d = cx.check(DurationArg::parse(v, what))?;
     if d.literal.is_some_and(|d| d.is_zero()) {
-        cx.error(d.span, format!("`{what}` must be longer than zero"));
+        cx.error(
+            d.span,
+            format!("`{what}` must be longer than zero, such as `30s`; remove it for no limit"),
+        );
         return None;
     }
     Some(d)
