@@ -380,6 +380,7 @@ impl Machine {
         self.after_bad_call(
             ticket.epoch,
             outcome == Recorded::Failure,
+            slow,
             now,
             on_transition,
         );
@@ -408,12 +409,26 @@ impl Machine {
                 || (self.policy.slow_call.is_some() && c.slow_rate() >= self.policy.slow_rate))
     }
 
+    /// Whether the current block was full before the call being recorded.
+    fn needs_roll(
+        &self,
+        block: &window::Block,
+        totals: Totals,
+        failed: bool,
+        slow: bool,
+        t: u64,
+    ) -> bool {
+        let before = totals.without(failed, slow);
+        window::estimate(self.policy.window, block, before, t).needs_roll
+    }
+
     /// A failure or slow call was recorded while closed in `epoch`: open if a rule says so.
     #[cold]
     fn after_bad_call(
         &self,
         epoch: u32,
         failed: bool,
+        slow: bool,
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
@@ -425,8 +440,9 @@ impl Machine {
             // Lock-free first look: most failures neither roll the window nor open.
             let t = if self.needs_clock() { now() } else { 0 };
             if let Some(block) = self.block.read() {
-                let e = window::estimate(self.policy.window, &block, self.totals(), t);
-                if !e.needs_roll && !self.trips(&e) {
+                let totals = self.totals();
+                let e = window::estimate(self.policy.window, &block, totals, t);
+                if !self.needs_roll(&block, totals, failed, slow, t) && !self.trips(&e) {
                     return;
                 }
             }
@@ -439,12 +455,13 @@ impl Machine {
         let t = now();
         let totals = self.totals();
         let mut block = self.block.read().expect("written only under the mutex");
-        let mut e = window::estimate(self.policy.window, &block, totals, t);
-        if e.needs_roll {
-            block = window::roll(self.policy.window, &block, totals, t);
+        if self.needs_roll(&block, totals, failed, slow, t) {
+            // The call being recorded opens the new block.
+            let before = totals.without(failed, slow);
+            block = window::roll(self.policy.window, &block, before, t);
             self.block.store(block);
-            e = window::estimate(self.policy.window, &block, totals, t);
         }
+        let e = window::estimate(self.policy.window, &block, totals, t);
         if consecutive_trip || self.trips(&e) {
             let open_for = self.policy.open_for.after_failed_probes(rare.failed_rounds);
             self.open(w, t, open_for, e.counts, on_transition);

@@ -17,6 +17,17 @@ pub(crate) struct Totals {
     pub(crate) slow: u64,
 }
 
+impl Totals {
+    /// These totals less one call: a failure or a success, slow or not.
+    pub(crate) fn without(self, failure: bool, slow: bool) -> Totals {
+        Totals {
+            successes: self.successes - u64::from(!failure && self.successes > 0),
+            failures: self.failures - u64::from(failure && self.failures > 0),
+            slow: self.slow - u64::from(slow && self.slow > 0),
+        }
+    }
+}
+
 /// Call, failure and slow-call counts (scaled, hence `f64`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Counts {
