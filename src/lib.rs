@@ -40,7 +40,7 @@
 /// | `jitter = full` · `equal` · `decorrelated` · `none` | randomisation of each delay | `full` |
 /// | `max_elapsed = 30s` | no retry whose delay would end past this since the first attempt | none |
 /// | `when = path` | `fn(&E) -> bool` or `-> RetryDecision`: which errors to retry | every error |
-/// | `budget = 20%` · `none` | retries as a share of calls (enforcement lands with the budget milestone) | 20% |
+/// | `budget = 20%` · `none` | retries at most this share of calls over a sliding 10 s, plus 10 retries/s always allowed; callsites with one `name` share it; when it says no, the last error is returned | 20% |
 /// | `name = ".."` | label in telemetry and the registry | `module::fn` |
 ///
 /// The body runs afresh on each attempt, so it must not move out of its arguments.

@@ -68,6 +68,7 @@ impl Registry {
             policy,
             retries: AtomicU64::new(0),
             gave_up: AtomicU64::new(0),
+            budget: crate::retry::RetryBudget::new(policy.budget),
         });
         all.push(Arc::clone(&stats));
         stats
@@ -144,6 +145,8 @@ pub(crate) struct RetryStats {
     policy: RetryPolicy,
     retries: AtomicU64,
     gave_up: AtomicU64,
+    /// The retry budget this name's callsites share.
+    pub(crate) budget: crate::retry::RetryBudget,
 }
 
 impl RetryStats {
@@ -182,5 +185,9 @@ impl RetryHandle {
     /// Calls that failed after a last attempt or a `Stop`.
     pub fn gave_up(&self) -> u64 {
         self.0.gave_up.load(Ordering::Relaxed)
+    }
+    /// Retries the retry budget refused (each also counts in [`gave_up`](Self::gave_up)).
+    pub fn budget_exhausted(&self) -> u64 {
+        self.0.budget.exhausted()
     }
 }

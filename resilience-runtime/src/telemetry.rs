@@ -114,3 +114,19 @@ pub(crate) fn circuit_config_conflict(
     #[cfg(not(feature = "tracing"))]
     let _ = (name, kept, ignored);
 }
+
+/// The retry budget refused a retry: too many retries for the calls made lately. The last
+/// error is returned.
+#[inline]
+pub(crate) fn retry_budget_exhausted(name: &'static str, attempt: u32, error: &dyn Debug) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "resilience",
+        name,
+        attempt,
+        error = ?error,
+        "not retrying: retry budget exhausted (retries are over their share of recent calls)"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (name, attempt, error);
+}

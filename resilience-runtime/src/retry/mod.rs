@@ -10,6 +10,7 @@ mod jitter;
 
 pub use backoff::Backoff;
 pub use budget::Budget;
+pub(crate) use budget::RetryBudget;
 pub use decision::RetryDecision;
 pub use jitter::Jitter;
 
@@ -102,6 +103,7 @@ impl RetrySite {
         let stats = self
             .stats
             .get_or_init(|| registry::global().retry(self.name, policy));
+        stats.budget.deposit();
         RetryCall {
             name: self.name,
             stats,
@@ -152,6 +154,11 @@ impl RetryCall {
                 .map_or(RetryDecision::Stop, RetryDecision::for_error),
         };
         match self.delay_before_next(decision) {
+            Some(_) if !self.stats.budget.withdraw() => {
+                crate::telemetry::retry_budget_exhausted(self.name, self.attempt, failure);
+                self.stats.record_gave_up();
+                ControlFlow::Break(result)
+            }
             Some(delay) => {
                 self.stats.record_retry();
                 crate::telemetry::retry(self.name, self.attempt, delay, failure);
