@@ -421,6 +421,45 @@ mod tests {
     }
 
     #[test]
+    fn every_attribute_survives_garbage_and_keeps_the_function() {
+        let garbage = [
+            "",
+            ",",
+            ",,",
+            "=",
+            "= =",
+            "a =",
+            "a = ,",
+            "@ # $ %",
+            "x = [ {} ]",
+            "x = (((1)))",
+            "1, 2, 3,",
+            "name = \"\"",
+            "name = 3",
+            "crate = \"x\"",
+            "0ms",
+            "-1s",
+            "100%",
+            "1/0s",
+            "rate = 0/0s",
+            "r#type = 1",
+            "when = ",
+            "f, when = ",
+            "backoff = exponential(1s, max = (2s, 3s))",
+        ];
+        for kind in Kind::ALL.iter().copied() {
+            for args in garbage {
+                let out = run(kind, args, ITEM);
+                assert!(
+                    out.contains("fn f"),
+                    "`#[{}({args})]` lost the function: {out}",
+                    kind.name()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_function_is_still_emitted_with_the_error() {
         let out = run(Kind::Retry, "attempts = 0", ITEM);
         assert!(out.contains("compile_error"), "{out}");
