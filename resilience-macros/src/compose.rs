@@ -172,7 +172,8 @@ fn reject_duplicates(cx: &Ctxt, found: &[Found]) {
 
 /// Checks that need two layers at once.
 fn validate_together(cx: &Ctxt, layers: &[Layer]) {
-    // An outer timeout shorter than the retry's first delay leaves no time for any retry.
+    // An outer timeout shorter than the retry's shortest first delay leaves no time for any
+    // retry.
     for (i, outer) in layers.iter().enumerate() {
         let Layer::Timeout(t) = outer else { continue };
         let Some(total) = t.duration.literal else {
@@ -180,13 +181,14 @@ fn validate_together(cx: &Ctxt, layers: &[Layer]) {
         };
         for inner in &layers[i + 1..] {
             if let Layer::Retry(r) = inner
-                && let Some(first) = r.first_delay()
+                && let Some(first) = r.shortest_first_delay()
+                && r.retries()
                 && first >= total
             {
                 cx.error(
                             t.duration.span,
                             format!(
-                                "this timeout ({total:?}) bounds all attempts together, but the retry beneath waits {first:?} before its first retry, so it could never retry; raise the timeout, shorten the backoff, or put `#[timeout]` below `#[retry]` to bound each attempt"
+                                "this timeout ({total:?}) bounds all attempts together, but the retry beneath waits at least {first:?} before its first retry, so it could never retry; raise the timeout, shorten the backoff, or put `#[timeout]` below `#[retry]` to bound each attempt"
                             ),
                         );
             }
@@ -457,6 +459,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_outer_timeout_shorter_than_every_first_delay_is_rejected() {
+        let item = |retry: &str| format!("#[retry({retry})] {ITEM}");
+        let rejects =
+            |retry: &str| run(Kind::Timeout, "100ms", &item(retry)).contains("compile_error");
+        assert!(rejects("backoff = constant(200ms), jitter = none"));
+        assert!(rejects("backoff = exponential(200ms), jitter = equal"));
+        assert!(rejects("backoff = fibonacci(100ms), jitter = decorrelated"));
+        // `equal` waits at least half the delay, `full` (the default) possibly nothing.
+        assert!(!rejects("backoff = constant(150ms), jitter = equal"));
+        assert!(!rejects("backoff = constant(200ms)"));
+        assert!(!rejects("backoff = constant(200ms), jitter = full"));
+        // One attempt never waits; `none` never waits; an expression is unknown until run time.
+        assert!(!rejects(
+            "attempts = 1, backoff = constant(200ms), jitter = none"
+        ));
+        assert!(!rejects("backoff = none"));
+        assert!(!rejects("backoff = constant(DELAY), jitter = none"));
+        // Beneath the retry, the timeout bounds each attempt: no conflict.
+        let inner = run(
+            Kind::Retry,
+            "backoff = constant(200ms), jitter = none",
+            &format!("#[timeout(100ms)] {ITEM}"),
+        );
+        assert!(!inner.contains("compile_error"), "{inner}");
     }
 
     #[test]

@@ -128,17 +128,28 @@ impl Retry {
         })
     }
 
-    /// The first delay, when written as a literal.
-    pub(crate) fn first_delay(&self) -> Option<Duration> {
-        match self.backoff.as_ref() {
-            None => Some(Duration::from_millis(100)),
+    /// The shortest wait before the first retry, jitter included, when the backoff is written
+    /// as a literal: `full` jitter (the default) can wait no time at all.
+    pub(crate) fn shortest_first_delay(&self) -> Option<Duration> {
+        let base = match self.backoff.as_ref() {
+            None => Duration::from_millis(100),
             Some(
                 Backoff::Exponential { base, .. }
                 | Backoff::Fibonacci { base, .. }
                 | Backoff::Constant(base),
-            ) => base.literal,
-            Some(Backoff::None) => Some(Duration::ZERO),
+            ) => base.literal?,
+            Some(Backoff::None) => Duration::ZERO,
+        };
+        match self.jitter.as_ref().map(Ident::to_string).as_deref() {
+            None | Some("full") => Some(Duration::ZERO),
+            Some("equal") => Some(base / 2),
+            _ => Some(base),
         }
+    }
+
+    /// Whether a retry can happen at all (`attempts = 1` makes one call).
+    pub(crate) fn retries(&self) -> bool {
+        self.attempts != Some(1)
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
