@@ -349,3 +349,45 @@ async fn an_io_error_says_timed_out() {
     ));
     assert_eq!(io_call(ms(10)).await.unwrap(), 1);
 }
+
+// ---- units -------------------------------------------------------------------------------
+
+#[timeout(5m)]
+async fn minutes(latency: Duration) -> std::io::Result<()> {
+    tokio::time::sleep(latency).await;
+    Ok(())
+}
+
+#[timeout(1h)]
+async fn hours(latency: Duration) -> std::io::Result<()> {
+    tokio::time::sleep(latency).await;
+    Ok(())
+}
+
+#[timeout(100us)]
+async fn micros(latency: Duration) -> std::io::Result<()> {
+    tokio::time::sleep(latency).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_unit_fires_on_time() {
+    let t = Instant::now();
+    assert!(minutes(Duration::from_secs(301)).await.is_err());
+    assert_eq!(t.elapsed(), Duration::from_secs(300));
+    assert!(minutes(Duration::from_secs(299)).await.is_ok());
+
+    let t = Instant::now();
+    assert!(hours(Duration::from_secs(7_200)).await.is_err());
+    assert_eq!(t.elapsed(), Duration::from_secs(3_600));
+
+    // tokio's timer counts whole milliseconds: a sub-millisecond timeout fires at the next one.
+    let t = Instant::now();
+    let err = micros(ms(5)).await.unwrap_err();
+    assert_eq!(t.elapsed(), ms(1));
+    let inner = err.get_ref().unwrap().downcast_ref::<resilience::Error>();
+    assert!(matches!(
+        inner,
+        Some(resilience::Error::Timeout { after, .. }) if *after == Duration::from_micros(100)
+    ));
+}
