@@ -14,7 +14,7 @@
 //!   decides, under the mutex.
 
 use super::config::BreakerPolicy;
-use super::sync::{AtomicU32, AtomicU64, Mutex, Ordering};
+use super::sync::{AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
 use super::window::{self, BlockCell, Counts, Estimate, Totals};
 use std::sync::PoisonError;
 use std::time::Duration;
@@ -251,6 +251,12 @@ impl Machine {
         Word::unpack(self.word.load(Ordering::Acquire)).state
     }
 
+    /// Successes, failures and slow calls recorded while closed, since creation.
+    pub fn recorded(&self) -> (u64, u64, u64) {
+        let t = self.totals();
+        (t.successes, t.failures, t.slow)
+    }
+
     /// Calls rejected so far.
     pub fn not_permitted(&self) -> u64 {
         self.not_permitted.load(Ordering::Relaxed)
@@ -265,7 +271,7 @@ impl Machine {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Rare> {
+    fn lock(&self) -> MutexGuard<'_, Rare> {
         self.rare.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
