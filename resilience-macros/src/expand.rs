@@ -171,3 +171,29 @@ fn rename_self(
     }
     out.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rename_self_touches_the_arguments_not_the_body_nor_self_paths() {
+        let alias = syn::Ident::new("__self", Span::call_site());
+        let placeholder = syn::Ident::new("__resilience_body", Span::call_site());
+        let layered = quote!(timeout(duration(self.t), async {
+            self::f(|e| self.ok(e));
+            __resilience_body
+        }));
+        let body = quote!(inner.self_check(); Ok(1));
+        let out = rename_self(layered, &alias, &placeholder, &body).to_string();
+        assert_eq!(
+            out,
+            quote!(timeout(duration(__self.t), async {
+                self::f(|e| __self.ok(e));
+                inner.self_check();
+                Ok(1)
+            }))
+            .to_string()
+        );
+    }
+}

@@ -172,17 +172,23 @@ fn is_prelude(stmt: &Stmt) -> bool {
     }
 }
 
-/// `{ let __arg1 = __arg1; __arg1 }`.
+/// `{ let __arg1 = __arg1; __arg1 }`: one name, rebound and returned.
 fn is_rebinding_block(block: &Block) -> bool {
-    let is_ident = |e: &Expr| matches!(e, Expr::Path(p) if p.path.get_ident().is_some());
+    let ident = |e: &Expr| match e {
+        Expr::Path(p) => p.path.get_ident().cloned(),
+        _ => None,
+    };
     match block.stmts.as_slice() {
         [Stmt::Local(local), Stmt::Expr(last, None)] => {
-            matches!(&local.pat, syn::Pat::Ident(_))
-                && local
-                    .init
-                    .as_ref()
-                    .is_some_and(|i| i.diverge.is_none() && is_ident(&i.expr))
-                && is_ident(last)
+            let syn::Pat::Ident(bound) = &local.pat else {
+                return false;
+            };
+            let init = local
+                .init
+                .as_ref()
+                .filter(|i| i.diverge.is_none())
+                .and_then(|i| ident(&i.expr));
+            init.as_ref() == Some(&bound.ident) && ident(last).as_ref() == Some(&bound.ident)
         }
         _ => false,
     }
@@ -243,4 +249,57 @@ pub(crate) fn contains_impl_trait(ty: &Type) -> Option<Span> {
     let mut find = Find(None);
     syn::visit::Visit::visit_type(&mut find, ty);
     find.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn async_trait_fn(stmts: TokenStream) -> ItemFn {
+        syn::parse2(quote! {
+            fn f<'a>(&'a self, (a, b): (String, String), k: String)
+                -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<u32, E>> + Send + 'a>>
+            {
+                Box::pin(async move { #stmts })
+            }
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn async_trait_rebindings_are_the_prelude() {
+        // What async-trait 0.1.92 emits before the user's code.
+        let item = async_trait_fn(quote! {
+            if let ::core::option::Option::Some(__ret) = ::core::option::Option::None::<Result<u32, E>> {
+                #[allow(unreachable_code)]
+                return __ret;
+            }
+            let mut __self = self;
+            let (a, b) = { let __arg1 = __arg1; __arg1 };
+            let k = k;
+            let __ret: Result<u32, E> = { let x = { let y = k; y }; Ok(1) };
+            #[allow(unreachable_code)]
+            __ret
+        });
+        let Some(Shape::AsyncTrait(body)) = item.shape() else {
+            panic!("not recognised as an async-trait method");
+        };
+        assert_eq!(body.prelude.len(), 4);
+        assert_eq!(body.body.len(), 2);
+        assert_eq!(body.receiver.unwrap(), "__self");
+    }
+
+    #[test]
+    fn a_block_that_does_more_than_rebind_is_the_body() {
+        let item = async_trait_fn(quote! {
+            let a = { let b = c; d };
+            let e = { f(); g };
+            Ok(1)
+        });
+        let Some(Shape::AsyncTrait(body)) = item.shape() else {
+            panic!("not recognised as an async-trait method");
+        };
+        assert!(body.prelude.is_empty());
+        assert!(body.receiver.is_none());
+    }
 }
