@@ -134,6 +134,21 @@ impl Service {
         self.dep.call().await
     }
 
+    const LIMIT: Duration = Duration::from_millis(40);
+
+    fn worth_retrying(&self, e: &Fail) -> bool {
+        matches!(e, Fail::Transient(n) if *n < 3) && !self.label.is_empty()
+    }
+
+    /// `when` borrows `self` between attempts that mutate it; the duration is an associated
+    /// const.
+    #[retry(attempts = 5, backoff = none, when = |e| self.worth_retrying(e))]
+    #[timeout(Self::LIMIT)]
+    async fn by_mut_judged_by_self(&mut self) -> Result<u32, Fail> {
+        self.calls_seen += 1;
+        self.dep.call().await
+    }
+
     #[retry(attempts = 3, backoff = none)]
     async fn by_mut_value(mut self, suffix: &str) -> Result<String, Fail> {
         self.label.push_str(suffix);
@@ -169,6 +184,11 @@ async fn methods_with_every_receiver() {
 
     let svc = Service::failing(1);
     assert_eq!(svc.by_mut_value("!").await, Ok("svc!!".to_owned()));
+
+    // Transient(1) and Transient(2) are retried, Transient(3) is not.
+    let mut svc = Service::failing(9);
+    assert_eq!(svc.by_mut_judged_by_self().await, Err(Fail::Transient(3)));
+    assert_eq!(svc.calls_seen, 3);
 }
 
 // ---- traits ------------------------------------------------------------------------------
