@@ -134,6 +134,20 @@ impl Service {
         self.dep.call().await
     }
 
+    /// Elided lifetimes in the return type.
+    #[retry(attempts = 2, backoff = none)]
+    #[timeout(1s)]
+    async fn label(&self) -> Result<&str, Fail> {
+        self.dep.call().await?;
+        Ok(&self.label)
+    }
+
+    #[retry(attempts = 2, backoff = none)]
+    async fn label_cow(&self) -> Result<std::borrow::Cow<'_, str>, Fail> {
+        self.dep.call().await?;
+        Ok(self.label.as_str().into())
+    }
+
     const LIMIT: Duration = Duration::from_millis(40);
 
     fn worth_retrying(&self, e: &Fail) -> bool {
@@ -184,6 +198,10 @@ async fn methods_with_every_receiver() {
 
     let svc = Service::failing(1);
     assert_eq!(svc.by_mut_value("!").await, Ok("svc!!".to_owned()));
+
+    let svc = Service::failing(1);
+    assert_eq!(svc.label().await, Ok("svc"));
+    assert_eq!(svc.label_cow().await.as_deref(), Ok("svc"));
 
     // Transient(1) and Transient(2) are retried, Transient(3) is not.
     let mut svc = Service::failing(9);
