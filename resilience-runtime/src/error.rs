@@ -113,13 +113,15 @@ impl fmt::Display for Error {
         match self {
             Error::Timeout { name, after } => write!(
                 f,
-                "`{name}` timed out after {after:?} and was cancelled; \
-                 raise the timeout or make the dependency faster"
+                "`{name}` timed out after {} and was cancelled; \
+                 raise the timeout or make the dependency faster",
+                Readable(*after)
             ),
             Error::CircuitOpen { name, retry_after } => write!(
                 f,
                 "circuit breaker `{name}` is open, call not attempted; \
-                 it lets a probe through in {retry_after:?}"
+                 it lets a probe through in {}",
+                Readable(*retry_after)
             ),
             Error::BulkheadFull {
                 name,
@@ -131,7 +133,8 @@ impl fmt::Display for Error {
             ),
             Error::RateLimited { name, retry_after } => write!(
                 f,
-                "rate limit `{name}` reached, call not attempted; a permit frees in {retry_after:?}"
+                "rate limit `{name}` reached, call not attempted; a permit frees in {}",
+                Readable(*retry_after)
             ),
             Error::Injected { name } => write!(
                 f,
@@ -142,6 +145,29 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A duration for people: `800ms`, `1.5s`, `200ms` rather than `199.974171ms`.
+struct Readable(Duration);
+
+impl fmt::Display for Readable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d >= Duration::from_secs(60) {
+            write!(f, "{}s", d.as_secs())
+        } else if d >= Duration::from_secs(1) {
+            let tenths = (d.as_millis() + 50) / 100;
+            if tenths % 10 == 0 {
+                write!(f, "{}s", tenths / 10)
+            } else {
+                write!(f, "{}.{}s", tenths / 10, tenths % 10)
+            }
+        } else if d >= Duration::from_millis(1) {
+            write!(f, "{}ms", (d.as_micros() + 500) / 1000)
+        } else {
+            write!(f, "{}us", d.as_micros())
+        }
+    }
+}
 
 impl From<Error> for std::io::Error {
     /// Maps each variant to the closest [`std::io::ErrorKind`]: `TimedOut` for a timeout,
@@ -168,6 +194,18 @@ mod tests {
     #[test]
     fn error_is_clone_send_sync_static() {
         assert_traits::<Error>();
+    }
+
+    #[test]
+    fn durations_in_messages_are_rounded_for_people() {
+        let show = |d| Readable(d).to_string();
+        assert_eq!(show(Duration::from_micros(199_974)), "200ms");
+        assert_eq!(show(Duration::from_millis(800)), "800ms");
+        assert_eq!(show(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(show(Duration::from_millis(2000)), "2s");
+        assert_eq!(show(Duration::from_secs(300)), "300s");
+        assert_eq!(show(Duration::from_micros(250)), "250us");
+        assert_eq!(show(Duration::ZERO), "0us");
     }
 
     #[test]
