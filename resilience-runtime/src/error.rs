@@ -156,7 +156,7 @@ impl fmt::Display for Readable {
             write!(f, "{}s", d.as_secs())
         } else if d >= Duration::from_secs(1) {
             let tenths = (d.as_millis() + 50) / 100;
-            if tenths % 10 == 0 {
+            if tenths.is_multiple_of(10) {
                 write!(f, "{}s", tenths / 10)
             } else {
                 write!(f, "{}.{}s", tenths / 10, tenths % 10)
