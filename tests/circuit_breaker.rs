@@ -425,3 +425,78 @@ async fn operators_force_open_disable_and_reset() {
     b.reset();
     assert_eq!(operated(true).await, Ok(()));
 }
+
+// ---- a second callsite with another config is warned about ----
+
+/// Collects the `message` of every event.
+struct Messages(std::sync::Mutex<Vec<String>>);
+
+impl tracing::Subscriber for Messages {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Visit<'a>(&'a mut String);
+        impl tracing::field::Visit for Visit<'_> {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                if f.name() == "message" {
+                    *self.0 = format!("{v:?}");
+                }
+            }
+        }
+        let mut message = String::new();
+        event.record(&mut Visit(&mut message));
+        self.0.lock().unwrap().push(message);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[circuit_breaker(failure_rate = 30%, name = "t-conflict")]
+async fn conflict_first() -> Result<(), E> {
+    Ok(())
+}
+
+#[circuit_breaker(failure_rate = 60%, name = "t-conflict")]
+async fn conflict_second() -> Result<(), E> {
+    Ok(())
+}
+
+#[test]
+fn a_second_callsite_configuring_a_name_differently_is_warned_about_naming_both() {
+    let messages = Arc::new(Messages(std::sync::Mutex::new(Vec::new())));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(Arc::clone(&messages), || {
+        rt.block_on(async {
+            conflict_first().await.unwrap();
+            conflict_second().await.unwrap();
+        })
+    });
+    let all = messages.0.lock().unwrap();
+    let warning = all
+        .iter()
+        .find(|m| m.contains("t-conflict"))
+        .expect("a warning names the breaker");
+    let file = "tests/circuit_breaker.rs";
+    let callsites: std::collections::BTreeSet<&str> = warning
+        .match_indices(file)
+        .map(|(i, _)| {
+            let rest = &warning[i..];
+            let end = rest[file.len() + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(rest.len(), |e| e + file.len() + 1);
+            &rest[..end]
+        })
+        .collect();
+    assert_eq!(callsites.len(), 2, "both callsites are named: {warning}");
+    let b = registry().circuit_breaker("t-conflict").unwrap();
+    assert_eq!(b.policy().failure_rate, 0.3);
+}
