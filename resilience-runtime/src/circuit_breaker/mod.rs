@@ -19,12 +19,26 @@
 //! because only successes came, keeps its rates but weighs as one length). So a count window
 //! always weighs exactly N calls once the first block is full, and a time window the last D;
 //! the approximation is that the previous block's failures are taken as spread evenly over it.
-//! This is exact when failures are evenly spread, and never off by more than one block's
-//! unevenness. Before the first block is full only the current block counts.
+//! Bound (count window, previous block of exactly N calls): with `F` failures in the previous
+//! block and `c` calls in the current one, the exact count of failures among the last N calls
+//! and the estimate both lie in `[cur + max(0, F − c), cur + min(F, N − c)]`, so the estimate is
+//! off by at most `min(F, c)` failures — and exact right after a roll (`c = 0`) or when the
+//! previous block's failures are evenly spread. Before the first block is full only the
+//! current block counts.
 //!
 //! Decisions (`failure_rate`, `slow_rate`, `min_calls`) are taken when a failure or slow call is
 //! recorded — a success can only lower a rate. `consecutive_failures` counts failures since the
 //! last success, whatever the window.
+//!
+//! # Cost
+//!
+//! A closed call that succeeds costs one `Relaxed` load of the state word at admission, one at
+//! recording, a `fetch_add` on the calling thread's stripe of the success counter (8 stripes,
+//! each on its own 128-byte line, taken round-robin by threads) and a read of the
+//! consecutive-failure counter (written only when it is not already zero). No lock, no
+//! allocation, and no clock unless `slow_call` is set. Failures add a shared `fetch_add` and a
+//! lock-free look at the window (the clock is read for a time window); the mutex is taken
+//! only to roll the window, once per window length, or to change state.
 //!
 //! # What counts
 //!

@@ -208,8 +208,12 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// A closed breaker at time `now`.
-    pub fn new(name: &'static str, policy: BreakerPolicy, now: u64) -> Self {
+    /// A closed breaker at time `now`. `half_open_calls` is kept within
+    /// 1 ..= [`BreakerPolicy::MAX_HALF_OPEN_CALLS`] (the macro rejects values outside).
+    pub fn new(name: &'static str, mut policy: BreakerPolicy, now: u64) -> Self {
+        policy.half_open_calls = policy
+            .half_open_calls
+            .clamp(1, BreakerPolicy::MAX_HALF_OPEN_CALLS);
         Machine {
             name,
             policy,
