@@ -464,7 +464,7 @@ impl Machine {
         }
         let t = now();
         let totals = self.totals();
-        let mut block = self.block.read().expect("written only under the mutex");
+        let mut block = self.block.read_locked();
         if self.needs_roll(&block, totals, failed, slow, t) {
             // The call being recorded opens the new block.
             let before = totals.without(failed, slow);
@@ -632,7 +632,7 @@ impl Machine {
             Some(b) => b,
             None => {
                 let _rare = self.lock();
-                self.block.read().expect("written only under the mutex")
+                self.block.read_locked()
             }
         };
         let totals = self.totals();

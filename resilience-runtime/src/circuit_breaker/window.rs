@@ -161,10 +161,20 @@ impl BlockCell {
         if before % 2 == 1 {
             return None;
         }
-        let v: [u64; 7] = std::array::from_fn(|i| self.fields[i].load(Ordering::Relaxed));
+        let block = self.fields();
         fence(Ordering::Acquire);
         let after = self.seq.load(Ordering::Relaxed);
-        (before == after).then(|| Block {
+        (before == after).then_some(block)
+    }
+
+    /// The block, read by a holder of the breaker's mutex (no write can be in progress).
+    pub(crate) fn read_locked(&self) -> Block {
+        self.read().unwrap_or_else(|| self.fields())
+    }
+
+    fn fields(&self) -> Block {
+        let v: [u64; 7] = std::array::from_fn(|i| self.fields[i].load(Ordering::Relaxed));
+        Block {
             start: Totals {
                 successes: v[0],
                 failures: v[1],
@@ -176,7 +186,7 @@ impl BlockCell {
                 failures: f64::from_bits(v[5]),
                 slow: f64::from_bits(v[6]),
             },
-        })
+        }
     }
 
     /// Replaces the block. The caller holds the breaker's transition mutex.
