@@ -100,3 +100,83 @@ impl<'a> Future for Acquire<'a> {
         Poll::Ready(Err(bulkhead.reject()))
     }
 }
+
+pin_project! {
+    /// A call running inside a bulkhead: holds its [`Place`] until the inner call completes or
+    /// this future is dropped. Built by [`BulkheadSite::call`](super::BulkheadSite::call),
+    /// which takes a free place at once; only a full bulkhead makes it wait first.
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless polled"]
+    pub struct BulkheadCall<F> {
+        #[pin]
+        inner: F,
+        place: Option<Place<'static>>,
+        // Waiting is the rare path: its timer lives on the heap so that the common future
+        // stays small.
+        wait: Option<Pin<Box<Acquire<'static>>>>,
+        bulkhead: &'static Bulkhead,
+        max_wait: std::time::Duration,
+    }
+}
+
+impl<F> BulkheadCall<F> {
+    pub(super) fn new(
+        bulkhead: &'static Bulkhead,
+        max_wait: std::time::Duration,
+        inner: F,
+    ) -> Self {
+        BulkheadCall {
+            inner,
+            place: bulkhead.try_acquire(),
+            wait: None,
+            bulkhead,
+            max_wait,
+        }
+    }
+}
+
+impl<F, T, E> Future for BulkheadCall<F>
+where
+    F: Future<Output = crate::Layered<T, E>>,
+{
+    type Output = crate::Layered<T, E>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if this.place.is_none() {
+            match poll_wait(this.wait, this.bulkhead, *this.max_wait, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(place)) => *this.place = Some(place),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(crate::Failure::Policy(e))),
+            }
+        }
+        let out = std::task::ready!(this.inner.poll(cx));
+        // Give the place back as soon as the call is done, not when the future is dropped.
+        *this.place = None;
+        Poll::Ready(out)
+    }
+}
+
+#[cold]
+fn poll_wait(
+    wait: &mut Option<Pin<Box<Acquire<'static>>>>,
+    bulkhead: &'static Bulkhead,
+    max_wait: std::time::Duration,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Place<'static>, Error>> {
+    if wait.is_none() {
+        // A place may have freed since the call was built.
+        if let Some(place) = bulkhead.try_acquire() {
+            return Poll::Ready(Ok(place));
+        }
+        if max_wait.is_zero() {
+            return Poll::Ready(Err(bulkhead.reject()));
+        }
+        *wait = Some(Box::pin(Acquire::new(bulkhead, Instant::now() + max_wait)));
+    }
+    let acquire = wait.as_mut().expect("set above");
+    let out = std::task::ready!(acquire.as_mut().poll(cx));
+    *wait = None;
+    Poll::Ready(out)
+}

@@ -9,13 +9,11 @@
 mod future;
 pub(crate) mod places;
 
-pub use future::{Acquire, Place};
+pub use future::{Acquire, BulkheadCall, Place};
 
 use crate::Error;
-use crate::outcome::{Failure, Layered};
 use crate::registry;
 use places::Places;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -184,21 +182,11 @@ impl BulkheadSite {
             .get_or_init(|| registry::global().bulkhead(self.name, policy.max_concurrent))
     }
 
-    /// Runs `inner` holding a place.
+    /// Runs `inner` holding a place: a free one is taken right here (one compare-and-swap),
+    /// else the returned future waits for one up to `policy.max_wait`.
     #[inline]
-    pub async fn call<F, T, E>(&'static self, policy: BulkheadPolicy, inner: F) -> Layered<T, E>
-    where
-        F: Future<Output = Layered<T, E>>,
-    {
-        let bulkhead = self.bulkhead(policy);
-        let _place = match bulkhead.try_acquire() {
-            Some(place) => place,
-            None => match bulkhead.acquire_slow(policy.max_wait).await {
-                Ok(place) => place,
-                Err(e) => return Err(Failure::Policy(e)),
-            },
-        };
-        inner.await
+    pub fn call<F>(&'static self, policy: BulkheadPolicy, inner: F) -> BulkheadCall<F> {
+        BulkheadCall::new(self.bulkhead(policy), policy.max_wait, inner)
     }
 }
 
