@@ -133,3 +133,122 @@ async fn a_stack_loses_nothing_when_cancelled_anywhere() {
     println!("retry+rate_limit+timeout+bulkhead: {cases} cases");
     assert!(cases > 10);
 }
+
+// A half-open breaker over a bulkhead: the cancelled probe gives its probe slot back too.
+
+#[derive(Debug, PartialEq)]
+enum Down {
+    Down,
+    R(Error),
+}
+
+impl From<Error> for Down {
+    fn from(e: Error) -> Self {
+        Down::R(e)
+    }
+}
+
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-cb-bh")]
+async fn cb_hold() -> Result<(), Error> {
+    sleep(30 * MS).await;
+    Ok(())
+}
+
+#[resilience::circuit_breaker(
+    consecutive_failures = 1,
+    half_open_calls = 1,
+    open_for = 1s,
+    name = "cancel-cb"
+)]
+#[timeout(200ms)]
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-cb-bh")]
+async fn probe(ok: bool) -> Result<(), Down> {
+    sleep(20 * MS).await;
+    if ok { Ok(()) } else { Err(Down::Down) }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_half_open_probe_stack_loses_nothing_when_cancelled_anywhere() {
+    use resilience::CircuitState;
+    let breaker = || registry().circuit_breaker("cancel-cb");
+    let cases = cancel_at_every_poll(
+        || async {
+            // Trip the breaker, wait out `open_for`: the next call is the only probe.
+            if let Some(b) = breaker() {
+                b.reset();
+            }
+            assert_eq!(probe(false).await, Err(Down::Down));
+            assert_eq!(breaker().unwrap().state(), CircuitState::Open);
+            sleep(Duration::from_secs(1)).await;
+            // And the bulkhead beneath is busy, so the probe queues there first.
+            tokio::spawn(cb_hold());
+            tokio::task::yield_now().await;
+        },
+        || probe(true),
+        STEP,
+        |k| async move {
+            sleep(Duration::from_secs(1)).await;
+            let b = registry().bulkhead_named("cancel-cb-bh").unwrap();
+            assert_eq!(
+                (b.available(), b.waiting()),
+                (1, 0),
+                "after cancelling at poll {k}"
+            );
+            // The probe slot is free: a probe runs (a lost slot would reject it) and closes.
+            assert_eq!(probe(true).await, Ok(()), "after cancelling at poll {k}");
+            assert_eq!(breaker().unwrap().state(), CircuitState::Closed);
+        },
+    )
+    .await;
+    println!("circuit_breaker(half-open)+timeout+bulkhead: {cases} cases");
+    assert!(cases > 10);
+}
+
+// A plain return type under a fallback, over a rate limit and a bulkhead that both make it wait.
+
+fn nothing(_e: Error) -> Vec<u32> {
+    Vec::new()
+}
+
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-fb-bh")]
+async fn fb_hold() -> Result<(), Error> {
+    sleep(30 * MS).await;
+    Ok(())
+}
+
+#[resilience::fallback(nothing)]
+#[rate_limit(rate = 1/50ms, max_wait = 1s, name = "cancel-fb-rl")]
+#[bulkhead(max_concurrent = 1, max_wait = 1s, name = "cancel-fb-bh")]
+async fn degradable() -> Vec<u32> {
+    sleep(10 * MS).await;
+    vec![1]
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fallback_stack_loses_nothing_when_cancelled_anywhere() {
+    let cases = cancel_at_every_poll(
+        || async {
+            sleep(Duration::from_secs(1)).await;
+            // Spend the permit and occupy the place: the call waits on both.
+            assert_eq!(degradable().await, vec![1]);
+            tokio::spawn(fb_hold());
+            tokio::task::yield_now().await;
+        },
+        degradable,
+        STEP,
+        |k| async move {
+            sleep(Duration::from_secs(1)).await;
+            let b = registry().bulkhead_named("cancel-fb-bh").unwrap();
+            assert_eq!(
+                (b.available(), b.waiting()),
+                (1, 0),
+                "after cancelling at poll {k}"
+            );
+            let l = registry().rate_limiter_named("cancel-fb-rl").unwrap();
+            assert_eq!(l.rejected(), 0, "after cancelling at poll {k}");
+        },
+    )
+    .await;
+    println!("fallback+rate_limit+bulkhead: {cases} cases");
+    assert!(cases > 10);
+}

@@ -179,3 +179,65 @@ async fn fire_and_forget() -> Result<(), Box<dyn std::error::Error + Send + Sync
 async fn boxed_errors_work() {
     fire_and_forget().await.unwrap();
 }
+
+// `#[async_trait]` methods: the receiver async-trait moved into `__self` is passed on.
+
+#[async_trait::async_trait]
+trait Store {
+    async fn load(&self, key: u32) -> Vec<Item>;
+}
+
+struct Remote {
+    down: bool,
+}
+
+impl Remote {
+    fn local_copy(&self, key: u32, e: Error) -> Vec<Item> {
+        vec![Item(format!(
+            "local {key} ({}, down: {})",
+            e.kind(),
+            self.down
+        ))]
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Remote {
+    #[fallback(Self::local_copy)]
+    #[timeout(10ms)]
+    async fn load(&self, key: u32) -> Vec<Item> {
+        if self.down {
+            sleep(Duration::from_secs(1)).await;
+        }
+        vec![Item(format!("remote {key}"))]
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn async_trait_methods_pass_their_receiver() {
+    assert_eq!(
+        Remote { down: false }.load(1).await,
+        vec![Item("remote 1".into())]
+    );
+    assert_eq!(
+        Remote { down: true }.load(2).await,
+        vec![Item("local 2 (timeout, down: true)".into())]
+    );
+}
+
+// A generic function and a closure `when`.
+
+fn zero<T: Default>(_: T, _e: ApiError) -> Result<T, ApiError> {
+    Ok(T::default())
+}
+
+#[fallback(zero, when = |e: &ApiError| *e != ApiError::NotFound)]
+async fn parse_or_zero<T: Default + std::str::FromStr>(value: T) -> Result<T, ApiError> {
+    let _ = &value;
+    Err(ApiError::Unavailable)
+}
+
+#[tokio::test]
+async fn generic_functions_and_closure_predicates_work() {
+    assert_eq!(parse_or_zero(5u32).await, Ok(0));
+}
