@@ -170,3 +170,35 @@ async fn methods_and_io_errors_work() {
     assert_eq!(p.get().await.unwrap(), 1);
     assert_eq!(p.get().await.unwrap(), 2);
 }
+
+static INSIDE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static MOST: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[bulkhead(max_concurrent = 3, max_wait = 1h, name = "bh-threads")]
+async fn crowded() -> Result<(), Error> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let now = INSIDE.fetch_add(1, SeqCst) + 1;
+    MOST.fetch_max(now, SeqCst);
+    tokio::task::yield_now().await;
+    INSIDE.fetch_sub(1, SeqCst);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn threads_never_exceed_max_concurrent_and_give_every_place_back() {
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            tokio::spawn(async {
+                for _ in 0..500 {
+                    crowded().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert!(MOST.load(std::sync::atomic::Ordering::SeqCst) <= 3);
+    let b = registry().bulkhead_named("bh-threads").unwrap();
+    assert_eq!((b.available(), b.waiting(), b.rejected()), (3, 0, 0));
+}
