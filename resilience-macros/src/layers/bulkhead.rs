@@ -90,7 +90,10 @@ impl Bulkhead {
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;
         let p = quote!(#krate::__private);
-        let policy = match (self.max_concurrent, &self.max_wait) {
+        let max_concurrent = self
+            .max_concurrent
+            .map(proc_macro2::Literal::usize_unsuffixed);
+        let policy = match (max_concurrent, &self.max_wait) {
             (None, None) => quote!(#p::BulkheadPolicy::DEFAULT),
             (Some(n), None) => {
                 quote!(#p::BulkheadPolicy { max_concurrent: #n, ..#p::BulkheadPolicy::DEFAULT })

@@ -109,10 +109,10 @@ impl RateLimit {
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;
         let p = quote!(#krate::__private);
-        let count = self.count;
+        let count = proc_macro2::Literal::u32_unsuffixed(self.count);
         let per = self.per.to_tokens(krate);
         let mut fields = Vec::new();
-        if let Some(b) = self.burst {
+        if let Some(b) = self.burst.map(proc_macro2::Literal::u32_unsuffixed) {
             fields.push(quote!(burst: #b));
         }
         if let Some(d) = &self.max_wait {
