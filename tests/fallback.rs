@@ -241,3 +241,23 @@ async fn parse_or_zero<T: Default + std::str::FromStr>(value: T) -> Result<T, Ap
 async fn generic_functions_and_closure_predicates_work() {
     assert_eq!(parse_or_zero(5u32).await, Ok(0));
 }
+
+// No return type at all: the fallback returns `()` too.
+
+static LOGGED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn log_it(_e: Error) {
+    LOGGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[fallback(log_it)]
+#[timeout(10ms)]
+async fn notify() {
+    sleep(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_unit_function_can_fall_back() {
+    notify().await;
+    assert_eq!(LOGGED.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
