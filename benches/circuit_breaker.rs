@@ -112,6 +112,14 @@ fn shared(c: &mut Criterion) {
     let rc = recloser_breaker();
     for threads in [1usize, 2] {
         g.throughput(Throughput::Elements(threads as u64));
+        // The machine's own scaling: no shared state at all.
+        g.bench_function(format!("bare call/{threads} thread(s)"), |b| {
+            b.iter_custom(|iters| {
+                concurrently(threads, iters, &|| {
+                    let _ = black_box(work(black_box(7)));
+                })
+            })
+        });
         g.bench_function(format!("resilience/{threads} thread(s)"), |b| {
             b.iter_custom(|iters| {
                 concurrently(threads, iters, &|| {

@@ -141,25 +141,37 @@ impl CircuitBreaker {
                 breaker: self,
                 ticket,
                 started: self.policy().slow_call.map(|_| Instant::now()),
-                done: false,
             }),
-            Err(retry_after) => {
-                crate::telemetry::circuit_rejected(self.name(), retry_after);
-                Err(Error::CircuitOpen {
-                    name: self.name(),
-                    retry_after,
-                })
-            }
+            Err(retry_after) => Err(self.rejected(retry_after)),
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn rejected(&self, retry_after: std::time::Duration) -> Error {
+        crate::telemetry::circuit_rejected(self.name(), retry_after);
+        Error::CircuitOpen {
+            name: self.name(),
+            retry_after,
+        }
+    }
+
+    #[inline]
     fn record(&self, ticket: Ticket, outcome: Recorded, started: Option<Instant>) {
-        let slow = match (started, self.policy().slow_call) {
-            (Some(t), Some(limit)) if outcome != Recorded::Ignored => t.elapsed() >= limit,
-            _ => false,
+        let slow = match started {
+            Some(t) => self.is_slow(t, outcome),
+            None => false,
         };
         self.machine
             .record(ticket, outcome, slow, || self.now(), self.transition());
+    }
+
+    #[cold]
+    fn is_slow(&self, started: Instant, outcome: Recorded) -> bool {
+        match self.policy().slow_call {
+            Some(limit) if outcome != Recorded::Ignored => started.elapsed() >= limit,
+            _ => false,
+        }
     }
 
     /// The window's figures and the rejection count.
@@ -232,7 +244,6 @@ pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,
     ticket: Ticket,
     started: Option<Instant>,
-    done: bool,
 }
 
 impl Permit<'_> {
@@ -240,7 +251,7 @@ impl Permit<'_> {
     /// error `e` is a failure.
     #[inline]
     pub fn finish<T, E, P: PolicyError>(
-        mut self,
+        self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> bool,
     ) -> Layered<T, E, P> {
@@ -258,22 +269,22 @@ impl Permit<'_> {
                 _ => Recorded::Ignored,
             },
         };
-        self.done = true;
-        self.breaker.record(self.ticket, outcome, self.started);
+        // Finished: no `Drop` (which records a cancellation or a panic).
+        let this = std::mem::ManuallyDrop::new(self);
+        this.breaker.record(this.ticket, outcome, this.started);
         result
     }
 }
 
 impl Drop for Permit<'_> {
+    /// Only an unfinished permit is dropped: the call was cancelled, or its body panicked.
     fn drop(&mut self) {
-        if !self.done {
-            let outcome = if std::thread::panicking() {
-                Recorded::Failure
-            } else {
-                Recorded::Ignored
-            };
-            self.breaker.record(self.ticket, outcome, self.started);
-        }
+        let outcome = if std::thread::panicking() {
+            Recorded::Failure
+        } else {
+            Recorded::Ignored
+        };
+        self.breaker.record(self.ticket, outcome, self.started);
     }
 }
 

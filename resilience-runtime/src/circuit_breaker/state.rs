@@ -127,6 +127,7 @@ const STRIPES: usize = 8;
 const STRIPES: usize = 2;
 
 /// The stripe of the current thread: threads take stripes round-robin on first use.
+#[inline]
 fn stripe_index() -> usize {
     use std::cell::Cell;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -287,7 +288,25 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) -> Result<Ticket, Duration> {
-        let mut current = self.word.load(Ordering::Acquire);
+        let current = self.word.load(Ordering::Acquire);
+        if current & 0b111 == CircuitState::Closed as u64 {
+            return Ok(Ticket {
+                epoch: Word::unpack(current).epoch,
+                probe: false,
+            });
+        }
+        self.try_acquire_slow(current, now, on_transition)
+    }
+
+    /// Admission in any state but closed.
+    #[cold]
+    #[inline(never)]
+    fn try_acquire_slow(
+        &self,
+        mut current: u64,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) -> Result<Ticket, Duration> {
         loop {
             let w = Word::unpack(current);
             let next = match w.state {
@@ -366,20 +385,35 @@ impl Machine {
         if w.epoch != ticket.epoch || w.state != CircuitState::Closed {
             return;
         }
+        if outcome == Recorded::Success {
+            self.stripes[stripe_index()]
+                .0
+                .fetch_add(1, Ordering::Relaxed);
+            // Read first: the line stays shared while nothing fails.
+            if self.consecutive.load(Ordering::Relaxed) != 0 {
+                self.consecutive.store(0, Ordering::Relaxed);
+            }
+            if !slow {
+                return;
+            }
+        }
+        self.record_closed_slow(ticket, outcome, slow, now, on_transition);
+    }
+
+    /// A closed call that failed, or was slow, or is ignored.
+    #[cold]
+    #[inline(never)]
+    fn record_closed_slow(
+        &self,
+        ticket: Ticket,
+        outcome: Recorded,
+        slow: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
         match outcome {
             Recorded::Ignored => return,
-            Recorded::Success => {
-                self.stripes[stripe_index()]
-                    .0
-                    .fetch_add(1, Ordering::Relaxed);
-                // Read first: the line stays shared while nothing fails.
-                if self.consecutive.load(Ordering::Relaxed) != 0 {
-                    self.consecutive.store(0, Ordering::Relaxed);
-                }
-                if !slow {
-                    return;
-                }
-            }
+            Recorded::Success => {}
             Recorded::Failure => {
                 self.failures.fetch_add(1, Ordering::Relaxed);
             }
@@ -514,6 +548,8 @@ impl Machine {
         done
     }
 
+    #[cold]
+    #[inline(never)]
     fn record_probe(
         &self,
         ticket: Ticket,
