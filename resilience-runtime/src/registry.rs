@@ -96,6 +96,9 @@ impl Registry {
     pub(crate) fn bulkhead(&self, name: &'static str, max_concurrent: usize) -> Arc<Bulkhead> {
         let mut all = lock(&self.bulkheads);
         if let Some(existing) = all.iter().find(|b| b.name() == name) {
+            if existing.max_concurrent() != max_concurrent.max(1) {
+                crate::telemetry::shared_config_conflict("bulkhead", name);
+            }
             return Arc::clone(existing);
         }
         let b = Arc::new(Bulkhead::new(name, max_concurrent));
@@ -126,6 +129,10 @@ impl Registry {
     ) -> Arc<RateLimiter> {
         let mut all = lock(&self.rate_limiters);
         if let Some(existing) = all.iter().find(|l| l.name() == name) {
+            let kept = existing.policy();
+            if (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
+                crate::telemetry::shared_config_conflict("rate limit", name);
+            }
             return Arc::clone(existing);
         }
         let l = Arc::new(RateLimiter::new(name, policy));

@@ -130,3 +130,18 @@ pub(crate) fn retry_budget_exhausted(name: &'static str, attempt: u32, error: &d
     #[cfg(not(feature = "tracing"))]
     let _ = (name, attempt, error);
 }
+
+/// Two callsites size one shared bulkhead or rate limit differently: the first one's settings
+/// are kept.
+#[cold]
+pub(crate) fn shared_config_conflict(kind: &'static str, name: &'static str) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "resilience",
+        name,
+        kind,
+        "{kind} `{name}` is configured differently at another callsite; the settings of the first callsite to run are used"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (kind, name);
+}
