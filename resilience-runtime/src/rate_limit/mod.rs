@@ -16,10 +16,13 @@ use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter as Gcra};
+use pin_project_lite::pin_project;
 use std::future::Future;
 use std::num::NonZeroU32;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// The settings of one `#[rate_limit(rate = count/per, burst, max_wait)]`.
@@ -126,11 +129,20 @@ impl RateLimiter {
     /// # }
     /// ```
     pub async fn acquire(&self, max_wait: Duration) -> Result<(), Error> {
-        let mut wait = match self.try_acquire() {
+        let wait = match self.try_acquire() {
             Ok(()) => return Ok(()),
             Err(wait) => wait,
         };
-        let deadline = tokio::time::Instant::now() + max_wait;
+        self.acquire_after(wait, tokio::time::Instant::now() + max_wait)
+            .await
+    }
+
+    /// The waiting part of [`acquire`](Self::acquire): the next permit is `wait` away.
+    async fn acquire_after(
+        &self,
+        mut wait: Duration,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), Error> {
         loop {
             if tokio::time::Instant::now() + wait > deadline {
                 self.rejected.fetch_add(1, Ordering::Relaxed);
@@ -203,16 +215,104 @@ impl RateLimitSite {
             .get_or_init(|| registry::global().rate_limiter(self.name, policy))
     }
 
-    /// Runs `inner` once a permit is taken.
+    /// Runs `inner` once a permit is taken: a free one is taken right here, else the returned
+    /// future waits for one (up to `policy.max_wait`) before running `inner`.
     #[inline]
-    pub async fn call<F, T, E>(&'static self, policy: RateLimitPolicy, inner: F) -> Layered<T, E>
-    where
-        F: Future<Output = Layered<T, E>>,
-    {
-        if let Err(e) = self.limiter(policy).acquire(policy.max_wait).await {
-            return Err(Failure::Policy(e));
+    pub fn call<F>(&'static self, policy: RateLimitPolicy, inner: F) -> RateLimitCall<F> {
+        let limiter = self.limiter(policy);
+        let state = match limiter.try_acquire() {
+            Ok(()) => Admission::Admitted,
+            Err(wait) => Admission::Refused {
+                wait,
+                deadline: tokio::time::Instant::now() + policy.max_wait,
+            },
+        };
+        RateLimitCall {
+            inner,
+            limiter,
+            state,
         }
-        inner.await
+    }
+}
+
+/// Where a [`RateLimitCall`] stands.
+enum Admission {
+    /// The permit is taken: run the call.
+    Admitted,
+    /// No permit when the call was built: the next one is `wait` away.
+    Refused {
+        wait: Duration,
+        deadline: tokio::time::Instant,
+    },
+    /// Sleeping for the next permit (boxed: the rare path keeps its timer off the future).
+    Waiting(Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>),
+}
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Admission::Admitted => f.write_str("Admitted"),
+            Admission::Refused { wait, .. } => {
+                f.debug_struct("Refused").field("wait", wait).finish()
+            }
+            Admission::Waiting(_) => f.write_str("Waiting"),
+        }
+    }
+}
+
+pin_project! {
+    /// A call behind a rate limit; built by [`RateLimitSite::call`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct RateLimitCall<F> {
+        #[pin]
+        inner: F,
+        limiter: &'static RateLimiter,
+        state: Admission,
+    }
+}
+
+impl<F: std::fmt::Debug> std::fmt::Debug for RateLimitCall<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimitCall")
+            .field("inner", &self.inner)
+            .field("limiter", &self.limiter.name)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl<F, T, E> Future for RateLimitCall<F>
+where
+    F: Future<Output = Layered<T, E>>,
+{
+    type Output = Layered<T, E>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if !matches!(this.state, Admission::Admitted) {
+            match poll_admission(this.state, this.limiter, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) => *this.state = Admission::Admitted,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(Failure::Policy(e))),
+            }
+        }
+        this.inner.poll(cx)
+    }
+}
+
+#[cold]
+fn poll_admission(
+    state: &mut Admission,
+    limiter: &'static RateLimiter,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    if let Admission::Refused { wait, deadline } = *state {
+        *state = Admission::Waiting(Box::pin(limiter.acquire_after(wait, deadline)));
+    }
+    match state {
+        Admission::Waiting(fut) => fut.as_mut().poll(cx),
+        _ => Poll::Ready(Ok(())),
     }
 }
 
