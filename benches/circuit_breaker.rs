@@ -10,6 +10,17 @@
 //! * `shared/*`: N threads each making `iters` successful calls on one breaker; the time is per
 //!   round of one call on each thread, so perfect scaling shows as equal times and twice the
 //!   element throughput.
+//!
+//! One run on the 2-core development machine (median; `--warm-up-time 1 --measurement-time 3`):
+//!
+//! | closed, per call | ns |   | shared breaker | 1 thread | 2 threads |
+//! |---|---|---|---|---|---|
+//! | bare call | 1.9 | | bare call (no breaker) | 473 M/s | 874 M/s |
+//! | resilience (generated site code) | 7.0 | | resilience | 145 M/s | 272 M/s |
+//! | recloser 1.4 | 13.9 | | recloser | 70 M/s | 12 M/s |
+//! | failsafe 1.3 | 88.2 | | failsafe | 11.5 M/s | 9.6 M/s |
+//! | bare `async fn`, polled once | 1.9 | | | | |
+//! | `#[circuit_breaker] async fn`, polled once | 16.8 | | | | |
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use resilience::__private::{BreakerPolicy, BreakerSite, every_error_fails};
