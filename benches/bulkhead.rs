@@ -5,10 +5,11 @@
 //! * `place/*`: take a free place and give it back, nothing else: `Bulkhead::try_acquire` +
 //!   drop against `Semaphore::try_acquire` + drop and `Semaphore::acquire().await` + drop.
 //! * `call/*`: a whole `async fn` polled once (it completes at once): bare, with
-//!   `#[bulkhead]`, and with a hand-written `Semaphore` guard around the same body.
+//!   `#[bulkhead]`, with a hand-written `Semaphore` guard around the same body, and with
+//!   `#[rate_limit]` (a permit always free: governor's compare-and-swap and the clock read).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use resilience::{Bulkhead, Error, bulkhead};
+use resilience::{Bulkhead, Error, bulkhead, rate_limit};
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -37,6 +38,12 @@ async fn bare(x: u64) -> Result<u64, Error> {
 
 #[bulkhead(max_concurrent = 25, name = "bench")]
 async fn with_bulkhead(x: u64) -> Result<u64, Error> {
+    Ok(work(x))
+}
+
+// A rate so high the bench never runs out: what a permit costs when one is free.
+#[rate_limit(rate = 4000000000/1s, name = "bench")]
+async fn with_rate_limit(x: u64) -> Result<u64, Error> {
     Ok(work(x))
 }
 
@@ -71,6 +78,9 @@ fn call(c: &mut Criterion) {
     });
     g.bench_function("tokio Semaphore async fn", |b| {
         b.iter(|| poll_once(with_semaphore(black_box(7))))
+    });
+    g.bench_function("#[rate_limit] async fn", |b| {
+        b.iter(|| poll_once(with_rate_limit(black_box(7))))
     });
     g.finish();
 }
