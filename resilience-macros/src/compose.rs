@@ -86,6 +86,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     let g = Gen {
         krate: krate.map_or_else(|| quote!(::resilience), |p| p.to_token_stream()),
         fn_name: item.sig.ident.clone(),
+        default_name_used: std::cell::Cell::new(false),
         args: fallback_args,
     };
     expand::generate(&g, &item, shape, &layers, &collected)

@@ -40,10 +40,17 @@ pub(crate) fn generate(
     };
     let mut statics = uses;
     statics.extend(layers.iter().map(|l| l.statics(g)));
+    // Whether the default name is used is known only once every layer has been generated.
+    let with_name = |statics: TokenStream| {
+        let mut all = g.default_name();
+        all.extend(statics);
+        all
+    };
     match shape {
         Shape::Async { output } => {
             let body = &item.body;
             let layered = layered(g, layers, &output, output_span, body.clone());
+            let statics = with_name(statics);
             quote! {
                 #(#attrs)*
                 #vis #sig {
@@ -72,6 +79,7 @@ pub(crate) fn generate(
                 }
                 None => layered(g, layers, &output, output_span, body),
             };
+            let statics = with_name(statics);
             quote! {
                 #(#attrs)*
                 #vis #sig {
@@ -95,19 +103,15 @@ fn layered(
     output_span: Span,
     body: TokenStream,
 ) -> TokenStream {
-    let krate = &g.krate;
+    // Spanned on the return type, so "not a `Result`" and a missing `From` point at it.
+    let krate = respan(g.krate.clone(), output_span);
     let output = output.to_token_stream();
     if let Some(Layer::Fallback(f)) = layers.first() {
         // `#[fallback]` lifts the body by the return type's mode and produces the return type
         // itself, so no `finish`.
+        let body = typed_body(&output, output_span, body);
         let mut expr = quote_spanned! {output_span=>
-            #krate::__private::FallbackMode::lift(__resilience_mode, async {
-                if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {
-                    #[allow(unreachable_code)]
-                    return __resilience_ret;
-                }
-                #body
-            }.await)
+            #krate::__private::FallbackMode::lift(__resilience_mode, #body)
         };
         for layer in layers[1..].iter().rev() {
             expr = layer.wrap(g, expr);
@@ -115,17 +119,8 @@ fn layered(
         let rejects = layers[1..].iter().any(Layer::can_reject);
         return f.generate(g, &output, output_span, expr, rejects);
     }
-    // The async block's type is pinned first, so `?` and `return` in the body infer as in the
-    // original function (async-trait does the same).
-    let mut expr = quote_spanned! {output_span=>
-        #krate::__private::lift(async {
-            if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {
-                #[allow(unreachable_code)]
-                return __resilience_ret;
-            }
-            #body
-        }.await)
-    };
+    let body = typed_body(&output, output_span, body);
+    let mut expr = quote_spanned!(output_span=> #krate::__private::lift(#body));
     for layer in layers.iter().rev() {
         expr = layer.wrap(g, expr);
     }
@@ -134,7 +129,46 @@ fn layered(
     } else {
         quote_spanned!(output_span=> #krate::__private::finish_unrejected::<#output>)
     };
-    quote!(#finish(#expr))
+    // The binding carries the return type's span, so a missing `From` points at the signature.
+    let outcome = syn::Ident::new("__resilience_outcome", output_span);
+    quote! {
+        let #outcome = #expr;
+        #finish(#outcome)
+    }
+}
+
+/// `async { body }.await`, the block's output pinned to the return type first so `?`,
+/// `return` and the tail's coercions (`Ok(&string)` as `Result<&str, _>`) behave as in the
+/// original function (async-trait does the same; a `typed::<R, _>(async { .. })` helper would
+/// read shorter but loses the tail's coercion).
+fn typed_body(output: &TokenStream, span: Span, body: TokenStream) -> TokenStream {
+    quote_spanned! {span=>
+        async {
+            if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {
+                #[allow(unreachable_code)]
+                return __resilience_ret;
+            }
+            #body
+        }.await
+    }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// Replaces `self` (not `self::`) by `alias` and the `placeholder` ident by `body`.

@@ -98,18 +98,32 @@ pub(crate) struct Gen {
     pub(crate) fn_name: syn::Ident,
     /// The function's arguments as passed on to a fallback, receiver first.
     pub(crate) args: Vec<TokenStream>,
+    /// Whether a layer used the default label, so `__RESILIENCE_NAME` must be declared.
+    pub(crate) default_name_used: std::cell::Cell<bool>,
 }
 
 impl Gen {
-    /// The label of a layer: its `name = ".."`, else `module::fn`.
+    /// The label of a layer: its `name = ".."`, else `module::fn` (the `__RESILIENCE_NAME`
+    /// constant that [`Gen::default_name`] declares).
     pub(crate) fn name(&self, name: Option<&LitStr>) -> TokenStream {
         match name {
             Some(lit) => quote!(#lit),
             None => {
-                let f = self.fn_name.to_string();
-                let f = f.strip_prefix("r#").unwrap_or(&f);
-                quote!(::core::concat!(::core::module_path!(), "::", #f))
+                self.default_name_used.set(true);
+                quote!(__RESILIENCE_NAME)
             }
+        }
+    }
+
+    /// `const __RESILIENCE_NAME: &str = "module::fn";`, when a layer used it.
+    pub(crate) fn default_name(&self) -> TokenStream {
+        if !self.default_name_used.get() {
+            return TokenStream::new();
+        }
+        let f = self.fn_name.to_string();
+        let f = f.strip_prefix("r#").unwrap_or(&f);
+        quote! {
+            const __RESILIENCE_NAME: &str = ::core::concat!(::core::module_path!(), "::", #f);
         }
     }
 }
