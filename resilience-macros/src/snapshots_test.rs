@@ -138,3 +138,33 @@ fn crate_override_and_duration_expression() {
     );
     insta::assert_snapshot!("crate_override_and_duration_expression", out);
 }
+
+#[test]
+fn rate_limit_over_bulkhead() {
+    let out = expanded(
+        Kind::RateLimit,
+        quote!(rate = 100 / 1s, max_wait = 50ms, name = "db"),
+        quote! {
+            #[bulkhead(max_concurrent = 10)]
+            async fn query(sql: &str) -> Result<Rows, DbError> {
+                run(sql).await
+            }
+        },
+    );
+    insta::assert_snapshot!("rate_limit_over_bulkhead", out);
+}
+
+#[test]
+fn fallback_on_a_plain_return_type() {
+    let out = expanded(
+        Kind::Fallback,
+        quote!(cached_items),
+        quote! {
+            #[timeout(200ms)]
+            async fn recommendations(&self, user: UserId) -> Vec<Item> {
+                self.engine.recommend(user).await
+            }
+        },
+    );
+    insta::assert_snapshot!("fallback_on_a_plain_return_type", out);
+}
