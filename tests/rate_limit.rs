@@ -125,3 +125,18 @@ async fn the_period_may_be_any_duration_expression() {
             .is_some()
     );
 }
+
+#[resilience::retry(attempts = 2, backoff = constant(5s), jitter = none, budget = none)]
+#[rate_limit(rate = 1/1s, name = "rl-retried")]
+async fn retried() -> Result<Instant, Error> {
+    Ok(Instant::now())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_above_waits_exactly_retry_after_not_its_backoff() {
+    let t0 = Instant::now();
+    assert_eq!(retried().await, Ok(t0));
+    advance(300 * MS).await;
+    // Rate limited with 700ms to go: the retry sleeps those 700ms, not its 5s backoff.
+    assert_eq!(retried().await, Ok(t0 + Duration::from_secs(1)));
+}
