@@ -202,3 +202,28 @@ async fn threads_never_exceed_max_concurrent_and_give_every_place_back() {
     let b = registry().bulkhead_named("bh-threads").unwrap();
     assert_eq!((b.available(), b.waiting(), b.rejected()), (3, 0, 0));
 }
+
+#[resilience::retry(attempts = 3, backoff = none, budget = none)]
+#[resilience::timeout(1s)]
+#[bulkhead(max_concurrent = 1, max_wait = 10ms, name = "bh-stack-panic")]
+async fn stacked_panic(really: bool) -> Result<u8, Error> {
+    tokio::task::yield_now().await;
+    if really {
+        panic!("deep");
+    }
+    Ok(2)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_under_retry_and_timeout_gives_the_place_back_and_is_not_retried() {
+    let caught = AssertUnwindSafe(stacked_panic(true)).catch_unwind().await;
+    assert_eq!(
+        caught
+            .expect_err("the panic reaches the caller")
+            .downcast_ref::<&str>(),
+        Some(&"deep")
+    );
+    let b = registry().bulkhead_named("bh-stack-panic").unwrap();
+    assert_eq!((b.available(), b.waiting()), (1, 0));
+    assert_eq!(stacked_panic(false).await, Ok(2));
+}
