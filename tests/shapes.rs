@@ -757,3 +757,50 @@ async fn the_crate_key_overrides_the_path() {
         2
     );
 }
+
+// Two functions of one module with the same default label (`shapes::twin`) keep their own
+// breaker: only an explicit `name = ".."` shares state.
+mod twins {
+    use resilience::circuit_breaker;
+
+    #[derive(Debug)]
+    pub struct Down;
+    impl From<resilience::Error> for Down {
+        fn from(_: resilience::Error) -> Self {
+            Down
+        }
+    }
+
+    pub struct A;
+    pub struct B;
+
+    impl A {
+        #[circuit_breaker(consecutive_failures = 1, open_for = 30s)]
+        pub async fn twin(&self, ok: bool) -> Result<u32, Down> {
+            if ok { Ok(1) } else { Err(Down) }
+        }
+    }
+
+    impl B {
+        #[circuit_breaker(consecutive_failures = 1, open_for = 30s)]
+        pub async fn twin(&self, ok: bool) -> Result<u32, Down> {
+            if ok { Ok(2) } else { Err(Down) }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn default_names_do_not_share_state_between_functions() {
+    use twins::{A, B};
+    assert!(A.twin(false).await.is_err());
+    // A's breaker is open: its body no longer runs even when it would succeed.
+    assert!(A.twin(true).await.is_err());
+    // B has the same label but its own breaker, still closed.
+    assert_eq!(B.twin(true).await.unwrap(), 2);
+    let labelled: Vec<_> = resilience::registry()
+        .circuit_breakers()
+        .into_iter()
+        .filter(|b| b.name() == "shapes::twins::twin")
+        .collect();
+    assert_eq!(labelled.len(), 2);
+}

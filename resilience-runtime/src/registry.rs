@@ -58,9 +58,15 @@ impl Registry {
     }
 
     /// The entry for `name`, created with `policy` if this is the first callsite of that name.
-    pub(crate) fn retry(&self, name: &'static str, policy: RetryPolicy) -> Arc<RetryStats> {
+    /// `shared` is false for a callsite with a default name: it always gets its own entry.
+    pub(crate) fn retry(
+        &self,
+        name: &'static str,
+        shared: bool,
+        policy: RetryPolicy,
+    ) -> Arc<RetryStats> {
         let mut all = lock(&self.retries);
-        if let Some(existing) = all.iter().find(|s| s.name == name) {
+        if let Some(existing) = all.iter().find(|s| shared && s.name == name) {
             return Arc::clone(existing);
         }
         let stats = Arc::new(RetryStats {
@@ -93,9 +99,14 @@ impl Registry {
             .map(|b| BulkheadHandle(Arc::clone(b)))
     }
 
-    pub(crate) fn bulkhead(&self, name: &'static str, max_concurrent: usize) -> Arc<Bulkhead> {
+    pub(crate) fn bulkhead(
+        &self,
+        name: &'static str,
+        shared: bool,
+        max_concurrent: usize,
+    ) -> Arc<Bulkhead> {
         let mut all = lock(&self.bulkheads);
-        if let Some(existing) = all.iter().find(|b| b.name() == name) {
+        if let Some(existing) = all.iter().find(|b| shared && b.name() == name) {
             if existing.max_concurrent() != max_concurrent.max(1) {
                 crate::telemetry::shared_config_conflict("bulkhead", name);
             }
@@ -125,10 +136,11 @@ impl Registry {
     pub(crate) fn rate_limiter(
         &self,
         name: &'static str,
+        shared: bool,
         policy: RateLimitPolicy,
     ) -> Arc<RateLimiter> {
         let mut all = lock(&self.rate_limiters);
-        if let Some(existing) = all.iter().find(|l| l.name() == name) {
+        if let Some(existing) = all.iter().find(|l| shared && l.name() == name) {
             let kept = existing.policy();
             if (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
                 crate::telemetry::shared_config_conflict("rate limit", name);

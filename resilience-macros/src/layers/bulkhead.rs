@@ -82,8 +82,9 @@ impl Bulkhead {
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         let krate = &g.krate;
         let name = g.name(self.name.as_ref());
+        let sharing = g.sharing(self.name.as_ref());
         quote! {
-            static __RESILIENCE_BULKHEAD: #krate::__private::BulkheadSite = #krate::__private::BulkheadSite::new(#name);
+            static __RESILIENCE_BULKHEAD: #krate::__private::BulkheadSite = #krate::__private::BulkheadSite::new(#name)#sharing;
         }
     }
 

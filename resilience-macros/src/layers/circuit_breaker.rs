@@ -153,11 +153,12 @@ impl CircuitBreaker {
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         let krate = &g.krate;
         let name = g.name(self.name.as_ref());
+        let sharing = g.sharing(self.name.as_ref());
         quote! {
             static __RESILIENCE_BREAKER: #krate::__private::BreakerSite = #krate::__private::BreakerSite::new(
                 #name,
                 ::core::concat!(::core::file!(), ":", ::core::line!()),
-            );
+            )#sharing;
         }
     }
 

@@ -115,6 +115,15 @@ impl Gen {
         }
     }
 
+    /// `.per_callsite()` after a site's constructor when it has the default name: two functions
+    /// of one module may share a label, but only an explicit `name = ".."` shares state.
+    pub(crate) fn sharing(&self, name: Option<&LitStr>) -> TokenStream {
+        match name {
+            Some(_) => TokenStream::new(),
+            None => quote!(.per_callsite()),
+        }
+    }
+
     /// `const __RESILIENCE_NAME: &str = "module::fn";`, when a layer used it.
     pub(crate) fn default_name(&self) -> TokenStream {
         if !self.default_name_used.get() {

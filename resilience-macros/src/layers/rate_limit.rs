@@ -101,8 +101,9 @@ impl RateLimit {
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         let krate = &g.krate;
         let name = g.name(self.name.as_ref());
+        let sharing = g.sharing(self.name.as_ref());
         quote! {
-            static __RESILIENCE_RATE_LIMIT: #krate::__private::RateLimitSite = #krate::__private::RateLimitSite::new(#name);
+            static __RESILIENCE_RATE_LIMIT: #krate::__private::RateLimitSite = #krate::__private::RateLimitSite::new(#name)#sharing;
         }
     }
 

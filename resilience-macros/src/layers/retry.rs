@@ -155,8 +155,9 @@ impl Retry {
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         let krate = &g.krate;
         let name = g.name(self.name.as_ref());
+        let sharing = g.sharing(self.name.as_ref());
         quote! {
-            static __RESILIENCE_RETRY: #krate::__private::RetrySite = #krate::__private::RetrySite::new(#name);
+            static __RESILIENCE_RETRY: #krate::__private::RetrySite = #krate::__private::RetrySite::new(#name)#sharing;
         }
     }
 

@@ -162,6 +162,7 @@ impl Bulkhead {
 #[derive(Debug)]
 pub struct BulkheadSite {
     name: &'static str,
+    shared: bool,
     bulkhead: OnceLock<Arc<Bulkhead>>,
 }
 
@@ -170,16 +171,25 @@ impl BulkheadSite {
     pub const fn new(name: &'static str) -> Self {
         BulkheadSite {
             name,
+            shared: true,
             bulkhead: OnceLock::new(),
         }
+    }
+
+    /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
+    /// two functions in one module may carry the same label.
+    pub const fn per_callsite(mut self) -> Self {
+        self.shared = false;
+        self
     }
 
     /// The site's bulkhead, registered on first use with `policy` (the first callsite of a
     /// shared name sets its size).
     #[inline]
     pub fn bulkhead(&'static self, policy: BulkheadPolicy) -> &'static Bulkhead {
-        self.bulkhead
-            .get_or_init(|| registry::global().bulkhead(self.name, policy.max_concurrent))
+        self.bulkhead.get_or_init(|| {
+            registry::global().bulkhead(self.name, self.shared, policy.max_concurrent)
+        })
     }
 
     /// Runs `inner` holding a place: a free one is taken right here (one compare-and-swap),

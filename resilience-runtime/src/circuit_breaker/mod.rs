@@ -305,6 +305,7 @@ impl Drop for Permit<'_> {
 pub struct BreakerSite {
     name: &'static str,
     callsite: &'static str,
+    shared: bool,
     breaker: OnceLock<Arc<CircuitBreaker>>,
 }
 
@@ -314,8 +315,16 @@ impl BreakerSite {
         BreakerSite {
             name,
             callsite,
+            shared: true,
             breaker: OnceLock::new(),
         }
+    }
+
+    /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
+    /// two functions in one module may carry the same label.
+    pub const fn per_callsite(mut self) -> Self {
+        self.shared = false;
+        self
     }
 
     /// The site's breaker, registering it with `policy` on the first call.
@@ -330,7 +339,7 @@ impl BreakerSite {
     #[cold]
     fn register(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
         self.breaker.get_or_init(|| {
-            registry::global().circuit_breaker_for(self.name, self.callsite, policy)
+            registry::global().circuit_breaker_for(self.name, self.callsite, self.shared, policy)
         })
     }
 
@@ -422,10 +431,11 @@ impl crate::Registry {
         &self,
         name: &'static str,
         callsite: &'static str,
+        shared: bool,
         policy: BreakerPolicy,
     ) -> Arc<CircuitBreaker> {
         let mut all = registry::lock(&self.circuit_breakers);
-        if let Some(existing) = all.iter().find(|b| b.name() == name) {
+        if let Some(existing) = all.iter().find(|b| shared && b.name() == name) {
             if *existing.policy() != policy {
                 crate::telemetry::circuit_config_conflict(name, existing.callsite(), callsite);
             }

@@ -196,6 +196,7 @@ impl RateLimiter {
 #[derive(Debug)]
 pub struct RateLimitSite {
     name: &'static str,
+    shared: bool,
     limiter: OnceLock<Arc<RateLimiter>>,
 }
 
@@ -204,15 +205,23 @@ impl RateLimitSite {
     pub const fn new(name: &'static str) -> Self {
         RateLimitSite {
             name,
+            shared: true,
             limiter: OnceLock::new(),
         }
+    }
+
+    /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
+    /// two functions in one module may carry the same label.
+    pub const fn per_callsite(mut self) -> Self {
+        self.shared = false;
+        self
     }
 
     /// The site's limiter, registered on first use with `policy`.
     #[inline]
     pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
         self.limiter
-            .get_or_init(|| registry::global().rate_limiter(self.name, policy))
+            .get_or_init(|| registry::global().rate_limiter(self.name, self.shared, policy))
     }
 
     /// Runs `inner` once a permit is taken: a free one is taken right here, else the returned

@@ -85,6 +85,7 @@ impl Default for RetryPolicy {
 #[derive(Debug)]
 pub struct RetrySite {
     name: &'static str,
+    shared: bool,
     stats: OnceLock<Arc<RetryStats>>,
 }
 
@@ -93,8 +94,16 @@ impl RetrySite {
     pub const fn new(name: &'static str) -> Self {
         RetrySite {
             name,
+            shared: true,
             stats: OnceLock::new(),
         }
+    }
+
+    /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
+    /// two functions in one module may carry the same label.
+    pub const fn per_callsite(mut self) -> Self {
+        self.shared = false;
+        self
     }
 
     /// Starts one call: the first attempt runs at once.
@@ -102,7 +111,7 @@ impl RetrySite {
     pub fn begin(&'static self, policy: RetryPolicy) -> RetryCall {
         let stats = self
             .stats
-            .get_or_init(|| registry::global().retry(self.name, policy));
+            .get_or_init(|| registry::global().retry(self.name, self.shared, policy));
         stats.budget.deposit();
         RetryCall {
             name: self.name,
