@@ -97,6 +97,26 @@ pub(crate) fn set_once<T>(cx: &Ctxt, slot: &mut Setting<T>, key: &Ident, value: 
     }
 }
 
+/// The key of `arg`, or an error saying that `#[attr]` takes `key = value` pairs such as
+/// `example`.
+pub(crate) fn require_key<'a>(
+    cx: &Ctxt,
+    attr: &str,
+    example: &str,
+    arg: &'a Arg,
+) -> Option<&'a Ident> {
+    if arg.key.is_none() {
+        cx.error(
+            arg.value.span(),
+            format!(
+                "`#[{attr}]` takes `key = value` pairs, such as `{example}`; `{}` has no key",
+                text(&arg.value.tokens)
+            ),
+        );
+    }
+    arg.key.as_ref()
+}
+
 /// Reports `key` as unknown to the attribute `attr`, suggesting the closest of `keys`.
 pub(crate) fn unknown_key(cx: &Ctxt, attr: &str, key: &Ident, keys: &[&str]) {
     let hint = suggest::hint(&key.unraw().to_string(), "keys", keys);

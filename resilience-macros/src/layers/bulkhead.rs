@@ -8,7 +8,9 @@
 //! ```
 
 use super::Gen;
-use crate::args::{Args, DurationArg, Setting, parse_int, parse_name, set_once, text, unknown_key};
+use crate::args::{
+    Args, DurationArg, Setting, parse_int, parse_name, require_key, set_once, unknown_key,
+};
 use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -29,14 +31,7 @@ impl Bulkhead {
         let mut max_wait: Setting<DurationArg> = None;
         let mut name: Setting<LitStr> = None;
         for arg in args.0 {
-            let Some(key) = &arg.key else {
-                cx.error(
-                    arg.value.span(),
-                    format!(
-                        "`#[bulkhead]` takes `key = value` pairs, such as `max_concurrent = 10`; `{}` has no key",
-                        text(&arg.value.tokens)
-                    ),
-                );
+            let Some(key) = require_key(cx, "bulkhead", "max_concurrent = 10", &arg) else {
                 continue;
             };
             let v = &arg.value;
@@ -80,12 +75,12 @@ impl Bulkhead {
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
-        let krate = &g.krate;
-        let name = g.name(self.name.as_ref());
-        let sharing = g.sharing(self.name.as_ref());
-        quote! {
-            static __RESILIENCE_BULKHEAD: #krate::__private::BulkheadSite = #krate::__private::BulkheadSite::new(#name)#sharing;
-        }
+        g.site_static(
+            "__RESILIENCE_BULKHEAD",
+            "BulkheadSite",
+            self.name.as_ref(),
+            TokenStream::new(),
+        )
     }
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {

@@ -12,7 +12,7 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_int, parse_name, parse_percent, set_once, text,
+    Args, DurationArg, Setting, Value, parse_int, parse_name, parse_percent, require_key, set_once,
     unknown_key,
 };
 use crate::ctxt::Ctxt;
@@ -78,14 +78,7 @@ impl CircuitBreaker {
         let mut when: Setting<Expr> = None;
         let mut name: Setting<LitStr> = None;
         for arg in args.0 {
-            let Some(key) = &arg.key else {
-                cx.error(
-                    arg.value.span(),
-                    format!(
-                        "`#[circuit_breaker]` takes `key = value` pairs, such as `failure_rate = 50%`; `{}` has no key",
-                        text(&arg.value.tokens)
-                    ),
-                );
+            let Some(key) = require_key(cx, "circuit_breaker", "failure_rate = 50%", &arg) else {
                 continue;
             };
             let v = &arg.value;
@@ -151,15 +144,14 @@ impl CircuitBreaker {
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
-        let krate = &g.krate;
-        let name = g.name(self.name.as_ref());
-        let sharing = g.sharing(self.name.as_ref());
-        quote! {
-            static __RESILIENCE_BREAKER: #krate::__private::BreakerSite = #krate::__private::BreakerSite::new(
-                #name,
-                ::core::concat!(::core::file!(), ":", ::core::line!()),
-            )#sharing;
-        }
+        // The callsite, for the warning when two callsites configure one name differently.
+        let callsite = quote!(, ::core::concat!(::core::file!(), ":", ::core::line!()));
+        g.site_static(
+            "__RESILIENCE_BREAKER",
+            "BreakerSite",
+            self.name.as_ref(),
+            callsite,
+        )
     }
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {

@@ -115,6 +115,25 @@ impl Gen {
         }
     }
 
+    /// `static <ident>: <site> = <site>::new(<name>, <extra>)`, the per-callsite state of a
+    /// layer: shared by an explicit `name`, its own otherwise.
+    pub(crate) fn site_static(
+        &self,
+        ident: &str,
+        site: &str,
+        name: Option<&LitStr>,
+        extra: TokenStream,
+    ) -> TokenStream {
+        let krate = &self.krate;
+        let ident = syn::Ident::new(ident, proc_macro2::Span::call_site());
+        let site = syn::Ident::new(site, proc_macro2::Span::call_site());
+        let label = self.name(name);
+        let sharing = self.sharing(name);
+        quote! {
+            static #ident: #krate::__private::#site = #krate::__private::#site::new(#label #extra)#sharing;
+        }
+    }
+
     /// `.per_callsite()` after a site's constructor when it has the default name: two functions
     /// of one module may share a label, but only an explicit `name = ".."` shares state.
     pub(crate) fn sharing(&self, name: Option<&LitStr>) -> TokenStream {

@@ -9,7 +9,7 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_int, parse_name, set_once, text, unknown_key,
+    Args, DurationArg, Setting, Value, parse_int, parse_name, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -36,14 +36,7 @@ impl RateLimit {
         // A `rate` written wrongly is reported once, not again as missing.
         let mut rate_written = false;
         for arg in args.0 {
-            let Some(key) = &arg.key else {
-                cx.error(
-                    arg.value.span(),
-                    format!(
-                        "`#[rate_limit]` takes `key = value` pairs, such as `rate = 100/1s`; `{}` has no key",
-                        text(&arg.value.tokens)
-                    ),
-                );
+            let Some(key) = require_key(cx, "rate_limit", "rate = 100/1s", &arg) else {
                 continue;
             };
             let v = &arg.value;
@@ -99,12 +92,12 @@ impl RateLimit {
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
-        let krate = &g.krate;
-        let name = g.name(self.name.as_ref());
-        let sharing = g.sharing(self.name.as_ref());
-        quote! {
-            static __RESILIENCE_RATE_LIMIT: #krate::__private::RateLimitSite = #krate::__private::RateLimitSite::new(#name)#sharing;
-        }
+        g.site_static(
+            "__RESILIENCE_RATE_LIMIT",
+            "RateLimitSite",
+            self.name.as_ref(),
+            TokenStream::new(),
+        )
     }
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {

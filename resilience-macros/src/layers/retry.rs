@@ -15,8 +15,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_float, parse_int, parse_name, parse_percent, set_once,
-    text, unknown_key,
+    Args, DurationArg, Setting, Value, parse_float, parse_int, parse_name, parse_percent,
+    require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::suggest;
@@ -81,11 +81,7 @@ impl Retry {
         let mut budget: Setting<Budget> = None;
         let mut name: Setting<LitStr> = None;
         for arg in args.0 {
-            let Some(key) = &arg.key else {
-                cx.error(
-                    arg.value.span(),
-                    format!("`#[retry]` takes `key = value` pairs, such as `attempts = 3`; `{}` has no key", text(&arg.value.tokens)),
-                );
+            let Some(key) = require_key(cx, "retry", "attempts = 3", &arg) else {
                 continue;
             };
             let v = &arg.value;
@@ -153,12 +149,12 @@ impl Retry {
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
-        let krate = &g.krate;
-        let name = g.name(self.name.as_ref());
-        let sharing = g.sharing(self.name.as_ref());
-        quote! {
-            static __RESILIENCE_RETRY: #krate::__private::RetrySite = #krate::__private::RetrySite::new(#name)#sharing;
-        }
+        g.site_static(
+            "__RESILIENCE_RETRY",
+            "RetrySite",
+            self.name.as_ref(),
+            TokenStream::new(),
+        )
     }
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
