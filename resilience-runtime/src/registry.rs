@@ -36,10 +36,6 @@ pub fn registry() -> &'static Registry {
     &GLOBAL
 }
 
-pub(crate) fn global() -> &'static Registry {
-    &GLOBAL
-}
-
 impl Registry {
     /// Every retry name seen so far, in order of first call.
     pub fn retries(&self) -> Vec<RetryHandle> {

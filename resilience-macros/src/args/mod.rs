@@ -161,6 +161,17 @@ pub(crate) fn parse_path(cx: &Ctxt, value: &Value, example: &str) -> Option<syn:
     }
 }
 
+/// A predicate value, `when = is_transient` or `when = |e| ..`; `message` says what it takes.
+pub(crate) fn parse_predicate(cx: &Ctxt, value: &Value, message: &str) -> Option<syn::Expr> {
+    match value.parse::<syn::Expr>() {
+        Ok(e @ (syn::Expr::Path(_) | syn::Expr::Closure(_))) => Some(e),
+        _ => {
+            cx.error(value.span(), message);
+            None
+        }
+    }
+}
+
 /// Renders a value back as text, for messages.
 pub(crate) fn text(tokens: &impl ToTokens) -> String {
     tokens.to_token_stream().to_string()

@@ -12,8 +12,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_int, parse_name, parse_percent, require_key, set_once,
-    unknown_key,
+    Args, DurationArg, Setting, Value, parse_int, parse_name, parse_percent, parse_predicate,
+    require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::suggest;
@@ -381,14 +381,9 @@ fn parse_open_for(cx: &Ctxt, v: &Value) -> Option<OpenForArg> {
 }
 
 fn parse_when(cx: &Ctxt, v: &Value) -> Option<Expr> {
-    match v.parse::<Expr>() {
-        Ok(e @ (Expr::Path(_) | Expr::Closure(_))) => Some(e),
-        _ => {
-            cx.error(
-                v.span(),
-                "`when` takes the path of a function `fn(&E) -> bool` saying which errors count as failures, such as `when = is_outage`",
-            );
-            None
-        }
-    }
+    parse_predicate(
+        cx,
+        v,
+        "`when` takes the path of a function `fn(&E) -> bool` saying which errors count as failures, such as `when = is_outage`",
+    )
 }

@@ -16,7 +16,7 @@
 //! }
 //! ```
 
-use crate::args::{Args, Value, parse_path, text, unknown_key};
+use crate::args::{Args, Value, parse_path, parse_predicate, text, unknown_key};
 use crate::ctxt::Ctxt;
 use crate::item::ItemFn;
 use crate::layers::{Gen, Layer};
@@ -157,16 +157,11 @@ impl Fallback {
 }
 
 fn parse_when(cx: &Ctxt, v: &Value) -> Option<Expr> {
-    match v.parse::<Expr>() {
-        Ok(e @ (Expr::Path(_) | Expr::Closure(_))) => Some(e),
-        _ => {
-            cx.error(
-                v.span(),
-                "`when` takes the path of a function `fn(&E) -> bool` choosing the errors the fallback handles, such as `when = is_transient`",
-            );
-            None
-        }
-    }
+    parse_predicate(
+        cx,
+        v,
+        "`when` takes the path of a function `fn(&E) -> bool` choosing the errors the fallback handles, such as `when = is_transient`",
+    )
 }
 
 /// Checks a function with `#[fallback]`: the fallback must be the outermost attribute, and

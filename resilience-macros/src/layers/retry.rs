@@ -16,7 +16,7 @@
 use super::Gen;
 use crate::args::{
     Args, DurationArg, Setting, Value, parse_float, parse_int, parse_name, parse_percent,
-    require_key, set_once, unknown_key,
+    parse_predicate, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::suggest;
@@ -296,13 +296,11 @@ fn parse_choice(cx: &Ctxt, v: &Value, what: &str, choices: &[&str]) -> Option<Id
 }
 
 fn parse_when(cx: &Ctxt, v: &Value) -> Option<Expr> {
-    match v.parse::<Expr>() {
-        Ok(e @ (Expr::Path(_) | Expr::Closure(_))) => Some(e),
-        _ => {
-            cx.error(v.span(), "`when` takes the path of a function `fn(&E) -> bool` (or `-> RetryDecision`), such as `when = is_transient`");
-            None
-        }
-    }
+    parse_predicate(
+        cx,
+        v,
+        "`when` takes the path of a function `fn(&E) -> bool` (or `-> RetryDecision`), such as `when = is_transient`",
+    )
 }
 
 fn parse_budget(cx: &Ctxt, v: &Value) -> Option<Budget> {

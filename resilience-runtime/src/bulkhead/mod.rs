@@ -188,7 +188,7 @@ impl BulkheadSite {
     #[inline]
     pub fn bulkhead(&'static self, policy: BulkheadPolicy) -> &'static Bulkhead {
         self.bulkhead.get_or_init(|| {
-            registry::global().bulkhead(self.name, self.shared, policy.max_concurrent)
+            registry::registry().bulkhead(self.name, self.shared, policy.max_concurrent)
         })
     }
 

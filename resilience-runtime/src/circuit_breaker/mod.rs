@@ -339,7 +339,7 @@ impl BreakerSite {
     #[cold]
     fn register(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
         self.breaker.get_or_init(|| {
-            registry::global().circuit_breaker_for(self.name, self.callsite, self.shared, policy)
+            registry::registry().circuit_breaker_for(self.name, self.callsite, self.shared, policy)
         })
     }
 

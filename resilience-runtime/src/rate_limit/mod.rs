@@ -221,7 +221,7 @@ impl RateLimitSite {
     #[inline]
     pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
         self.limiter
-            .get_or_init(|| registry::global().rate_limiter(self.name, self.shared, policy))
+            .get_or_init(|| registry::registry().rate_limiter(self.name, self.shared, policy))
     }
 
     /// Runs `inner` once a permit is taken: a free one is taken right here, else the returned

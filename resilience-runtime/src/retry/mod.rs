@@ -111,7 +111,7 @@ impl RetrySite {
     pub fn begin(&'static self, policy: RetryPolicy) -> RetryCall {
         let stats = self
             .stats
-            .get_or_init(|| registry::global().retry(self.name, self.shared, policy));
+            .get_or_init(|| registry::registry().retry(self.name, self.shared, policy));
         stats.budget.deposit();
         RetryCall {
             name: self.name,
