@@ -1,131 +1,282 @@
-//! A narrated run against a flaky in-process dependency: retries with backoff, the circuit
-//! breaker opening, probing and closing, fallbacks serving a stale answer, bulkhead and rate
-//! limit rejections, and the registry at the end.
+//! A narrated run against one flaky in-process dependency, the pricing service, walked through
+//! four phases: healthy → failing → slow → recovering. Watch retries back off, the circuit
+//! breaker open, reject, half-open and close, the bulkhead turn callers away, the rate limiter
+//! pace a backlog, and the fallback serve a cached price; the registry's table ends the run.
 //!
 //! ```text
 //! cargo run --example tour
 //! ```
+//!
+//! The functions and their attribute stacks (the topmost attribute is the outermost layer):
+//!
+//! - `Shop::quote`: `fallback` › `retry` › `circuit_breaker` › `timeout`. The fallback sees
+//!   every failure, rejections included; the retry wraps the breaker so each attempt is counted
+//!   and an open breaker stops the retries at once; the timeout bounds one attempt and counts
+//!   as a breaker failure.
+//! - `Shop::stock`: `bulkhead(max_concurrent = 2)`: at most two calls wait on the service.
+//! - `Shop::replay` and `Shop::replay_patiently`: `rate_limit(rate = 10/1s, burst = 3)`, one
+//!   limiter shared by name; the second has a `retry` above it, which waits exactly the
+//!   limiter's `retry_after`.
+//!
+//! The tour runs in real time (about 5 s), not on a paused clock: it is a demo to watch, with
+//! a progress line redrawn in place when stdout is a terminal. Durations are tens of
+//! milliseconds, so the figures may differ by a millisecond from run to run; jitter is seeded.
 
-use resilience::{bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout};
+use resilience::{Error, bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout};
 use std::collections::HashMap;
+use std::fmt;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::time::{Instant, sleep};
 
-/// How the pricing service behaves in each phase of the tour.
+const MS: Duration = Duration::from_millis(1);
+
+// ---------------------------------------------------------------------------------------------
+// The dependency: an in-process pricing service whose behaviour each phase sets.
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
+    /// Answers in 5ms.
     Healthy,
-    /// Every n-th request fails.
-    Flaky(u32),
-    /// Answers after this long.
+    /// Two requests out of three fail.
+    Failing,
+    /// Answers, but only after this long.
     Slow(Duration),
-    Down,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Price {
-    cents: u64,
-    stale: bool,
 }
 
 #[derive(Debug)]
-enum PricingError {
+enum ShopError {
+    /// The service failed the request.
     Unavailable,
+    /// No such product: a permanent error, not worth retrying.
     UnknownSku,
-    Resilience(resilience::Error),
+    /// A policy refused or cut short the call.
+    Resilience(Error),
 }
 
-impl From<resilience::Error> for PricingError {
-    fn from(e: resilience::Error) -> Self {
-        PricingError::Resilience(e)
+impl From<Error> for ShopError {
+    fn from(e: Error) -> Self {
+        ShopError::Resilience(e)
     }
 }
 
-impl std::fmt::Display for PricingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for ShopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PricingError::Unavailable => write!(f, "pricing service unavailable"),
-            PricingError::UnknownSku => write!(f, "unknown sku"),
-            PricingError::Resilience(e) => write!(f, "{e}"),
+            ShopError::Unavailable => f.write_str("service unavailable"),
+            ShopError::UnknownSku => f.write_str("unknown sku"),
+            ShopError::Resilience(Error::CircuitOpen { retry_after, .. }) => {
+                write!(f, "circuit open, probe in {}", ms(*retry_after))
+            }
+            ShopError::Resilience(Error::Timeout { after, .. }) => {
+                write!(f, "timed out after {}", ms(*after))
+            }
+            ShopError::Resilience(Error::BulkheadFull { max_concurrent, .. }) => {
+                write!(f, "bulkhead full ({max_concurrent} in flight)")
+            }
+            ShopError::Resilience(Error::RateLimited { retry_after, .. }) => {
+                write!(f, "rate limited, permit in {}", ms(*retry_after))
+            }
+            ShopError::Resilience(e) => write!(f, "{e}"),
         }
     }
 }
 
-/// Only failures that may go away are worth retrying.
-fn is_transient(e: &PricingError) -> bool {
-    !matches!(e, PricingError::UnknownSku)
+/// Only failures that may go away are worth retrying, or count against the service.
+fn is_transient(e: &ShopError) -> bool {
+    !matches!(e, ShopError::UnknownSku)
 }
 
-/// The flaky dependency, in process, and the client that calls it.
-struct Pricing {
+/// A price, live from the service or served by the fallback from the cache.
+#[derive(Debug)]
+enum Answer {
+    Live(u64),
+    Cached { cents: u64, because: ShopError },
+}
+
+struct Shop {
     mode: Mutex<Mode>,
     requests: AtomicU32,
     cache: Mutex<HashMap<String, u64>>,
 }
 
-impl Pricing {
+impl Shop {
     fn set(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
     }
 
+    /// Requests that reached the service so far.
     fn requests(&self) -> u32 {
         self.requests.load(Ordering::Relaxed)
     }
 
     /// The remote call.
-    async fn request(&self, sku: &str) -> Result<u64, PricingError> {
+    async fn request(&self, sku: &str) -> Result<u64, ShopError> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        if sku.is_empty() {
-            return Err(PricingError::UnknownSku);
-        }
         let mode = *self.mode.lock().unwrap();
         match mode {
-            Mode::Flaky(every) if n.is_multiple_of(every) => Err(PricingError::Unavailable),
-            Mode::Down => Err(PricingError::Unavailable),
-            Mode::Slow(d) => {
-                sleep(d).await;
-                Ok(1000 + sku.len() as u64)
-            }
-            Mode::Healthy | Mode::Flaky(_) => Ok(1000 + sku.len() as u64),
+            Mode::Healthy => sleep(5 * MS).await,
+            Mode::Failing if !n.is_multiple_of(3) => return Err(ShopError::Unavailable),
+            Mode::Failing => sleep(5 * MS).await,
+            Mode::Slow(d) => sleep(d).await,
         }
+        if sku.is_empty() {
+            return Err(ShopError::UnknownSku);
+        }
+        Ok(1000 + 3 * sku.len() as u64)
     }
 
-    /// The fallback: the last price seen, marked stale.
-    fn cached_quote(&self, sku: &str, error: PricingError) -> Result<Price, PricingError> {
-        match self.cache.lock().unwrap().get(sku) {
-            Some(&cents) => Ok(Price { cents, stale: true }),
-            None => Err(error),
-        }
-    }
-
-    /// The annotated call.
-    #[fallback(Self::cached_quote)]
-    #[retry(name = "pricing", attempts = 3, backoff = exponential(20ms, max = 100ms), jitter = equal, when = is_transient)]
-    #[circuit_breaker(name = "pricing", failure_rate = 60%, window = 10, min_calls = 5, open_for = 400ms, half_open_calls = 2)]
+    /// A price, or the last one seen when the service cannot answer.
+    #[fallback(Self::cached)]
+    #[retry(name = "pricing", attempts = 3, backoff = exponential(20ms, max = 200ms), jitter = equal, when = is_transient)]
+    #[circuit_breaker(name = "pricing", failure_rate = 50%, window = 10, min_calls = 6, open_for = exponential(600ms, max = 2s), half_open_calls = 2, when = is_transient)]
     #[timeout(80ms)]
-    async fn quote(&self, sku: &str) -> Result<Price, PricingError> {
+    async fn quote(&self, sku: &str) -> Result<Answer, ShopError> {
         let cents = self.request(sku).await?;
         self.cache.lock().unwrap().insert(sku.to_owned(), cents);
-        Ok(Price {
-            cents,
-            stale: false,
-        })
+        Ok(Answer::Live(cents))
+    }
+
+    /// The fallback of `quote`: the cached price, or the error when there is none.
+    fn cached(&self, sku: &str, because: ShopError) -> Result<Answer, ShopError> {
+        match self.cache.lock().unwrap().get(sku) {
+            Some(&cents) => Ok(Answer::Cached { cents, because }),
+            None => Err(because),
+        }
+    }
+
+    /// Units in stock: at most two callers wait on the service at once.
+    #[bulkhead(name = "inventory", max_concurrent = 2)]
+    async fn stock(&self, sku: &str) -> Result<u64, ShopError> {
+        Ok(self.request(sku).await? % 50)
+    }
+
+    /// Replays one order of the backlog, at most 10 a second after a burst of 3.
+    #[rate_limit(name = "replay", rate = 10 / 1s, burst = 3)]
+    async fn replay(&self, order: u32) -> Result<u64, ShopError> {
+        self.request(&format!("order-{order}")).await
+    }
+
+    /// The same, on the same limiter, but waiting for a permit instead of failing.
+    #[retry(name = "replay", attempts = 2, backoff = none)]
+    #[rate_limit(name = "replay", rate = 10 / 1s, burst = 3)]
+    async fn replay_patiently(&self, order: u32) -> Result<u64, ShopError> {
+        self.request(&format!("order-{order}")).await
     }
 }
 
-/// A page renderer that may run at most 2 at once.
-#[bulkhead(name = "renderer", max_concurrent = 2)]
-async fn render(page: u32) -> Result<String, resilience::Error> {
-    sleep(Duration::from_millis(30)).await;
-    Ok(format!("page {page}"))
+// ---------------------------------------------------------------------------------------------
+// The console: one line per call, and a progress line redrawn in place on a terminal.
+
+/// What the current phase has done so far, shown on the progress line.
+#[derive(Default)]
+struct Tally {
+    calls: u32,
+    ok: u32,
+    fallback: u32,
+    rejected: u32,
+    failed: u32,
 }
 
-/// A search API we may call 5 times a second, in bursts of 3.
-#[rate_limit(name = "search", rate = 5 / 1s, burst = 3)]
-async fn search(q: &str) -> Result<usize, resilience::Error> {
-    Ok(q.len())
+struct Console {
+    /// Stdout is a terminal: redraw the progress line in place.
+    live: bool,
+    started: Instant,
+    phase: (u32, &'static str),
+    tally: Tally,
+    /// The breaker state last narrated.
+    breaker: Option<resilience::CircuitState>,
+}
+
+impl Console {
+    fn new() -> Self {
+        Console {
+            live: std::io::stdout().is_terminal(),
+            started: Instant::now(),
+            phase: (0, ""),
+            tally: Tally::default(),
+            breaker: None,
+        }
+    }
+
+    /// Starts a phase: its header and what to watch for.
+    fn phase(&mut self, n: u32, name: &'static str, what: &str, watch: &[&str]) {
+        self.phase = (n, name);
+        self.tally = Tally::default();
+        self.say(format_args!("\n== phase {n}/4 · {name}: {what}"));
+        for line in watch {
+            self.say(format_args!("   {line}"));
+        }
+    }
+
+    /// Prints a line above the progress line.
+    fn say(&mut self, line: impl fmt::Display) {
+        let mut out = std::io::stdout().lock();
+        if self.live {
+            let _ = write!(out, "\r\x1b[2K");
+        }
+        let _ = writeln!(out, "{line}");
+        drop(out);
+        self.draw();
+    }
+
+    fn progress(&self) -> String {
+        let t = &self.tally;
+        format!(
+            "[phase {}/4 {:<10}] {:>5.1}s  calls {:>2}  ok {:>2}  fallback {:>2}  rejected {:>2}  failed {}  breaker {}",
+            self.phase.0,
+            self.phase.1,
+            self.started.elapsed().as_secs_f64(),
+            t.calls,
+            t.ok,
+            t.fallback,
+            t.rejected,
+            t.failed,
+            breaker_state(),
+        )
+    }
+
+    /// Redraws the progress line (on a terminal only).
+    fn draw(&self) {
+        if self.live {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "\r\x1b[2K{}", self.progress());
+            let _ = out.flush();
+        }
+    }
+
+    /// Ends a phase: the progress line's final state stays, once.
+    fn end_phase(&mut self) {
+        if self.live {
+            println!("\r\x1b[2K{}", self.progress());
+        } else {
+            println!("{}", self.progress());
+        }
+    }
+
+    /// Sleeps, keeping the progress line's clock moving.
+    async fn wait(&self, d: Duration) {
+        let until = Instant::now() + d;
+        while Instant::now() < until {
+            sleep((until - Instant::now()).min(50 * MS)).await;
+            self.draw();
+        }
+    }
+
+    /// Narrates what the policies did since the last call.
+    fn narrate(&mut self) {
+        let now = resilience::registry()
+            .circuit_breaker("pricing")
+            .map(|b| b.state());
+        if let (Some(from), Some(to)) = (self.breaker, now)
+            && from != to
+        {
+            self.say(format_args!("        breaker pricing: {from:?} → {to:?}"));
+        }
+        self.breaker = now;
+    }
 }
 
 fn breaker_state() -> String {
@@ -134,118 +285,209 @@ fn breaker_state() -> String {
         .map_or_else(|| "-".to_owned(), |b| format!("{:?}", b.state()))
 }
 
-async fn calls(pricing: &Pricing, n: u32) {
-    for i in 0..n {
-        let before = pricing.requests();
+/// `12ms`, rounded.
+fn ms(d: Duration) -> String {
+    format!("{}ms", (d.as_secs_f64() * 1000.0).round())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The phases.
+
+/// `n` quotes, one every `every`, each summed up on one line.
+async fn quotes(shop: &Shop, con: &mut Console, sku: &str, n: u32, every: Duration) {
+    for _ in 0..n {
+        let before = shop.requests();
         let t = Instant::now();
-        let outcome = match pricing.quote("sku-42").await {
-            Ok(Price {
-                cents,
-                stale: false,
-            }) => format!("ok     {cents}"),
-            Ok(Price { cents, stale: true }) => format!("stale  {cents} (fallback)"),
-            Err(e) => format!("error  {e}"),
+        let answer = shop.quote(sku).await;
+        let elapsed = t.elapsed();
+        con.narrate();
+        con.tally.calls += 1;
+        let (outcome, note) = match answer {
+            Ok(Answer::Live(cents)) => {
+                con.tally.ok += 1;
+                (format!("ok        {cents}"), String::new())
+            }
+            Ok(Answer::Cached { cents, because }) => {
+                con.tally.fallback += 1;
+                if matches!(because, ShopError::Resilience(Error::CircuitOpen { .. })) {
+                    con.tally.rejected += 1;
+                }
+                (
+                    format!("fallback  {cents} cached"),
+                    format!("  ← {because}"),
+                )
+            }
+            Err(e) => {
+                con.tally.failed += 1;
+                (format!("error     {e}"), String::new())
+            }
         };
-        println!(
-            "  call {i}: {outcome:<28} {} request(s), {:>3}ms, breaker {}",
-            pricing.requests() - before,
-            t.elapsed().as_millis(),
+        let n = con.tally.calls;
+        let line = format!(
+            "  quote {n:>2}  {outcome:<22}  sent {}  {:>5}  breaker {:<8}{note}",
+            shop.requests() - before,
+            ms(elapsed),
             breaker_state()
         );
+        con.say(line.trim_end());
+        con.wait(every).await;
     }
+}
+
+async fn healthy(shop: &Shop, con: &mut Console) {
+    con.phase(
+        1,
+        "healthy",
+        "the service answers in 5ms",
+        &[
+            "watch: one request per call, breaker Closed; an unknown SKU is a permanent error:",
+            "       not retried, not counted by the breaker (`when = is_transient`), nothing cached",
+        ],
+    );
+    shop.set(Mode::Healthy);
+    quotes(shop, con, "sku-42", 4, 100 * MS).await;
+    quotes(shop, con, "", 1, 100 * MS).await;
+    con.end_phase();
+}
+
+async fn failing(shop: &Shop, con: &mut Console) {
+    con.phase(
+        2,
+        "failing",
+        "two requests out of three fail",
+        &[
+            "watch: retries back off (20ms, 40ms, jittered) and hide the first failures; the",
+            "       failure rate reaches 50%, the breaker opens, stops the retries, and rejects",
+            "       calls without sending them; the fallback serves the cached price",
+        ],
+    );
+    shop.set(Mode::Failing);
+    quotes(shop, con, "sku-42", 10, 100 * MS).await;
+    con.end_phase();
+}
+
+async fn slow(shop: &Shop, con: &mut Console) {
+    con.phase(
+        3,
+        "slow",
+        "the service answers, but after 150ms",
+        &[
+            "watch: once open_for has passed the breaker half-opens; both probes time out at",
+            "       80ms and it opens again for twice as long; 5 concurrent stock checks meet a",
+            "       bulkhead of 2: three are turned away at once instead of piling up",
+        ],
+    );
+    shop.set(Mode::Slow(150 * MS));
+    quotes(shop, con, "sku-42", 4, 150 * MS).await;
+
+    let t = Instant::now();
+    let (a, b, c, d, e) = tokio::join!(
+        shop.stock("sku-1"),
+        shop.stock("sku-2"),
+        shop.stock("sku-3"),
+        shop.stock("sku-4"),
+        shop.stock("sku-5"),
+    );
+    for (i, r) in [a, b, c, d, e].into_iter().enumerate() {
+        con.tally.calls += 1;
+        let outcome = match r {
+            Ok(units) => {
+                con.tally.ok += 1;
+                format!("ok        {units} units")
+            }
+            Err(e) => {
+                con.tally.rejected += 1;
+                format!("rejected  {e}")
+            }
+        };
+        con.say(format_args!("  stock {}  {outcome}", i + 1));
+    }
+    con.say(format_args!(
+        "  (all 5 fired at once; done in {})",
+        ms(t.elapsed())
+    ));
+    con.end_phase();
+}
+
+async fn recovering(shop: &Shop, con: &mut Console) {
+    con.phase(
+        4,
+        "recovering",
+        "the service answers in 5ms again",
+        &[
+            "watch: the breaker stays open until its 1.2s are up, then two probes succeed and",
+            "       it closes; a backlog replayed through a limiter of 10/s (burst 3) gets 3",
+            "       permits, then RateLimited; a retry above the limiter waits exactly retry_after",
+        ],
+    );
+    shop.set(Mode::Healthy);
+    quotes(shop, con, "sku-42", 7, 200 * MS).await;
+
+    for order in 1..=5 {
+        con.tally.calls += 1;
+        let outcome = match shop.replay(order).await {
+            Ok(_) => {
+                con.tally.ok += 1;
+                "ok".to_owned()
+            }
+            Err(e) => {
+                con.tally.rejected += 1;
+                format!("rejected  {e}")
+            }
+        };
+        con.say(format_args!("  replay {order}  {outcome}"));
+    }
+    let t = Instant::now();
+    con.tally.calls += 1;
+    let outcome = match shop.replay_patiently(6).await {
+        Ok(_) => {
+            con.tally.ok += 1;
+            "ok".to_owned()
+        }
+        Err(e) => {
+            con.tally.failed += 1;
+            format!("error     {e}")
+        }
+    };
+    con.say(format_args!(
+        "  replay 6  {outcome} after {} (patiently: retried once the permit freed)",
+        ms(t.elapsed())
+    ));
+    con.end_phase();
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // Jitter is drawn on this (the only) thread: one seed makes the backoffs repeat.
     resilience::testing::seed(7);
-    let started = Instant::now();
-    let pricing = Pricing {
+    let shop = Shop {
         mode: Mutex::new(Mode::Healthy),
         requests: AtomicU32::new(0),
         cache: Mutex::new(HashMap::new()),
     };
-    println!("resilience tour: `Pricing::quote` is");
-    println!("  #[fallback(Self::cached_quote)]");
+    let mut con = Console::new();
+    println!("resilience tour: one pricing service, four phases");
     println!(
-        "  #[retry(attempts = 3, backoff = exponential(20ms, max = 100ms), when = is_transient)]"
+        "  quote   = fallback › retry(3, exponential 20ms) › circuit_breaker(50%, open 600ms) › timeout(80ms)"
     );
-    println!(
-        "  #[circuit_breaker(failure_rate = 60%, window = 10, min_calls = 5, open_for = 400ms, half_open_calls = 2)]"
-    );
-    println!("  #[timeout(80ms)]");
+    println!("  stock   = bulkhead(max_concurrent = 2)");
+    println!("  replay  = rate_limit(10/1s, burst 3)    replay_patiently = retry › rate_limit");
 
-    println!("\n== 1. healthy: one request per call");
-    calls(&pricing, 2).await;
+    healthy(&shop, &mut con).await;
+    failing(&shop, &mut con).await;
+    slow(&shop, &mut con).await;
+    recovering(&shop, &mut con).await;
 
-    println!("\n== 2. flaky: every 2nd request fails; retries hide it");
-    pricing.set(Mode::Flaky(2));
-    calls(&pricing, 3).await;
-
-    println!("\n== 3. slow: each attempt times out at 80ms, is retried, then the fallback answers");
-    pricing.set(Mode::Slow(Duration::from_millis(150)));
-    calls(&pricing, 1).await;
-
-    println!(
-        "\n== 4. down: the failure rate reaches 60%, the breaker opens and stops the retries;"
-    );
-    println!("   the fallback serves the cached price without calling the service");
-    pricing.set(Mode::Down);
-    calls(&pricing, 4).await;
-
-    println!("\n== 5. recovered, but the breaker stays open for 400ms: no request is sent");
-    pricing.set(Mode::Healthy);
-    calls(&pricing, 2).await;
-    println!("  ... 400ms later the breaker lets 2 probes through; both succeed and it closes");
-    sleep(Duration::from_millis(400)).await;
-    calls(&pricing, 3).await;
-
-    println!(
-        "\n== 6. a permanent error is not retried (`when = is_transient`) and has no cached price"
-    );
-    let before = pricing.requests();
-    match pricing.quote("").await {
-        Ok(p) => println!("  quote(\"\") -> {p:?}"),
-        Err(e) => println!(
-            "  quote(\"\") -> error: {e} after {} request(s)",
-            pricing.requests() - before
-        ),
-    }
-
-    println!("\n== 7. bulkhead: 5 renders at once, 2 places");
-    let renders = futures_join5(render(1), render(2), render(3), render(4), render(5)).await;
-    for (i, r) in renders.iter().enumerate() {
-        match r {
-            Ok(page) => println!("  render {}: ok    {page}", i + 1),
-            Err(e) => println!("  render {}: error {e}", i + 1),
-        }
-    }
-
-    println!("\n== 8. rate limit: 5/s in bursts of 3, 5 searches in a row");
-    for i in 1..=5 {
-        match search("resilience").await {
-            Ok(n) => println!("  search {i}: ok    {n} hits"),
-            Err(e) => println!("  search {i}: error {e}"),
-        }
-    }
-
+    println!("\n== the registry at the end");
     print_registry();
-    println!("\ntour finished in {}ms", started.elapsed().as_millis());
-}
-
-async fn futures_join5<T>(
-    a: impl Future<Output = T>,
-    b: impl Future<Output = T>,
-    c: impl Future<Output = T>,
-    d: impl Future<Output = T>,
-    e: impl Future<Output = T>,
-) -> [T; 5] {
-    let (a, b, c, d, e) = tokio::join!(a, b, c, d, e);
-    [a, b, c, d, e]
+    println!(
+        "\ntour finished in {:.1}s",
+        con.started.elapsed().as_secs_f64()
+    );
 }
 
 fn print_registry() {
     let reg = resilience::registry();
-    println!("\n== registry snapshot");
     println!(
         "  {:<16} {:<10} {:>6} {:>9} {:>8} {:>9}",
         "circuit breaker", "state", "calls", "failures", "rate", "rejected"
@@ -260,19 +502,6 @@ fn print_registry() {
             m.failures,
             m.failure_rate * 100.0,
             m.not_permitted
-        );
-    }
-    println!(
-        "  {:<16} {:>8} {:>8} {:>17}",
-        "retry", "retries", "gave up", "budget refusals"
-    );
-    for r in reg.retries() {
-        println!(
-            "  {:<16} {:>8} {:>8} {:>17}",
-            r.name(),
-            r.retries(),
-            r.gave_up(),
-            r.budget_exhausted()
         );
     }
     println!(
@@ -294,5 +523,18 @@ fn print_registry() {
     );
     for l in reg.rate_limiters() {
         println!("  {:<16} {:>8} {:>9}", l.name(), l.admitted(), l.rejected());
+    }
+    println!(
+        "  {:<16} {:>8} {:>8} {:>17}",
+        "retry", "retries", "gave up", "budget refusals"
+    );
+    for r in reg.retries() {
+        println!(
+            "  {:<16} {:>8} {:>8} {:>17}",
+            r.name(),
+            r.retries(),
+            r.gave_up(),
+            r.budget_exhausted()
+        );
     }
 }
