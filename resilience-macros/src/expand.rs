@@ -40,6 +40,7 @@ pub(crate) fn generate(
     };
     let mut statics = uses;
     statics.extend(layers.iter().map(|l| l.statics(g)));
+    statics.extend(call_timer(g, layers));
     // Whether the default name is used is known only once every layer has been generated.
     let with_name = |statics: TokenStream| {
         let mut all = g.default_name();
@@ -92,6 +93,18 @@ pub(crate) fn generate(
                 }
             }
         }
+    }
+}
+
+/// The function's own `static` and the timer of this call (its duration, all layers included,
+/// is recorded when the timer drops; both are empty without the runtime's `metrics` feature).
+/// Labelled by the first explicit `name` of the stack, else `module::fn`.
+fn call_timer(g: &Gen, layers: &[Layer]) -> TokenStream {
+    let krate = &g.krate;
+    let name = g.name(layers.iter().find_map(Layer::explicit_name));
+    quote! {
+        static __RESILIENCE_CALL: #krate::__private::CallSite = #krate::__private::CallSite::new(#name);
+        let __resilience_timer = __RESILIENCE_CALL.start();
     }
 }
 

@@ -4,11 +4,17 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 mod error;
+mod events;
+mod instruments;
 mod outcome;
 mod registry;
+mod snapshot;
 mod telemetry;
 
 pub mod bulkhead;
+pub mod call;
+#[cfg(feature = "chaos")]
+pub mod chaos;
 pub mod circuit_breaker;
 pub mod fallback;
 pub mod rate_limit;
@@ -18,15 +24,22 @@ pub mod timeout;
 
 pub use circuit_breaker::{CircuitBreakerHandle, CircuitState, Metrics as CircuitMetrics};
 pub use error::Error;
+pub use events::{EVENT_BUFFER, Event};
 pub use outcome::{Failure, FromResilienceError, Layered, Outcome, PolicyError};
 pub use registry::{Registry, RetryHandle, registry};
 pub use retry::RetryDecision;
+pub use snapshot::{
+    BulkheadSnapshot, CircuitBreakerSnapshot, RateLimiterSnapshot, RetrySnapshot, Snapshot,
+};
 
 /// What the generated code calls. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::Error;
     pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite};
+    pub use crate::call::CallSite;
+    #[cfg(feature = "chaos")]
+    pub use crate::chaos::{ChaosPolicy, chaos};
     pub use crate::circuit_breaker::{
         BreakerPolicy, BreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
@@ -40,7 +53,7 @@ pub mod __private {
     pub use crate::retry::{
         Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
     };
-    pub use crate::timeout::timeout;
+    pub use crate::timeout::TimeoutSite;
     pub use std::convert::Infallible;
     pub use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! never looks anything up by name.
 
 use crate::bulkhead::{Bulkhead, BulkheadHandle};
+use crate::instruments::{CallCounters, NamedCounter};
 use crate::rate_limit::{RateLimitPolicy, RateLimiter, RateLimiterHandle};
 use crate::retry::RetryPolicy;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +72,8 @@ impl Registry {
             retries: AtomicU64::new(0),
             gave_up: AtomicU64::new(0),
             budget: crate::retry::RetryBudget::new(policy.budget),
+            counters: CallCounters::new(name, "retry"),
+            retries_total: NamedCounter::retries(name),
         });
         all.push(Arc::clone(&stats));
         stats
@@ -162,14 +165,23 @@ pub(crate) struct RetryStats {
     gave_up: AtomicU64,
     /// The retry budget this name's callsites share.
     pub(crate) budget: crate::retry::RetryBudget,
+    counters: CallCounters,
+    retries_total: NamedCounter,
 }
 
 impl RetryStats {
     pub(crate) fn record_retry(&self) {
         self.retries.fetch_add(1, Ordering::Relaxed);
+        self.retries_total.increment();
+    }
+    /// A call ended with an `Ok` (after any number of attempts).
+    #[inline]
+    pub(crate) fn record_success(&self) {
+        self.counters.passed(true);
     }
     pub(crate) fn record_gave_up(&self) {
         self.gave_up.fetch_add(1, Ordering::Relaxed);
+        self.counters.passed(false);
     }
 }
 

@@ -1,7 +1,24 @@
-//! Events under the `resilience` target (feature `tracing`); no-ops without it.
+//! What the policies report: `tracing` events under target `resilience` (feature `tracing`,
+//! no-ops without it) and the [`Event`] stream of `Registry::subscribe`. Each function is
+//! one moment with stable field names (SPEC §9); metric handles live with each policy
+//! instance (`instruments.rs`).
+//!
+//! Levels: a retry, a breaker opening and a refused retry are `warn`; other breaker
+//! transitions `info`; a timeout `info`; a rejection (open circuit, full bulkhead, rate limit,
+//! injected fault) `debug`. Nothing here runs on a call that succeeds, and an event is only
+//! built when a subscriber is listening.
 
+use crate::Error;
+#[cfg(feature = "tracing")]
+use crate::circuit_breaker::CircuitState;
+use crate::events::{Event, emit};
 use std::fmt::Debug;
 use std::time::Duration;
+
+#[cfg(feature = "tracing")]
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// A retry is about to sleep `delay` after attempt number `attempt` failed with `error`.
 #[inline]
@@ -11,89 +28,96 @@ pub(crate) fn retry(name: &'static str, attempt: u32, delay: Duration, error: &d
         target: "resilience",
         name,
         attempt,
-        delay_ms = delay.as_millis() as u64,
+        delay_ms = millis(delay),
         error = ?error,
         "retrying after failure"
     );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (name, attempt, delay, error);
-}
-
-/// A call ran out of time and was cancelled.
-#[inline]
-pub(crate) fn timeout(name: &'static str, after: Duration) {
-    #[cfg(feature = "tracing")]
-    tracing::info!(
-        target: "resilience",
+    emit(|| Event::Retry {
         name,
-        after_ms = after.as_millis() as u64,
-        "call timed out and was cancelled"
-    );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (name, after);
+        attempt,
+        delay,
+        error: format!("{error:?}"),
+    });
 }
 
-/// A bulkhead refused a call: every place was taken for the whole `max_wait`.
-#[inline]
-pub(crate) fn bulkhead_full(name: &'static str, max_concurrent: usize) {
+/// A layer refused a call or cut it short with `error` (which names the policy).
+#[cold]
+pub(crate) fn rejected(error: &Error) {
     #[cfg(feature = "tracing")]
-    tracing::info!(
-        target: "resilience",
-        name,
-        kind = "bulkhead_full",
-        max_concurrent,
-        "call rejected: bulkhead full"
-    );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (name, max_concurrent);
+    match *error {
+        Error::Timeout { name, after } => tracing::info!(
+            target: "resilience",
+            name,
+            kind = "timeout",
+            after_ms = millis(after),
+            "call timed out and was cancelled"
+        ),
+        Error::CircuitOpen { name, retry_after } => tracing::debug!(
+            target: "resilience",
+            name,
+            kind = "circuit_open",
+            retry_after_ms = millis(retry_after),
+            "call rejected: circuit breaker open"
+        ),
+        Error::BulkheadFull {
+            name,
+            max_concurrent,
+        } => tracing::debug!(
+            target: "resilience",
+            name,
+            kind = "bulkhead_full",
+            max_concurrent,
+            "call rejected: bulkhead full"
+        ),
+        Error::RateLimited { name, retry_after } => tracing::debug!(
+            target: "resilience",
+            name,
+            kind = "rate_limited",
+            retry_after_ms = millis(retry_after),
+            "call rejected: rate limit reached"
+        ),
+        Error::Injected { name } => tracing::debug!(
+            target: "resilience",
+            name,
+            kind = "injected",
+            "call rejected: fault injected"
+        ),
+    }
+    emit(|| Event::Rejected(error.clone()));
 }
 
-/// A rate limiter refused a call: no permit would free within its `max_wait`.
-#[inline]
-pub(crate) fn rate_limited(name: &'static str, retry_after: Duration) {
-    #[cfg(feature = "tracing")]
-    tracing::info!(
-        target: "resilience",
-        name,
-        kind = "rate_limited",
-        retry_after_ms = retry_after.as_millis() as u64,
-        "call rejected: rate limit reached"
-    );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (name, retry_after);
-}
-
-/// A circuit breaker changed state.
+/// A circuit breaker changed state: opening is a warning, any other move news.
 #[inline]
 pub(crate) fn circuit_transition(name: &'static str, t: &crate::circuit_breaker::Transition) {
     #[cfg(feature = "tracing")]
-    tracing::warn!(
-        target: "resilience",
+    {
+        macro_rules! transition {
+            ($level:ident) => {
+                tracing::$level!(
+                    target: "resilience",
+                    name,
+                    from = t.from.as_str(),
+                    to = t.to.as_str(),
+                    failure_rate = t.failure_rate(),
+                    slow_rate = t.slow_rate(),
+                    calls = t.calls(),
+                    "circuit breaker changed state"
+                )
+            };
+        }
+        match t.to {
+            CircuitState::Open | CircuitState::ForcedOpen => transition!(warn),
+            _ => transition!(info),
+        }
+    }
+    emit(|| Event::CircuitTransition {
         name,
-        from = t.from.as_str(),
-        to = t.to.as_str(),
-        failure_rate = t.failure_rate(),
-        slow_rate = t.slow_rate(),
-        calls = t.calls(),
-        "circuit breaker changed state"
-    );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (name, t);
-}
-
-/// A circuit breaker rejected a call.
-#[inline]
-pub(crate) fn circuit_rejected(name: &'static str, retry_after: Duration) {
-    #[cfg(feature = "tracing")]
-    tracing::debug!(
-        target: "resilience",
-        name,
-        kind = "circuit_open",
-        retry_after_ms = retry_after.as_millis() as u64,
-        "call rejected: circuit breaker open"
-    );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (name, retry_after);
+        from: t.from,
+        to: t.to,
+        failure_rate: t.failure_rate(),
+        slow_rate: t.slow_rate(),
+        calls: t.calls(),
+    });
 }
 
 /// Two callsites configure one breaker name differently: the first one's settings are kept.
@@ -127,8 +151,11 @@ pub(crate) fn retry_budget_exhausted(name: &'static str, attempt: u32, error: &d
         error = ?error,
         "not retrying: retry budget exhausted (retries are over their share of recent calls)"
     );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (name, attempt, error);
+    emit(|| Event::RetryBudgetExhausted {
+        name,
+        attempt,
+        error: format!("{error:?}"),
+    });
 }
 
 /// Two callsites size one shared bulkhead or rate limit differently: the first one's settings
@@ -144,4 +171,35 @@ pub(crate) fn shared_config_conflict(kind: &'static str, name: &'static str) {
     );
     #[cfg(not(feature = "tracing"))]
     let _ = (kind, name);
+}
+
+/// `#[chaos]` delays a call by `delay` before its body.
+#[cfg(feature = "chaos")]
+#[inline]
+pub(crate) fn chaos_latency(name: &'static str, delay: Duration) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(
+        target: "resilience",
+        name,
+        kind = "chaos_latency",
+        delay_ms = delay.as_millis() as u64,
+        "chaos: latency injected"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (name, delay);
+}
+
+/// `#[chaos]` fails a call with `Error::Injected` instead of running its body.
+#[cfg(feature = "chaos")]
+#[inline]
+pub(crate) fn chaos_injected(name: &'static str) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(
+        target: "resilience",
+        name,
+        kind = "injected",
+        "chaos: fault injected, call not attempted"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = name;
 }

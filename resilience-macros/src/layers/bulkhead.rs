@@ -22,7 +22,7 @@ const KEYS: &[&str] = &["max_concurrent", "max_wait", "name", "crate"];
 pub(crate) struct Bulkhead {
     max_concurrent: Option<usize>,
     max_wait: Option<DurationArg>,
-    name: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
 }
 
 impl Bulkhead {

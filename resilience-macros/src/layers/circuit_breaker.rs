@@ -50,7 +50,7 @@ pub(crate) struct CircuitBreaker {
     open_for: Option<OpenForArg>,
     half_open_calls: Option<u32>,
     when: Option<Expr>,
-    name: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
 }
 
 /// `window = 100` (calls) or `window = 60s`.

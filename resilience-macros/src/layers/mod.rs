@@ -2,6 +2,7 @@
 //! the layer beneath.
 
 pub(crate) mod bulkhead;
+pub(crate) mod chaos;
 pub(crate) mod circuit_breaker;
 pub(crate) mod fallback;
 pub(crate) mod rate_limit;
@@ -23,6 +24,7 @@ pub(crate) enum Layer {
     Fallback(Box<fallback::Fallback>),
     RateLimit(Box<rate_limit::RateLimit>),
     CircuitBreaker(Box<circuit_breaker::CircuitBreaker>),
+    Chaos(chaos::Chaos),
 }
 
 impl Layer {
@@ -37,18 +39,23 @@ impl Layer {
             }
             Kind::CircuitBreaker => circuit_breaker::CircuitBreaker::parse(cx, args)
                 .map(|b| Layer::CircuitBreaker(Box::new(b))),
-            // Each lands with its own milestone; until then the attribute says so.
             Kind::Fallback => {
                 fallback::Fallback::parse(cx, args, span).map(|f| Layer::Fallback(Box::new(f)))
             }
-            Kind::Chaos => {
-                let _ = args;
-                cx.error(
-                    span,
-                    format!("`#[{}]` is not available in this version yet", kind.name()),
-                );
-                None
-            }
+            Kind::Chaos => chaos::Chaos::parse(cx, args, span).map(Layer::Chaos),
+        }
+    }
+
+    /// The layer's explicit `name = ".."`, if any.
+    pub(crate) fn explicit_name(&self) -> Option<&LitStr> {
+        match self {
+            Layer::Retry(r) => r.name.as_ref(),
+            Layer::Timeout(t) => t.name.as_ref(),
+            Layer::Bulkhead(b) => b.name.as_ref(),
+            Layer::RateLimit(r) => r.name.as_ref(),
+            Layer::CircuitBreaker(b) => b.name.as_ref(),
+            Layer::Chaos(c) => c.name.as_ref(),
+            Layer::Fallback(_) => None,
         }
     }
 
@@ -61,6 +68,8 @@ impl Layer {
             // The fallback turns every failure into a value; `expand` generates it.
             Layer::Fallback(_) => false,
             Layer::CircuitBreaker(_) => true,
+            // `Error::Injected`.
+            Layer::Chaos(_) => true,
         }
     }
 
@@ -68,11 +77,12 @@ impl Layer {
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         match self {
             Layer::Retry(r) => r.statics(g),
-            Layer::Timeout(_) => TokenStream::new(),
+            Layer::Timeout(t) => t.statics(g),
             Layer::Bulkhead(b) => b.statics(g),
             Layer::RateLimit(r) => r.statics(g),
             Layer::Fallback(_) => TokenStream::new(),
             Layer::CircuitBreaker(b) => b.statics(g),
+            Layer::Chaos(_) => TokenStream::new(),
         }
     }
 
@@ -86,6 +96,7 @@ impl Layer {
             // Generated around the whole expansion by `expand` (it is always outermost).
             Layer::Fallback(_) => inner,
             Layer::CircuitBreaker(b) => b.wrap(g, inner),
+            Layer::Chaos(c) => c.wrap(g, inner),
         }
     }
 }

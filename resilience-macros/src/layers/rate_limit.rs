@@ -24,7 +24,7 @@ pub(crate) struct RateLimit {
     per: DurationArg,
     burst: Option<u32>,
     max_wait: Option<DurationArg>,
-    name: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
 }
 
 impl RateLimit {

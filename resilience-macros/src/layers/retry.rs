@@ -47,7 +47,7 @@ pub(crate) struct Retry {
     max_elapsed: Option<DurationArg>,
     when: Option<Expr>,
     budget: Option<Budget>,
-    name: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
 }
 
 /// `backoff = ..`.

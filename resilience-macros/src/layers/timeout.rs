@@ -15,7 +15,7 @@ const KEYS: &[&str] = &["duration", "name", "crate"];
 /// A checked `#[timeout]`.
 pub(crate) struct Timeout {
     pub(crate) duration: DurationArg,
-    name: Option<LitStr>,
+    pub(crate) name: Option<LitStr>,
 }
 
 impl Timeout {
@@ -103,12 +103,21 @@ impl Timeout {
         })
     }
 
-    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+    /// The site `static`: the name, and the metric handles with feature `metrics`. Nothing
+    /// is shared through it, so a default name needs no `.per_callsite()`.
+    pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         let krate = &g.krate;
         let name = g.name(self.name.as_ref());
-        let duration = self.duration.to_tokens(krate);
         quote! {
-            #krate::__private::timeout(#name, #duration, async { #inner }).await
+            static __RESILIENCE_TIMEOUT: #krate::__private::TimeoutSite =
+                #krate::__private::TimeoutSite::new(#name);
+        }
+    }
+
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        let duration = self.duration.to_tokens(&g.krate);
+        quote! {
+            __RESILIENCE_TIMEOUT.call(#duration, async { #inner }).await
         }
     }
 }

@@ -18,6 +18,7 @@ pub struct Place<'a> {
 
 impl<'a> Place<'a> {
     pub(super) fn new(bulkhead: &'a Bulkhead) -> Self {
+        bulkhead.places_changed();
         Place { bulkhead }
     }
 }
@@ -26,6 +27,7 @@ impl Drop for Place<'_> {
     #[inline]
     fn drop(&mut self) {
         self.bulkhead.places.release();
+        self.bulkhead.places_changed();
     }
 }
 
@@ -154,6 +156,7 @@ where
         let out = std::task::ready!(this.inner.poll(cx));
         // Give the place back as soon as the call is done, not when the future is dropped.
         *this.place = None;
+        this.bulkhead.counters.passed(out.is_ok());
         Poll::Ready(out)
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod places;
 pub use future::{Acquire, BulkheadCall, Place};
 
 use crate::Error;
+use crate::instruments::{CallCounters, NamedGauge};
 use crate::registry;
 use places::Places;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,15 +64,22 @@ pub struct Bulkhead {
     name: &'static str,
     places: Places,
     rejected: AtomicU64,
+    pub(crate) counters: CallCounters,
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    available_gauge: NamedGauge,
 }
 
 impl Bulkhead {
     /// A bulkhead of `max_concurrent` places (at least one).
     pub fn new(name: &'static str, max_concurrent: usize) -> Self {
+        let available_gauge = NamedGauge::bulkhead_available(name);
+        available_gauge.set(max_concurrent.max(1));
         Bulkhead {
             name,
             places: Places::new(max_concurrent.max(1)),
             rejected: AtomicU64::new(0),
+            counters: CallCounters::new(name, "bulkhead"),
+            available_gauge,
         }
     }
 
@@ -110,13 +118,22 @@ impl Bulkhead {
         Acquire::new(self, Instant::now() + max_wait).await
     }
 
+    /// Publishes the free places (feature `metrics`) after one was taken or given back.
+    #[inline]
+    fn places_changed(&self) {
+        #[cfg(feature = "metrics")]
+        self.available_gauge.set(self.places.available());
+    }
+
     fn reject(&self) -> Error {
         self.rejected.fetch_add(1, Ordering::Relaxed);
-        crate::telemetry::bulkhead_full(self.name, self.places.capacity());
-        Error::BulkheadFull {
+        self.counters.rejected();
+        let error = Error::BulkheadFull {
             name: self.name,
             max_concurrent: self.places.capacity(),
-        }
+        };
+        crate::telemetry::rejected(&error);
+        error
     }
 
     /// The bulkhead's name.

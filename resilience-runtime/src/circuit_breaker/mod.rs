@@ -61,6 +61,7 @@ pub use state::CircuitState;
 pub use state::{Machine, Recorded, Ticket, Transition};
 
 use crate::Error;
+use crate::instruments::{CallCounters, NamedGauge};
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry;
 use std::sync::{Arc, OnceLock};
@@ -73,6 +74,8 @@ pub struct CircuitBreaker {
     /// Where the configuring callsite is (`file:line`).
     callsite: &'static str,
     origin: Instant,
+    counters: CallCounters,
+    state_gauge: NamedGauge,
 }
 
 impl CircuitBreaker {
@@ -85,10 +88,14 @@ impl CircuitBreaker {
     /// assert_eq!(b.state(), CircuitState::Closed);
     /// ```
     pub fn new(name: &'static str, callsite: &'static str, policy: BreakerPolicy) -> Self {
+        let state_gauge = NamedGauge::circuit_state(name);
+        state_gauge.set(CircuitState::Closed as usize);
         CircuitBreaker {
             machine: Machine::new(name, policy, 0),
             callsite,
             origin: Instant::now(),
+            counters: CallCounters::new(name, "circuit_breaker"),
+            state_gauge,
         }
     }
 
@@ -122,7 +129,10 @@ impl CircuitBreaker {
     }
 
     fn transition(&self) -> impl Fn(&Transition) + '_ {
-        move |t: &Transition| crate::telemetry::circuit_transition(self.name(), t)
+        move |t: &Transition| {
+            self.state_gauge.set(t.to as usize);
+            crate::telemetry::circuit_transition(self.name(), t)
+        }
     }
 
     /// Admits a call (a [`Permit`] to hold while it runs), or rejects it with
@@ -149,11 +159,13 @@ impl CircuitBreaker {
     #[cold]
     #[inline(never)]
     fn rejected(&self, retry_after: std::time::Duration) -> Error {
-        crate::telemetry::circuit_rejected(self.name(), retry_after);
-        Error::CircuitOpen {
+        self.counters.rejected();
+        let error = Error::CircuitOpen {
             name: self.name(),
             retry_after,
-        }
+        };
+        crate::telemetry::rejected(&error);
+        error
     }
 
     #[inline]
@@ -272,6 +284,7 @@ impl Permit<'_> {
         // Finished: no `Drop` (which records a cancellation or a panic).
         let this = std::mem::ManuallyDrop::new(self);
         this.breaker.record(this.ticket, outcome, this.started);
+        this.breaker.counters.passed(result.is_ok());
         result
     }
 }

@@ -27,6 +27,11 @@ use std::time::Duration;
 /// assert_eq!(CircuitState::HalfOpen as u8, 2);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 #[repr(u8)]
 pub enum CircuitState {
     /// Calls run; failures are counted.

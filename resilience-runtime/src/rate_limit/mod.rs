@@ -10,6 +10,7 @@ mod clock;
 pub use clock::{TokioClock, TokioInstant};
 
 use crate::Error;
+use crate::instruments::CallCounters;
 use crate::outcome::{Failure, Layered};
 use crate::registry;
 use governor::clock::Clock;
@@ -88,6 +89,7 @@ pub struct RateLimiter {
     gcra: Limiter,
     admitted: AtomicU64,
     rejected: AtomicU64,
+    counters: CallCounters,
 }
 
 impl RateLimiter {
@@ -99,6 +101,7 @@ impl RateLimiter {
             gcra: Gcra::direct_with_clock(policy.quota(), TokioClock),
             admitted: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            counters: CallCounters::new(name, "rate_limit"),
         }
     }
 
@@ -146,11 +149,13 @@ impl RateLimiter {
         loop {
             if tokio::time::Instant::now() + wait > deadline {
                 self.rejected.fetch_add(1, Ordering::Relaxed);
-                crate::telemetry::rate_limited(self.name, wait);
-                return Err(Error::RateLimited {
+                self.counters.rejected();
+                let error = Error::RateLimited {
                     name: self.name,
                     retry_after: wait,
-                });
+                };
+                crate::telemetry::rejected(&error);
+                return Err(error);
             }
             tokio::time::sleep(wait).await;
             wait = match self.try_acquire() {
@@ -306,7 +311,9 @@ where
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(Failure::Policy(e))),
             }
         }
-        this.inner.poll(cx)
+        let out = std::task::ready!(this.inner.poll(cx));
+        this.limiter.counters.passed(out.is_ok());
+        Poll::Ready(out)
     }
 }
 

@@ -153,7 +153,10 @@ impl RetryCall {
         D: Into<RetryDecision>,
     {
         let failure = match &result {
-            Ok(_) => return ControlFlow::Break(result),
+            Ok(_) => {
+                self.stats.record_success();
+                return ControlFlow::Break(result);
+            }
             Err(failure) => failure,
         };
         let decision = match failure {

@@ -1,5 +1,6 @@
-//! The future `timeout` returns.
+//! The future [`TimeoutSite::call`] returns.
 
+use super::TimeoutSite;
 use crate::Error;
 use crate::outcome::{Failure, Layered};
 use pin_project_lite::pin_project;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use tokio::time::Sleep;
 
 pin_project! {
-    /// A call bounded by a timeout; see [`timeout`](super::timeout).
+    /// A call bounded by a timeout; see [`TimeoutSite::call`].
     #[derive(Debug)]
     #[must_use = "futures do nothing unless polled"]
     pub struct Timeout<F> {
@@ -20,17 +21,17 @@ pin_project! {
         inner: Option<F>,
         #[pin]
         timer: Option<Sleep>,
-        name: &'static str,
+        site: &'static TimeoutSite,
         after: Duration,
     }
 }
 
 impl<F> Timeout<F> {
-    pub(super) fn new(name: &'static str, after: Duration, inner: F) -> Self {
+    pub(super) fn new(site: &'static TimeoutSite, after: Duration, inner: F) -> Self {
         Timeout {
             inner: Some(inner),
             timer: None,
-            name,
+            site,
             after,
         }
     }
@@ -50,6 +51,8 @@ where
             .as_pin_mut()
             .expect("`Timeout` polled after it timed out");
         if let Poll::Ready(out) = inner.poll(cx) {
+            #[cfg(feature = "metrics")]
+            this.site.counters().passed(out.is_ok());
             return Poll::Ready(out);
         }
         if this.timer.is_none() {
@@ -59,11 +62,14 @@ where
             && timer.poll(cx).is_ready()
         {
             this.inner.set(None);
-            crate::telemetry::timeout(this.name, *this.after);
-            return Poll::Ready(Err(Failure::Policy(Error::Timeout {
-                name: this.name,
+            #[cfg(feature = "metrics")]
+            this.site.counters().rejected();
+            let error = Error::Timeout {
+                name: this.site.name,
                 after: *this.after,
-            })));
+            };
+            crate::telemetry::rejected(&error);
+            return Poll::Ready(Err(Failure::Policy(error)));
         }
         Poll::Pending
     }
@@ -91,7 +97,8 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(5)).await;
             Ok::<u8, Failure<()>>(1)
         };
-        let mut call = std::pin::pin!(super::super::timeout("t", Duration::from_millis(10), inner));
+        static SITE: TimeoutSite = TimeoutSite::new("t");
+        let mut call = std::pin::pin!(SITE.call(Duration::from_millis(10), inner));
         let out = call.as_mut().await;
         assert!(matches!(out, Err(Failure::Policy(Error::Timeout { .. }))));
         // `call` is still alive, but the cancelled work is gone.
@@ -100,7 +107,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_ready_call_never_starts_the_timer() {
-        let call = super::super::timeout("t", Duration::ZERO, async { Ok::<u8, Failure<()>>(3) });
+        static SITE: TimeoutSite = TimeoutSite::new("t");
+        let call = SITE.call(Duration::ZERO, async { Ok::<u8, Failure<()>>(3) });
         let mut call = std::pin::pin!(call);
         assert!(matches!(call.as_mut().await, Ok(3)));
         assert!(call.timer.is_none());
