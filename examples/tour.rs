@@ -22,13 +22,18 @@
 //! a progress line redrawn in place when stdout is a terminal. Durations are tens of
 //! milliseconds, so the figures may differ by a millisecond from run to run; jitter is seeded.
 
-use resilience::{Error, bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout};
+use resilience::{
+    CircuitState, Error, bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout,
+};
+// `Event` is not re-exported by `resilience` yet; the runtime is a dependency of it.
+use resilience_runtime::Event;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+use tokio::sync::broadcast::{self, error::TryRecvError};
 use tokio::time::{Instant, sleep};
 
 const MS: Duration = Duration::from_millis(1);
@@ -184,10 +189,10 @@ struct Console {
     /// Stdout is a terminal: redraw the progress line in place.
     live: bool,
     started: Instant,
-    phase: (u32, &'static str),
+    phase: u32,
     tally: Tally,
-    /// The breaker state last narrated.
-    breaker: Option<resilience::CircuitState>,
+    /// What the policies do, from the registry.
+    events: broadcast::Receiver<Event>,
 }
 
 impl Console {
@@ -195,15 +200,15 @@ impl Console {
         Console {
             live: std::io::stdout().is_terminal(),
             started: Instant::now(),
-            phase: (0, ""),
+            phase: 0,
             tally: Tally::default(),
-            breaker: None,
+            events: resilience::registry().subscribe(),
         }
     }
 
     /// Starts a phase: its header and what to watch for.
     fn phase(&mut self, n: u32, name: &'static str, what: &str, watch: &[&str]) {
-        self.phase = (n, name);
+        self.phase = n;
         self.tally = Tally::default();
         self.say(format_args!("\n== phase {n}/4 · {name}: {what}"));
         for line in watch {
@@ -225,9 +230,8 @@ impl Console {
     fn progress(&self) -> String {
         let t = &self.tally;
         format!(
-            "[phase {}/4 {:<10}] {:>5.1}s  calls {:>2}  ok {:>2}  fallback {:>2}  rejected {:>2}  failed {}  breaker {}",
-            self.phase.0,
-            self.phase.1,
+            "[phase {}/4] {:.1}s  calls {}  ok {}  fallback {}  rejected {}  errors {}  breaker {}",
+            self.phase,
             self.started.elapsed().as_secs_f64(),
             t.calls,
             t.ok,
@@ -238,11 +242,12 @@ impl Console {
         )
     }
 
-    /// Redraws the progress line (on a terminal only).
+    /// Redraws the progress line (on a terminal only), cut to 79 columns so it never wraps.
     fn draw(&self) {
         if self.live {
+            let line: String = self.progress().chars().take(79).collect();
             let mut out = std::io::stdout().lock();
-            let _ = write!(out, "\r\x1b[2K{}", self.progress());
+            let _ = write!(out, "\r\x1b[2K{line}");
             let _ = out.flush();
         }
     }
@@ -265,17 +270,83 @@ impl Console {
         }
     }
 
-    /// Narrates what the policies did since the last call.
+    /// Narrates what the policies did since the last call, one indented line per retry and
+    /// breaker transition, and counts the rejections.
+    ///
+    /// The events are drained here, after each call, rather than printed by a spawned task as
+    /// they arrive: the demo's calls are a few milliseconds long, and this way each call's
+    /// events are always printed just above its own line.
     fn narrate(&mut self) {
-        let now = resilience::registry()
-            .circuit_breaker("pricing")
-            .map(|b| b.state());
-        if let (Some(from), Some(to)) = (self.breaker, now)
-            && from != to
-        {
-            self.say(format_args!("        breaker pricing: {from:?} → {to:?}"));
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => self.event(event),
+                Err(TryRecvError::Lagged(n)) => self.say(format_args!("      ({n} events missed)")),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
         }
-        self.breaker = now;
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Retry {
+                name,
+                attempt,
+                delay,
+                error,
+            } => self.say(format_args!(
+                "      ↻ {name}: attempt {attempt} {}, retrying in {}",
+                failed_with(&error),
+                ms(delay)
+            )),
+            Event::RetryBudgetExhausted { name, attempt, .. } => self.say(format_args!(
+                "      ↻ {name}: attempt {attempt} failed; the retry budget says no more"
+            )),
+            Event::CircuitTransition {
+                name,
+                from,
+                to,
+                failure_rate,
+                calls,
+                ..
+            } => {
+                let why = match (from, to) {
+                    (CircuitState::Closed, CircuitState::Open) => format!(
+                        "failure rate {:.0}% over {calls} calls",
+                        failure_rate * 100.0
+                    ),
+                    (CircuitState::Open, CircuitState::HalfOpen) => {
+                        "open_for is up: probes go through".to_owned()
+                    }
+                    (CircuitState::HalfOpen, CircuitState::Open) => {
+                        "the probes failed: open twice as long".to_owned()
+                    }
+                    (CircuitState::HalfOpen, CircuitState::Closed) => {
+                        "the probes succeeded".to_owned()
+                    }
+                    _ => String::new(),
+                };
+                self.say(format_args!(
+                    "      ⚡ breaker {name}: {from:?} → {to:?} ({why})"
+                ));
+            }
+            Event::Rejected(e) if e.is_rejection() => self.tally.rejected += 1,
+            _ => {}
+        }
+    }
+}
+
+/// How an attempt failed, from a retry event's `error`: the `{:?}` of the function's own error
+/// (`Inner(Unavailable)`) or of a policy's (`Policy(Timeout { .. })`).
+fn failed_with(error: &str) -> String {
+    if error.contains("Timeout") {
+        "timed out".to_owned()
+    } else if error.contains("RateLimited") {
+        "was rate limited".to_owned()
+    } else {
+        let own = error
+            .strip_prefix("Inner(")
+            .and_then(|e| e.strip_suffix(')'));
+        format!("failed ({})", own.unwrap_or(error))
     }
 }
 
@@ -309,9 +380,6 @@ async fn quotes(shop: &Shop, con: &mut Console, sku: &str, n: u32, every: Durati
             }
             Ok(Answer::Cached { cents, because }) => {
                 con.tally.fallback += 1;
-                if matches!(because, ShopError::Resilience(Error::CircuitOpen { .. })) {
-                    con.tally.rejected += 1;
-                }
                 (
                     format!("fallback  {cents} cached"),
                     format!("  ← {because}"),
@@ -388,6 +456,7 @@ async fn slow(shop: &Shop, con: &mut Console) {
         shop.stock("sku-4"),
         shop.stock("sku-5"),
     );
+    con.narrate();
     for (i, r) in [a, b, c, d, e].into_iter().enumerate() {
         con.tally.calls += 1;
         let outcome = match r {
@@ -395,10 +464,8 @@ async fn slow(shop: &Shop, con: &mut Console) {
                 con.tally.ok += 1;
                 format!("ok        {units} units")
             }
-            Err(e) => {
-                con.tally.rejected += 1;
-                format!("rejected  {e}")
-            }
+            // Counted as a rejection by `narrate`.
+            Err(e) => format!("rejected  {e}"),
         };
         con.say(format_args!("  stock {}  {outcome}", i + 1));
     }
@@ -425,21 +492,23 @@ async fn recovering(shop: &Shop, con: &mut Console) {
 
     for order in 1..=5 {
         con.tally.calls += 1;
-        let outcome = match shop.replay(order).await {
+        let result = shop.replay(order).await;
+        con.narrate();
+        let outcome = match result {
             Ok(_) => {
                 con.tally.ok += 1;
                 "ok".to_owned()
             }
-            Err(e) => {
-                con.tally.rejected += 1;
-                format!("rejected  {e}")
-            }
+            // Counted as a rejection by `narrate`.
+            Err(e) => format!("rejected  {e}"),
         };
         con.say(format_args!("  replay {order}  {outcome}"));
     }
     let t = Instant::now();
     con.tally.calls += 1;
-    let outcome = match shop.replay_patiently(6).await {
+    let result = shop.replay_patiently(6).await;
+    con.narrate();
+    let outcome = match result {
         Ok(_) => {
             con.tally.ok += 1;
             "ok".to_owned()
@@ -472,69 +541,22 @@ async fn main() {
     );
     println!("  stock   = bulkhead(max_concurrent = 2)");
     println!("  replay  = rate_limit(10/1s, burst 3)    replay_patiently = retry › rate_limit");
+    println!(
+        "each call: its result, the requests it sent, its time and the breaker's state after it;"
+    );
+    println!(
+        "indented above it: what the policies did meanwhile (retries ↻, breaker transitions ⚡)"
+    );
 
     healthy(&shop, &mut con).await;
     failing(&shop, &mut con).await;
     slow(&shop, &mut con).await;
     recovering(&shop, &mut con).await;
 
-    println!("\n== the registry at the end");
-    print_registry();
+    println!("\n== the registry at the end: resilience::registry().snapshot()");
+    print!("{}", resilience::registry().snapshot());
     println!(
         "\ntour finished in {:.1}s",
         con.started.elapsed().as_secs_f64()
     );
-}
-
-fn print_registry() {
-    let reg = resilience::registry();
-    println!(
-        "  {:<16} {:<10} {:>6} {:>9} {:>8} {:>9}",
-        "circuit breaker", "state", "calls", "failures", "rate", "rejected"
-    );
-    for b in reg.circuit_breakers() {
-        let m = b.metrics();
-        println!(
-            "  {:<16} {:<10} {:>6} {:>9} {:>7.0}% {:>9}",
-            b.name(),
-            format!("{:?}", b.state()),
-            m.calls,
-            m.failures,
-            m.failure_rate * 100.0,
-            m.not_permitted
-        );
-    }
-    println!(
-        "  {:<16} {:>8} {:>10} {:>9}",
-        "bulkhead", "places", "available", "rejected"
-    );
-    for b in reg.bulkheads() {
-        println!(
-            "  {:<16} {:>8} {:>10} {:>9}",
-            b.name(),
-            b.max_concurrent(),
-            b.available(),
-            b.rejected()
-        );
-    }
-    println!(
-        "  {:<16} {:>8} {:>9}",
-        "rate limiter", "admitted", "rejected"
-    );
-    for l in reg.rate_limiters() {
-        println!("  {:<16} {:>8} {:>9}", l.name(), l.admitted(), l.rejected());
-    }
-    println!(
-        "  {:<16} {:>8} {:>8} {:>17}",
-        "retry", "retries", "gave up", "budget refusals"
-    );
-    for r in reg.retries() {
-        println!(
-            "  {:<16} {:>8} {:>8} {:>17}",
-            r.name(),
-            r.retries(),
-            r.gave_up(),
-            r.budget_exhausted()
-        );
-    }
 }
