@@ -1,9 +1,19 @@
 //! # resilience
 //!
-//! Attribute macros that make an `async fn` resilient: retries with jittered backoff and a
-//! timeout today, circuit breakers, bulkheads, rate limits and fallbacks as they land. Each
+//! Attribute macros that make an `async fn` resilient: retries with jittered backoff,
+//! timeouts, circuit breakers, bulkheads, rate limits, fallbacks and fault injection. Each
 //! attribute expands to a few readable lines (see them with `cargo expand`) calling a small
-//! runtime.
+//! runtime, which keeps every policy instance in a [`registry`] and reports through `tracing`
+//! and (feature `metrics`) the `metrics` facade.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `tracing` | yes | events under target `resilience` (retries, transitions, rejections) |
+//! | `metrics` | no | `resilience_calls_total` and the other metrics of the README |
+//! | `serde` | no | `Serialize` for [`Snapshot`], e.g. for a `/health` endpoint |
+//! | `chaos` | no | `#[chaos]` fault injection, inert until switched on |
 //!
 //! ```
 //! use resilience::{retry, timeout};
@@ -220,6 +230,92 @@ pub use resilience_macros::fallback;
 /// ```
 pub use resilience_macros::circuit_breaker;
 
+/// Injects faults for game days and tests (feature `chaos`): a call is delayed by `latency`
+/// (for a `latency_rate` share of calls), then fails with [`Error::Injected`] (for an
+/// `error_rate` share) before its body runs.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `error_rate = 10%` | share of calls failed with [`Error::Injected`] | none |
+/// | `latency = 200ms` | delay injected before the body (any `Duration` expression) | none |
+/// | `latency_rate = 20%` | share of calls delayed (needs `latency`) | 100% |
+/// | `name = ".."` | label in [`Error::Injected`] and telemetry | `module::fn` |
+///
+/// At least one of `error_rate` and `latency` is required. It is inert until switched on at
+/// run time, by `resilience::chaos::enable()` or the environment variable
+/// `RESILIENCE_CHAOS=1`; `resilience::chaos::seed(u64)` makes the faults repeat. Put it
+/// innermost (written last), so every layer above sees the faults as it would see the
+/// dependency's: a retry retries them, a breaker counts them as failures.
+///
+/// Without the feature `chaos` the attribute expands to the plain function (its arguments are
+/// still checked, so turning the feature on reveals no mistake). With it, a function returning
+/// `Result<T, E>` needs `E: From<resilience::Error>`.
+///
+#[cfg_attr(feature = "chaos", doc = "```")]
+#[cfg_attr(not(feature = "chaos"), doc = "```ignore")]
+/// use resilience::Error;
+///
+/// #[resilience::chaos(error_rate = 100%, name = "docs-payments")]
+/// async fn charge(cents: u64) -> Result<u64, Error> {
+///     Ok(cents)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// resilience::chaos::disable();
+/// assert_eq!(charge(5).await, Ok(5)); // inert until switched on
+/// resilience::chaos::enable();
+/// assert_eq!(charge(5).await, Err(Error::Injected { name: "docs-payments" }));
+/// resilience::chaos::disable();
+/// # }
+/// ```
+pub use resilience_macros::chaos;
+
+/// Switches `#[chaos]` on and off, and seeds it (feature `chaos`).
+///
+/// Chaos is off until [`enable`](chaos::enable) is called, or, when neither
+/// [`enable`](chaos::enable) nor [`disable`](chaos::disable) has been, while the environment
+/// variable `RESILIENCE_CHAOS` is `1` (also `true`, `on`, `yes`; read once, at the first chaos
+/// call). Switched off, a `#[chaos]` call costs one relaxed atomic load. The switch and the
+/// generator are process-wide: tests that switch chaos on should not run alongside tests that
+/// expect it off (serialise them, or give them a binary of their own).
+///
+/// ```
+/// use resilience::Error;
+/// use std::time::Duration;
+///
+/// #[resilience::chaos(latency = 200ms, latency_rate = 50%, error_rate = 10%, name = "docs-db")]
+/// async fn query() -> Result<u32, Error> {
+///     Ok(1)
+/// }
+///
+/// /// The outcomes of ten calls after `seed(s)`.
+/// async fn ten(s: u64) -> Vec<Result<u32, Error>> {
+///     resilience::chaos::seed(s);
+///     let mut out = Vec::new();
+///     for _ in 0..10 {
+///         out.push(query().await);
+///     }
+///     out
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// resilience::chaos::enable();
+/// assert!(resilience::chaos::is_enabled());
+/// // The same seed, the same faults and delays.
+/// let start = tokio::time::Instant::now();
+/// let first = ten(7).await;
+/// let took = start.elapsed();
+/// let start = tokio::time::Instant::now();
+/// assert_eq!(ten(7).await, first);
+/// assert_eq!(start.elapsed(), took);
+/// resilience::chaos::disable();
+/// # }
+/// ```
+#[cfg(feature = "chaos")]
+pub mod chaos {
+    pub use resilience_runtime::chaos::{disable, enable, is_enabled, seed};
+}
+
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,
     bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy},
@@ -229,6 +325,13 @@ pub use resilience_runtime::{
 pub use resilience_runtime::{
     Error, FromResilienceError, Outcome, Registry, RetryDecision, RetryHandle, registry,
     retry::Backoff, retry::Jitter, retry::RetryPolicy,
+};
+
+/// Operating it: the registry's [`Snapshot`] (`serde::Serialize` with feature `serde`) and the
+/// [`Event`] stream of [`Registry::subscribe`].
+pub use resilience_runtime::{
+    BulkheadSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, RateLimiterSnapshot,
+    RetrySnapshot, Snapshot,
 };
 
 /// Helpers for deterministic tests (`seed`, `cancel_at_every_poll`).

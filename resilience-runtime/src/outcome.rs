@@ -78,6 +78,16 @@ pub enum Failure<E, P = Error> {
     Policy(P),
 }
 
+impl<E: std::fmt::Debug, P: std::fmt::Debug> Failure<E, P> {
+    /// The error itself, as logged: the function's own error or the policy's, unwrapped.
+    pub(crate) fn as_debug(&self) -> &dyn std::fmt::Debug {
+        match self {
+            Failure::Inner(e) => e,
+            Failure::Policy(p) => p,
+        }
+    }
+}
+
 /// What a layer beneath reports: the body's success value, or a [`Failure`].
 pub type Layered<T, E, P = Error> = Result<T, Failure<E, P>>;
 

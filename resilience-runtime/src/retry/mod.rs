@@ -167,13 +167,17 @@ impl RetryCall {
         };
         match self.delay_before_next(decision) {
             Some(_) if !self.stats.budget.withdraw() => {
-                crate::telemetry::retry_budget_exhausted(self.name, self.attempt, failure);
+                crate::telemetry::retry_budget_exhausted(
+                    self.name,
+                    self.attempt,
+                    failure.as_debug(),
+                );
                 self.stats.record_gave_up();
                 ControlFlow::Break(result)
             }
             Some(delay) => {
                 self.stats.record_retry();
-                crate::telemetry::retry(self.name, self.attempt, delay, failure);
+                crate::telemetry::retry(self.name, self.attempt, delay, failure.as_debug());
                 drop(result);
                 // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
                 if !delay.is_zero() {

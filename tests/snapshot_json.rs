@@ -1,0 +1,68 @@
+//! Feature `serde`: `registry().snapshot()` serialises every policy with the documented,
+//! stable JSON field names.
+#![cfg(feature = "serde")]
+
+use resilience::{Error, bulkhead, circuit_breaker, rate_limit, registry, retry};
+use serde_json::{Value, json};
+
+#[derive(Debug)]
+struct Down;
+impl From<Error> for Down {
+    fn from(_: Error) -> Self {
+        Down
+    }
+}
+
+#[retry(name = "json.retry", attempts = 2, backoff = none)]
+#[circuit_breaker(name = "json.breaker", consecutive_failures = 1, open_for = 10s)]
+#[rate_limit(name = "json.rate", rate = 5/1s, burst = 3)]
+#[bulkhead(name = "json.bulkhead", max_concurrent = 4)]
+async fn flaky() -> Result<(), Down> {
+    Err(Down)
+}
+
+fn entry(snapshot: &Value, kind: &str, name: &str) -> Value {
+    snapshot[kind]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `{kind}` list in {snapshot}"))
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no `{name}` in {snapshot}"))
+        .clone()
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_policy_serialises_with_its_live_figures() {
+    // First attempt fails and opens the breaker; the retry's second attempt is rejected.
+    assert!(flaky().await.is_err());
+    let snapshot = serde_json::to_value(registry().snapshot()).unwrap();
+
+    assert_eq!(
+        entry(&snapshot, "circuit_breakers", "json.breaker"),
+        json!({
+            "name": "json.breaker", "state": "open", "calls": 1, "failures": 1,
+            "slow_calls": 0, "failure_rate": 1.0, "slow_rate": 0.0, "not_permitted": 1
+        })
+    );
+    assert_eq!(
+        entry(&snapshot, "rate_limiters", "json.rate"),
+        json!({
+            "name": "json.rate", "count": 5, "per_ms": 1000, "burst": 3,
+            "admitted": 1, "rejected": 0
+        })
+    );
+    assert_eq!(
+        entry(&snapshot, "bulkheads", "json.bulkhead"),
+        json!({
+            "name": "json.bulkhead", "max_concurrent": 4, "available": 4, "in_flight": 0,
+            "waiting": 0, "rejected": 0
+        })
+    );
+    assert_eq!(
+        entry(&snapshot, "retries", "json.retry"),
+        json!({
+            "name": "json.retry", "max_attempts": 2, "retries": 1, "gave_up": 1,
+            "budget_exhausted": 0
+        })
+    );
+}

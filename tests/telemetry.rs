@@ -1,0 +1,315 @@
+//! What the runtime reports: `tracing` events (target, level, stable fields, the callsite's
+//! `name`) and the typed [`resilience::Event`] stream of `registry().subscribe()`.
+//! Each test has policies of its own names: the registry and the event stream are process-wide.
+
+use resilience::{
+    CircuitState, Error, Event, bulkhead, circuit_breaker, rate_limit, registry, retry, timeout,
+};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast::Receiver;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event as TracingEvent, Level, Metadata, Subscriber};
+
+#[derive(Debug, Clone, PartialEq)]
+enum E {
+    Down,
+    R(Error),
+}
+impl From<Error> for E {
+    fn from(e: Error) -> Self {
+        E::R(e)
+    }
+}
+
+/// One captured `tracing` event: level, target and every field as text.
+#[derive(Debug, Clone)]
+struct Captured {
+    level: Level,
+    target: String,
+    fields: BTreeMap<String, String>,
+}
+
+impl Captured {
+    fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("<missing>", String::as_str)
+    }
+}
+
+/// A subscriber that keeps every event (spans are not used by the runtime).
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<Captured>>>);
+
+impl Capture {
+    fn take(&self) -> Vec<Captured> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &TracingEvent<'_>) {
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        self.0.lock().unwrap().push(Captured {
+            level: *event.metadata().level(),
+            target: event.metadata().target().to_owned(),
+            fields,
+        });
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+/// Every event received so far.
+fn received(rx: &mut Receiver<Event>) -> Vec<Event> {
+    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+}
+
+/// The events of policy `name` among `events`.
+fn of(events: &[Event], name: &str) -> Vec<Event> {
+    let mut out = Vec::new();
+    for e in events {
+        let of = match e {
+            Event::Retry { name, .. }
+            | Event::RetryBudgetExhausted { name, .. }
+            | Event::CircuitTransition { name, .. } => *name,
+            Event::Rejected(err) => err.name(),
+            _ => "",
+        };
+        if of == name {
+            out.push(e.clone());
+        }
+    }
+    out
+}
+
+// ---- retry ----
+
+#[retry(name = "telemetry.retry", attempts = 3, backoff = constant(10ms), jitter = none)]
+async fn always_down() -> Result<(), E> {
+    Err(E::Down)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_is_a_warning_with_name_attempt_delay_and_error_and_an_event() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mut events = registry().subscribe();
+
+    assert_eq!(always_down().await, Err(E::Down));
+
+    let retries: Vec<_> = capture
+        .take()
+        .into_iter()
+        .filter(|e| e.fields.get("name").map(String::as_str) == Some("telemetry.retry"))
+        .collect();
+    assert_eq!(retries.len(), 2, "{retries:?}");
+    for (i, e) in retries.iter().enumerate() {
+        assert_eq!(e.level, Level::WARN);
+        assert_eq!(e.target, "resilience");
+        assert_eq!(e.field("attempt"), (i + 1).to_string());
+        assert_eq!(e.field("delay_ms"), "10");
+        assert_eq!(e.field("error"), "Down");
+    }
+    assert_eq!(
+        of(&received(&mut events), "telemetry.retry"),
+        vec![
+            Event::Retry {
+                name: "telemetry.retry",
+                attempt: 1,
+                delay: Duration::from_millis(10),
+                error: "Down".into(),
+            },
+            Event::Retry {
+                name: "telemetry.retry",
+                attempt: 2,
+                delay: Duration::from_millis(10),
+                error: "Down".into(),
+            },
+        ]
+    );
+}
+
+// ---- circuit breaker ----
+
+#[circuit_breaker(
+    name = "telemetry.breaker",
+    consecutive_failures = 2,
+    open_for = 1s,
+    half_open_calls = 1
+)]
+async fn guarded(fail: bool) -> Result<(), E> {
+    if fail { Err(E::Down) } else { Ok(()) }
+}
+
+#[tokio::test(start_paused = true)]
+async fn opening_warns_closing_informs_rejections_are_debug_and_each_is_an_event() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mut events = registry().subscribe();
+
+    for _ in 0..2 {
+        assert_eq!(guarded(true).await, Err(E::Down));
+    }
+    let rejected = guarded(false).await;
+    assert!(matches!(rejected, Err(E::R(Error::CircuitOpen { .. }))));
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(guarded(false).await, Ok(()));
+
+    let logged: Vec<_> = capture
+        .take()
+        .into_iter()
+        .filter(|e| e.fields.get("name").map(String::as_str) == Some("telemetry.breaker"))
+        .map(|e| {
+            let what = match e.fields.get("to") {
+                Some(to) => format!("{} -> {to}", e.field("from")),
+                None => e.field("kind").to_owned(),
+            };
+            (e.level, what)
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        vec![
+            (Level::WARN, "closed -> open".to_owned()),
+            (Level::DEBUG, "circuit_open".to_owned()),
+            (Level::INFO, "open -> half_open".to_owned()),
+            (Level::INFO, "half_open -> closed".to_owned()),
+        ]
+    );
+
+    let got = of(&received(&mut events), "telemetry.breaker");
+    let moves: Vec<_> = got
+        .iter()
+        .filter_map(|e| match e {
+            Event::CircuitTransition { from, to, .. } => Some((*from, *to)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        vec![
+            (CircuitState::Closed, CircuitState::Open),
+            (CircuitState::Open, CircuitState::HalfOpen),
+            (CircuitState::HalfOpen, CircuitState::Closed),
+        ]
+    );
+    assert!(
+        got.iter()
+            .any(|e| matches!(e, Event::Rejected(Error::CircuitOpen { .. }))),
+        "{got:?}"
+    );
+}
+
+// ---- timeout, bulkhead, rate limit ----
+
+#[timeout(name = "telemetry.timeout", 50ms)]
+async fn slow() -> Result<(), E> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+#[bulkhead(name = "telemetry.bulkhead", max_concurrent = 1)]
+async fn narrow() -> Result<(), E> {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    Ok(())
+}
+
+#[rate_limit(name = "telemetry.rate", rate = 1/1s)]
+async fn limited() -> Result<(), E> {
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_is_info_and_rejections_are_debug_with_the_policy_name() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mut events = registry().subscribe();
+
+    assert!(matches!(slow().await, Err(E::R(Error::Timeout { .. }))));
+    let (a, b) = tokio::join!(narrow(), narrow());
+    assert!(a.is_ok());
+    assert!(matches!(b, Err(E::R(Error::BulkheadFull { .. }))));
+    assert!(limited().await.is_ok());
+    assert!(matches!(
+        limited().await,
+        Err(E::R(Error::RateLimited { .. }))
+    ));
+
+    let logged: Vec<_> = capture
+        .take()
+        .into_iter()
+        .filter(|e| e.field("name").starts_with("telemetry."))
+        .map(|e| {
+            (
+                e.level,
+                e.field("name").to_owned(),
+                e.field("kind").to_owned(),
+            )
+        })
+        .collect();
+    let expected = |level, name: &str, kind: &str| (level, name.to_owned(), kind.to_owned());
+    assert_eq!(
+        logged,
+        vec![
+            expected(Level::INFO, "telemetry.timeout", "timeout"),
+            expected(Level::DEBUG, "telemetry.bulkhead", "bulkhead_full"),
+            expected(Level::DEBUG, "telemetry.rate", "rate_limited"),
+        ]
+    );
+    let all = received(&mut events);
+    for name in ["telemetry.timeout", "telemetry.bulkhead", "telemetry.rate"] {
+        let got = of(&all, name);
+        assert!(
+            matches!(got.as_slice(), [Event::Rejected(e)] if e.name() == name),
+            "{name}: {got:?}"
+        );
+    }
+}
+
+// ---- nothing on success ----
+
+#[retry(name = "telemetry.quiet", attempts = 3)]
+#[circuit_breaker(name = "telemetry.quiet")]
+#[timeout(name = "telemetry.quiet", 1s)]
+#[bulkhead(name = "telemetry.quiet", max_concurrent = 2)]
+async fn fine() -> Result<u32, E> {
+    Ok(7)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_successful_call_reports_nothing() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mut events = registry().subscribe();
+    for _ in 0..100 {
+        assert_eq!(fine().await, Ok(7));
+    }
+    let logged: Vec<_> = capture
+        .take()
+        .into_iter()
+        .filter(|e| e.target == "resilience")
+        .collect();
+    assert!(logged.is_empty(), "{logged:?}");
+    assert!(of(&received(&mut events), "telemetry.quiet").is_empty());
+}
