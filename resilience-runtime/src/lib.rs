@@ -9,6 +9,7 @@ mod instruments;
 mod outcome;
 mod registry;
 mod snapshot;
+mod stripe;
 mod telemetry;
 
 pub mod bulkhead;

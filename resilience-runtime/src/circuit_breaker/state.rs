@@ -131,21 +131,10 @@ const STRIPES: usize = 8;
 #[cfg(loom)]
 const STRIPES: usize = 2;
 
-/// The stripe of the current thread: threads take stripes round-robin on first use.
+/// The stripe of the current thread.
 #[inline]
 fn stripe_index() -> usize {
-    use std::cell::Cell;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    INDEX.with(|i| {
-        if i.get() == usize::MAX {
-            i.set(NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES);
-        }
-        i.get()
-    })
+    crate::stripe::index(STRIPES)
 }
 
 /// Admission of one call: the epoch it was admitted in, and whether it is a half-open probe.

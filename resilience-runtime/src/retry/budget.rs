@@ -1,7 +1,8 @@
 //! The retry budget: the setting, and its live count per retry name.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use crate::stripe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use tokio::time::Instant;
 
 /// How many retries a retry `name` may spend: at most `ratio` of its calls over a sliding
@@ -28,66 +29,109 @@ impl Default for Budget {
 
 /// The live budget of one retry name: one-second buckets over a sliding 10 s window.
 ///
-/// Each call deposits `ratio` of a retry; each retry withdraws one, allowed while the window's
-/// balance plus a reserve of 10 retries per second (100 per window) covers it. Calls touch only
-/// a relaxed atomic add on the current bucket; a mutex is taken (with `try_lock`) only to clear
-/// the buckets that slid out of the window, at most once per second.
+/// Each call earns `ratio` of a retry; each retry spends one, allowed while the window's
+/// balance plus a reserve of 10 retries per second (100 per window) covers it.
+///
+/// A call only bumps its thread's stripe of a call counter (no clock, no shared line, no lock):
+/// the calls are *settled* into the buckets later, under a mutex, by the next retry that asks
+/// (every retry reads the clock anyway) or, to keep the count fresh, by every 1024th call of a
+/// stripe. Settling puts the calls counted since the last settlement into the seconds since
+/// then, evenly, dropping the part that has already slid out of the window; so calls and
+/// retries within one second (a storm, a test on a paused clock) are counted exactly, and a
+/// steady rate is spread as it came.
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
-    /// Units a call deposits (`ratio · UNIT`); `None` for [`Budget::Unlimited`].
-    deposit: Option<isize>,
+    /// Units a call earns (`ratio · UNIT`); zero counts no calls at all.
+    per_call: isize,
+    /// [`Budget::Unlimited`]: every retry is allowed and nothing is counted.
+    unlimited: bool,
     origin: Instant,
-    /// The second (since `origin`) the buckets were last brought up to.
-    current: AtomicU64,
-    buckets: [AtomicIsize; BUCKETS],
-    rotating: Mutex<()>,
+    calls: [Stripe; STRIPES],
+    ledger: Mutex<Ledger>,
     exhausted: AtomicU64,
 }
 
+/// One thread's share of the call counter, alone on its cache line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Stripe(AtomicU64);
+
+const STRIPES: usize = 8;
+
+/// The settled part of the budget.
+#[derive(Debug, Default)]
+struct Ledger {
+    /// The second (since `origin`) the buckets were last brought up to.
+    second: u64,
+    /// Calls settled so far (the sum of the stripes at the last settlement).
+    settled: u64,
+    /// Units earned minus units spent, per second of the window (`second % BUCKETS`).
+    buckets: [isize; BUCKETS],
+}
+
 const BUCKETS: usize = 10;
-/// One retry, in budget units (so a share like 20% deposits 200 per call).
+/// One retry, in budget units (so a share like 20% earns 200 per call).
 const UNIT: isize = 1000;
 /// Retries always allowed per second.
 const MIN_PER_SEC: isize = 10;
 const RESERVE: isize = MIN_PER_SEC * BUCKETS as isize * UNIT;
+/// A stripe settles itself every this many calls (a power of two).
+const SETTLE_EVERY: u64 = 1024;
 
 impl RetryBudget {
     pub(crate) fn new(budget: Budget) -> Self {
-        let deposit = match budget {
-            Budget::Ratio(r) => Some((r.clamp(0.0, 1.0) * UNIT as f64).round() as isize),
-            Budget::Unlimited => None,
+        let (per_call, unlimited) = match budget {
+            Budget::Ratio(r) => ((r.clamp(0.0, 1.0) * UNIT as f64).round() as isize, false),
+            Budget::Unlimited => (0, true),
         };
         RetryBudget {
-            deposit,
+            per_call,
+            unlimited,
             origin: Instant::now(),
-            current: AtomicU64::new(0),
-            buckets: Default::default(),
-            rotating: Mutex::new(()),
+            calls: Default::default(),
+            ledger: Mutex::new(Ledger::default()),
             exhausted: AtomicU64::new(0),
         }
     }
 
-    /// Counts a call.
+    /// Counts a call: one relaxed add on this thread's stripe.
     #[inline]
     pub(crate) fn deposit(&self) {
-        if let Some(amount) = self.deposit {
-            let i = self.bucket();
-            self.buckets[i].fetch_add(amount, Ordering::Relaxed);
+        if self.per_call != 0 {
+            let n = self.calls[stripe::index(STRIPES)]
+                .0
+                .fetch_add(1, Ordering::Relaxed);
+            if n % SETTLE_EVERY == SETTLE_EVERY - 1 {
+                self.settle_soon();
+            }
+        }
+    }
+
+    /// Settles unless another thread is at it (it will count these calls too).
+    #[cold]
+    #[inline(never)]
+    fn settle_soon(&self) {
+        let second = self.second();
+        if let Ok(mut ledger) = self.ledger.try_lock() {
+            self.settle(&mut ledger, second);
         }
     }
 
     /// Spends a retry, if the budget allows one.
     pub(crate) fn withdraw(&self) -> bool {
-        if self.deposit.is_none() {
+        if self.unlimited {
             return true;
         }
-        let i = self.bucket();
-        let balance: isize = self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum();
+        let second = self.second();
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        self.settle(&mut ledger, second);
+        let balance: isize = ledger.buckets.iter().sum();
         if balance + RESERVE < UNIT {
             self.exhausted.fetch_add(1, Ordering::Relaxed);
             return false;
         }
-        self.buckets[i].fetch_sub(UNIT, Ordering::Relaxed);
+        let current = (ledger.second % BUCKETS as u64) as usize;
+        ledger.buckets[current] -= UNIT;
         true
     }
 
@@ -96,33 +140,46 @@ impl RetryBudget {
         self.exhausted.load(Ordering::Relaxed)
     }
 
-    /// The current bucket, clearing those that slid out of the window since the last call.
-    #[inline]
-    fn bucket(&self) -> usize {
-        let now = Instant::now()
+    /// Seconds since `origin` on tokio's clock.
+    fn second(&self) -> u64 {
+        Instant::now()
             .saturating_duration_since(self.origin)
-            .as_secs();
-        if now != self.current.load(Ordering::Relaxed) {
-            self.rotate(now);
-        }
-        (now % BUCKETS as u64) as usize
+            .as_secs()
     }
 
-    #[cold]
-    fn rotate(&self, now: u64) {
-        // Another thread rotating does the same work; its callers may count into a bucket
-        // about to be cleared, which the budget tolerates (it is a bound, not a ledger).
-        let Ok(_guard) = self.rotating.try_lock() else {
-            return;
-        };
-        let last = self.current.load(Ordering::Relaxed);
-        if now <= last {
+    /// Brings the buckets up to `now`: clears the seconds that slid out of the window, then
+    /// spreads the calls counted since the last settlement evenly over the seconds from that
+    /// settlement's to `now`, keeping the share that falls inside the window.
+    fn settle(&self, ledger: &mut Ledger, now: u64) {
+        let total: u64 = self.calls.iter().map(|s| s.0.load(Ordering::Relaxed)).sum();
+        let pending = total.wrapping_sub(ledger.settled);
+        ledger.settled = total;
+        let last = ledger.second;
+        let now = now.max(last);
+        let window = BUCKETS as u64;
+        for second in (last + 1).max(now.saturating_sub(window - 1))..=now {
+            ledger.buckets[(second % window) as usize] = 0;
+        }
+        ledger.second = now;
+        if pending == 0 {
             return;
         }
-        for second in (last + 1).max(now.saturating_sub(BUCKETS as u64 - 1))..=now {
-            self.buckets[(second % BUCKETS as u64) as usize].store(0, Ordering::Relaxed);
+        // The calls came over the seconds `last ..= now`; the window keeps the last `window`.
+        let span = now - last + 1;
+        let units = i128::from(pending) * self.per_call as i128;
+        let first = last.max(now.saturating_sub(window - 1));
+        let mut given = 0;
+        for second in first..=now {
+            let share = if second == now {
+                // The rounding goes to the newest second.
+                units * i128::from(now - first + 1) / i128::from(span) - given
+            } else {
+                units / i128::from(span)
+            };
+            given += share;
+            let bucket = &mut ledger.buckets[(second % window) as usize];
+            *bucket = bucket.saturating_add(isize::try_from(share).unwrap_or(isize::MAX));
         }
-        self.current.store(now, Ordering::Relaxed);
     }
 }
 
@@ -159,6 +216,55 @@ mod tests {
         assert!(!b.withdraw());
         tokio::time::advance(Duration::from_secs(10)).await;
         for _ in 0..100 {
+            assert!(b.withdraw());
+        }
+        assert!(!b.withdraw());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_settled_by_a_retry_slide_out_of_the_window() {
+        let b = RetryBudget::new(Budget::Ratio(0.2));
+        for _ in 0..500 {
+            b.deposit();
+        }
+        // The retry settles the 500 calls into this second: 100 retries plus the reserve.
+        for _ in 0..200 {
+            assert!(b.withdraw());
+        }
+        assert!(!b.withdraw());
+        tokio::time::advance(Duration::from_secs(10)).await;
+        for _ in 0..100 {
+            assert!(b.withdraw());
+        }
+        assert!(!b.withdraw());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stripe_settles_itself_so_old_calls_do_not_count_later() {
+        let b = RetryBudget::new(Budget::Ratio(1.0));
+        // Two settlements by the calls themselves, at second 0; no retry asked.
+        for _ in 0..2 * SETTLE_EVERY {
+            b.deposit();
+        }
+        tokio::time::advance(Duration::from_secs(10)).await;
+        // Unsettled, these calls would have been spread over seconds 0..=10 and most kept.
+        for _ in 0..100 {
+            assert!(b.withdraw());
+        }
+        assert!(!b.withdraw());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_between_settlements_are_spread_over_the_seconds_between() {
+        let b = RetryBudget::new(Budget::Ratio(1.0));
+        assert!(b.withdraw()); // settles at second 0
+        for _ in 0..200 {
+            b.deposit();
+        }
+        // Settled at second 19: the 200 calls are spread over seconds 0..=19, and the window
+        // (seconds 10..=19) keeps half of them.
+        tokio::time::advance(Duration::from_secs(19)).await;
+        for _ in 0..100 + 100 {
             assert!(b.withdraw());
         }
         assert!(!b.withdraw());
