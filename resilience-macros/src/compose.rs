@@ -29,8 +29,35 @@ struct Found {
     path: Option<syn::Path>,
 }
 
-/// Expands the attribute `kind(args)` placed on `item`.
+/// What this build generates beyond the attributes themselves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// Generate the `#[chaos]` layer (feature `chaos`). Its arguments are checked either way,
+    /// so turning the feature on never reveals a mistake; without it the layer is left out.
+    pub(crate) chaos: bool,
+}
+
+impl Default for Options {
+    /// This build's features.
+    fn default() -> Self {
+        Options {
+            chaos: cfg!(feature = "chaos"),
+        }
+    }
+}
+
+/// Expands the attribute `kind(args)` placed on `item`, with this build's [`Options`].
 pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with(kind, args, item, Options::default())
+}
+
+/// Expands the attribute `kind(args)` placed on `item`.
+pub(crate) fn expand_with(
+    kind: Kind,
+    args: TokenStream,
+    item: TokenStream,
+    options: Options,
+) -> TokenStream {
     let mut item: ItemFn = match syn::parse2(item.clone()) {
         Ok(item) => item,
         Err(e) => return not_a_function(kind, e, item),
@@ -83,6 +110,14 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     let Some(shape) = shape else {
         return item.to_token_stream();
     };
+    if !options.chaos {
+        // Checked above, left out here.
+        layers.retain(|l| !matches!(l, Layer::Chaos(_)));
+        if layers.is_empty() {
+            // A lone `#[chaos]` without the feature: the plain function.
+            return item.to_token_stream();
+        }
+    }
     let g = Gen {
         krate: krate.map_or_else(|| quote!(::resilience), |p| p.to_token_stream()),
         fn_name: item.sig.ident.clone(),

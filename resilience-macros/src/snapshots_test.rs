@@ -3,7 +3,7 @@
 //! here as a readable diff; review it with `cargo insta review` (or `INSTA_UPDATE=always`) and
 //! read the result as a user would.
 
-use crate::compose::expand;
+use crate::compose::{Options, expand, expand_with};
 use crate::kind::Kind;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -167,4 +167,58 @@ fn fallback_on_a_plain_return_type() {
         },
     );
     insta::assert_snapshot!("fallback_on_a_plain_return_type", out);
+}
+
+/// `#[chaos(..)]` alone, expanded with and without the `chaos` feature.
+fn chaos_alone(chaos: bool) -> String {
+    pretty(expand_with(
+        Kind::Chaos,
+        quote!(error_rate = 10%, latency = 200ms, latency_rate = 20%),
+        quote! {
+            pub async fn charge(&self, cents: u64) -> Result<Receipt, PayError> {
+                self.gateway.charge(cents).await
+            }
+        },
+        Options { chaos },
+    ))
+}
+
+#[test]
+fn chaos_alone_with_the_feature() {
+    insta::assert_snapshot!("chaos_alone_with_the_feature", chaos_alone(true));
+}
+
+#[test]
+fn chaos_alone_without_the_feature() {
+    // The plain function, unchanged.
+    insta::assert_snapshot!("chaos_alone_without_the_feature", chaos_alone(false));
+}
+
+/// `#[retry] #[chaos(..)]`, expanded with and without the `chaos` feature.
+fn retry_over_chaos(chaos: bool) -> String {
+    pretty(expand_with(
+        Kind::Retry,
+        quote!(attempts = 3, backoff = constant(50ms)),
+        quote! {
+            #[chaos(error_rate = 50%, name = "payments")]
+            async fn charge(cents: u64) -> Result<Receipt, PayError> {
+                gateway::charge(cents).await
+            }
+        },
+        Options { chaos },
+    ))
+}
+
+#[test]
+fn retry_over_chaos_with_the_feature() {
+    insta::assert_snapshot!("retry_over_chaos_with_the_feature", retry_over_chaos(true));
+}
+
+#[test]
+fn retry_over_chaos_without_the_feature() {
+    // The retry alone: no `chaos(..)` call, and the retry needs no `From<resilience::Error>`.
+    insta::assert_snapshot!(
+        "retry_over_chaos_without_the_feature",
+        retry_over_chaos(false)
+    );
 }

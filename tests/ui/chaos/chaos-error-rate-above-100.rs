@@ -1,0 +1,10 @@
+use resilience::chaos;
+
+#[chaos(error_rate = 150%)]
+async fn charge() -> Result<u32, resilience::Error> {
+    Ok(1)
+}
+
+fn main() {
+    let _ = charge();
+}
