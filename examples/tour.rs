@@ -271,17 +271,21 @@ impl Console {
     }
 
     /// Narrates what the policies did since the last call, one indented line per retry and
-    /// breaker transition, and counts the rejections.
+    /// breaker transition, and counts the rejections. Returns the number of retries.
     ///
     /// The events are drained here, after each call, rather than printed by a spawned task as
     /// they arrive: the demo's calls are a few milliseconds long, and this way each call's
     /// events are always printed just above its own line.
-    fn narrate(&mut self) {
+    fn narrate(&mut self) -> u32 {
+        let mut retries = 0;
         loop {
             match self.events.try_recv() {
-                Ok(event) => self.event(event),
+                Ok(event) => {
+                    retries += u32::from(matches!(event, Event::Retry { .. }));
+                    self.event(event);
+                }
                 Err(TryRecvError::Lagged(n)) => self.say(format_args!("      ({n} events missed)")),
-                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return retries,
             }
         }
     }
@@ -371,28 +375,28 @@ async fn quotes(shop: &Shop, con: &mut Console, sku: &str, n: u32, every: Durati
         let t = Instant::now();
         let answer = shop.quote(sku).await;
         let elapsed = t.elapsed();
-        con.narrate();
+        let attempts = 1 + con.narrate();
         con.tally.calls += 1;
         let (outcome, note) = match answer {
             Ok(Answer::Live(cents)) => {
                 con.tally.ok += 1;
-                (format!("ok        {cents}"), String::new())
+                (format!("ok {cents}"), String::new())
             }
             Ok(Answer::Cached { cents, because }) => {
                 con.tally.fallback += 1;
                 (
-                    format!("fallback  {cents} cached"),
-                    format!("  ← {because}"),
+                    format!("fallback {cents}"),
+                    format!("  ← cached: {because}"),
                 )
             }
             Err(e) => {
                 con.tally.failed += 1;
-                (format!("error     {e}"), String::new())
+                (format!("error {e}"), String::new())
             }
         };
         let n = con.tally.calls;
         let line = format!(
-            "  quote {n:>2}  {outcome:<22}  sent {}  {:>5}  breaker {:<8}{note}",
+            "  quote {n:>2}  {outcome:<17}  attempts {attempts}, sent {}  {:>5}  breaker {:<8}{note}",
             shop.requests() - before,
             ms(elapsed),
             breaker_state()
@@ -462,10 +466,10 @@ async fn slow(shop: &Shop, con: &mut Console) {
         let outcome = match r {
             Ok(units) => {
                 con.tally.ok += 1;
-                format!("ok        {units} units")
+                format!("ok {units} units")
             }
             // Counted as a rejection by `narrate`.
-            Err(e) => format!("rejected  {e}"),
+            Err(e) => format!("rejected: {e}"),
         };
         con.say(format_args!("  stock {}  {outcome}", i + 1));
     }
@@ -500,7 +504,7 @@ async fn recovering(shop: &Shop, con: &mut Console) {
                 "ok".to_owned()
             }
             // Counted as a rejection by `narrate`.
-            Err(e) => format!("rejected  {e}"),
+            Err(e) => format!("rejected: {e}"),
         };
         con.say(format_args!("  replay {order}  {outcome}"));
     }
@@ -515,7 +519,7 @@ async fn recovering(shop: &Shop, con: &mut Console) {
         }
         Err(e) => {
             con.tally.failed += 1;
-            format!("error     {e}")
+            format!("error {e}")
         }
     };
     con.say(format_args!(
@@ -542,7 +546,7 @@ async fn main() {
     println!("  stock   = bulkhead(max_concurrent = 2)");
     println!("  replay  = rate_limit(10/1s, burst 3)    replay_patiently = retry › rate_limit");
     println!(
-        "each call: its result, the requests it sent, its time and the breaker's state after it;"
+        "each call: its result, its attempts and the requests they sent, its time, the breaker after it;"
     );
     println!(
         "indented above it: what the policies did meanwhile (retries ↻, breaker transitions ⚡)"
