@@ -5,7 +5,7 @@
 //! parallel, so every test holds [`SERIAL`] and sets the switch itself.
 #![cfg(feature = "chaos")]
 
-use resilience::{CircuitState, Error, chaos, circuit_breaker, registry, retry, timeout};
+use resilience::{CircuitState, Error, Event, chaos, circuit_breaker, registry, retry, timeout};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
@@ -89,6 +89,17 @@ async fn an_error_rate_of_100_percent_always_injects_and_the_body_never_runs() {
         assert_eq!(always().await, Err(injected("chaos::always")));
     }
     assert_eq!(ALWAYS_RUNS.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_injected_fault_reaches_the_event_stream() {
+    let _serial = switched(true).await;
+    let mut events = registry().subscribe();
+    let _ = always().await;
+    assert_eq!(
+        events.try_recv().unwrap(),
+        Event::Rejected(injected("chaos::always"))
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -188,18 +188,3 @@ pub(crate) fn chaos_latency(name: &'static str, delay: Duration) {
     #[cfg(not(feature = "tracing"))]
     let _ = (name, delay);
 }
-
-/// `#[chaos]` fails a call with `Error::Injected` instead of running its body.
-#[cfg(feature = "chaos")]
-#[inline]
-pub(crate) fn chaos_injected(name: &'static str) {
-    #[cfg(feature = "tracing")]
-    tracing::debug!(
-        target: "resilience",
-        name,
-        kind = "injected",
-        "chaos: fault injected, call not attempted"
-    );
-    #[cfg(not(feature = "tracing"))]
-    let _ = name;
-}

@@ -81,7 +81,11 @@ where
     }
 }
 
+/// `Error::Injected`, reported like every layer's rejection (a `tracing` event and the
+/// registry's event stream).
+#[cold]
 fn inject<E>(name: &'static str) -> Failure<E> {
-    crate::telemetry::chaos_injected(name);
-    Failure::Policy(Error::Injected { name })
+    let error = Error::Injected { name };
+    crate::telemetry::rejected(&error);
+    Failure::Policy(error)
 }
