@@ -23,10 +23,8 @@
 //! milliseconds, so the figures may differ by a millisecond from run to run; jitter is seeded.
 
 use resilience::{
-    CircuitState, Error, bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout,
+    CircuitState, Error, Event, bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout,
 };
-// `Event` is not re-exported by `resilience` yet; the runtime is a dependency of it.
-use resilience_runtime::Event;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{IsTerminal, Write};
