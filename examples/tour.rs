@@ -180,7 +180,7 @@ struct Tally {
     ok: u32,
     fallback: u32,
     rejected: u32,
-    failed: u32,
+    errors: u32,
 }
 
 struct Console {
@@ -235,7 +235,7 @@ impl Console {
             t.ok,
             t.fallback,
             t.rejected,
-            t.failed,
+            t.errors,
             breaker_state(),
         )
     }
@@ -388,7 +388,7 @@ async fn quotes(shop: &Shop, con: &mut Console, sku: &str, n: u32, every: Durati
                 )
             }
             Err(e) => {
-                con.tally.failed += 1;
+                con.tally.errors += 1;
                 (format!("error {e}"), String::new())
             }
         };
@@ -516,7 +516,7 @@ async fn recovering(shop: &Shop, con: &mut Console) {
             "ok".to_owned()
         }
         Err(e) => {
-            con.tally.failed += 1;
+            con.tally.errors += 1;
             format!("error {e}")
         }
     };
