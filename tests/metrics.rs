@@ -273,3 +273,27 @@ fn a_rate_limited_call_is_a_rejection() {
         assert_eq!(histogram(&m, "resilience_call_duration_seconds{}").len(), 3);
     });
 }
+
+// ---- chaos: its injected faults ----
+
+#[cfg(feature = "chaos")]
+#[resilience::chaos(name = "m.game_day", error_rate = 100%)]
+async fn game_day() -> Result<(), E> {
+    Ok(())
+}
+
+#[cfg(feature = "chaos")]
+#[test]
+fn an_injected_fault_is_a_chaos_rejection() {
+    // The only test of this binary that switches chaos on; `game_day` is its only chaos site.
+    with_recorder(|r| async move {
+        resilience::chaos::enable();
+        for _ in 0..3 {
+            assert!(matches!(game_day().await, Err(E::R(Error::Injected { .. }))));
+        }
+        resilience::chaos::disable();
+        assert_eq!(game_day().await, Ok(()));
+        let m = r.of("m.game_day");
+        assert_eq!(counter(&m, "resilience_calls_total{kind=chaos,outcome=rejected}"), 3);
+    });
+}

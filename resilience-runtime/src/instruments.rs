@@ -15,7 +15,7 @@
 //! | `resilience_call_duration_seconds` | histogram | `name` | once per call of an annotated fn |
 //!
 //! `kind` is the layer: `retry`, `timeout`, `circuit_breaker`, `bulkhead`, `rate_limit` or
-//! `chaos`. `outcome` is `success` (the layer passed on an `Ok`), `failure` (it passed on an
+//! `chaos` (which counts only its injected faults, as `rejected`). `outcome` is `success` (the layer passed on an `Ok`), `failure` (it passed on an
 //! error: the function's own, or one from a layer beneath) or `rejected` (the layer itself
 //! failed the call: circuit open, bulkhead full, rate limited, timed out, fault injected).
 
@@ -72,6 +72,22 @@ impl CallCounters {
         #[cfg(feature = "metrics")]
         self.rejected.increment(1);
     }
+}
+
+/// `#[chaos]` failed a call: `resilience_calls_total{name, kind="chaos", outcome="rejected"}`.
+/// Chaos has no per-callsite state, and this runs only on an injected fault (chaos switched
+/// on), so the handle is looked up here rather than kept.
+#[cfg(feature = "chaos")]
+#[cold]
+pub(crate) fn fault_injected(name: &'static str) {
+    #[cfg(feature = "metrics")]
+    {
+        describe();
+        metrics::counter!(CALLS, "name" => name, "kind" => "chaos", "outcome" => "rejected")
+            .increment(1);
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = name;
 }
 
 /// A counter with one `name` label (`resilience_retries_total`).
