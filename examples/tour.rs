@@ -338,17 +338,14 @@ impl Console {
 }
 
 /// How an attempt failed, from a retry event's `error`: the `{:?}` of the function's own error
-/// (`Inner(Unavailable)`) or of a policy's (`Policy(Timeout { .. })`).
+/// (`Unavailable`) or of a policy's (`Timeout { .. }`).
 fn failed_with(error: &str) -> String {
-    if error.contains("Timeout") {
+    if error.starts_with("Timeout") {
         "timed out".to_owned()
-    } else if error.contains("RateLimited") {
+    } else if error.starts_with("RateLimited") {
         "was rate limited".to_owned()
     } else {
-        let own = error
-            .strip_prefix("Inner(")
-            .and_then(|e| e.strip_suffix(')'));
-        format!("failed ({})", own.unwrap_or(error))
+        format!("failed ({error})")
     }
 }
 
