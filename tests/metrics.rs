@@ -289,11 +289,17 @@ fn an_injected_fault_is_a_chaos_rejection() {
     with_recorder(|r| async move {
         resilience::chaos::enable();
         for _ in 0..3 {
-            assert!(matches!(game_day().await, Err(E::R(Error::Injected { .. }))));
+            assert!(matches!(
+                game_day().await,
+                Err(E::R(Error::Injected { .. }))
+            ));
         }
         resilience::chaos::disable();
         assert_eq!(game_day().await, Ok(()));
         let m = r.of("m.game_day");
-        assert_eq!(counter(&m, "resilience_calls_total{kind=chaos,outcome=rejected}"), 3);
+        assert_eq!(
+            counter(&m, "resilience_calls_total{kind=chaos,outcome=rejected}"),
+            3
+        );
     });
 }
