@@ -4,7 +4,7 @@
 //! Output:
 //! ```text
 //! static __RESILIENCE_BREAKER: BreakerSite = BreakerSite::new("mod::f", "src/m.rs:12");
-//! match __RESILIENCE_BREAKER.acquire(BreakerPolicy { failure_rate: 0.25, ..DEFAULT }) {
+//! match __RESILIENCE_BREAKER.acquire_with(|| BreakerPolicy { failure_rate: 0.25, ..DEFAULT }) {
 //!     Ok(permit) => permit.finish(<body>, every_error_fails),
 //!     Err(rejection) => rejected(rejection),
 //! }
@@ -162,7 +162,7 @@ impl CircuitBreaker {
             None => quote!(#krate::__private::every_error_fails),
         };
         quote! {
-            match __RESILIENCE_BREAKER.acquire(#policy) {
+            match __RESILIENCE_BREAKER.acquire_with(|| #policy) {
                 ::core::result::Result::Ok(__resilience_permit) => {
                     __resilience_permit.finish(#inner, #when)
                 }

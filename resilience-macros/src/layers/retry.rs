@@ -7,8 +7,9 @@
 //! let mut __resilience_retry = __RESILIENCE_RETRY.begin(RetryPolicy { attempts: 4, ..DEFAULT });
 //! loop {
 //!     let __resilience_result = <body>;
-//!     if let Break(r) = __resilience_retry.after(__resilience_result, retry_every_error).await {
-//!         break r;
+//!     match __resilience_retry.decide(__resilience_result, retry_every_error) {
+//!         Break(r) => break r,
+//!         Continue(delay) => __resilience_retry.wait(delay).await,
 //!     }
 //! }
 //! ```
@@ -163,7 +164,7 @@ impl Retry {
         let when = match &self.when {
             // A path is called from a closure, so a predicate taking the wrong error type gives
             // one "mismatched types" on it rather than two trait errors. A closure is passed
-            // as written: its argument's type comes from `after`'s bound.
+            // as written: its argument's type comes from `decide`'s bound.
             Some(w @ Expr::Path(_)) => {
                 // Only the call carries the user's span: a closure spanned wholly on user code
                 // would trip clippy's `redundant_closure` in the user's crate.
@@ -173,14 +174,16 @@ impl Retry {
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::retry_every_error),
         };
+        // `decide` is not async: a success breaks out at once, and only a retry awaits.
         quote! {{
             let mut __resilience_retry = __RESILIENCE_RETRY.begin(#policy);
             loop {
                 let __resilience_result = #inner;
-                if let ::core::ops::ControlFlow::Break(__resilience_result) =
-                    __resilience_retry.after(__resilience_result, #when).await
-                {
-                    break __resilience_result;
+                match __resilience_retry.decide(__resilience_result, #when) {
+                    ::core::ops::ControlFlow::Break(__resilience_result) => break __resilience_result,
+                    ::core::ops::ControlFlow::Continue(__resilience_delay) => {
+                        __resilience_retry.wait(__resilience_delay).await
+                    }
                 }
             }
         }}

@@ -261,7 +261,7 @@ pub struct Permit<'a> {
 impl Permit<'_> {
     /// Records the call's result and passes it on. `when(&e)` says whether the function's own
     /// error `e` is a failure.
-    #[inline]
+    #[inline(always)]
     pub fn finish<T, E, P: PolicyError>(
         self,
         result: Layered<T, E, P>,
@@ -359,7 +359,22 @@ impl BreakerSite {
     /// Admits a call or rejects it; see [`CircuitBreaker::acquire`].
     #[inline]
     pub fn acquire(&'static self, policy: BreakerPolicy) -> Result<Permit<'static>, Error> {
-        self.breaker(policy).acquire()
+        self.acquire_with(|| policy)
+    }
+
+    /// [`acquire`](Self::acquire), building the policy only on the first call, which registers
+    /// the breaker: what the generated code calls, so a call after the first never writes the
+    /// policy out (96 bytes).
+    #[inline(always)]
+    pub fn acquire_with(
+        &'static self,
+        policy: impl FnOnce() -> BreakerPolicy,
+    ) -> Result<Permit<'static>, Error> {
+        let breaker = match self.breaker.get() {
+            Some(b) => b,
+            None => self.register(policy()),
+        };
+        breaker.acquire()
     }
 }
 

@@ -191,7 +191,7 @@ pub struct Machine {
     name: &'static str,
     policy: BreakerPolicy,
     word: AtomicU64,
-    stripes: Box<[Stripe]>,
+    stripes: [Stripe; STRIPES],
     failures: AtomicU64,
     slow: AtomicU64,
     consecutive: AtomicU32,
@@ -223,7 +223,7 @@ impl Machine {
                 }
                 .pack(),
             ),
-            stripes: (0..STRIPES).map(|_| Stripe(AtomicU64::new(0))).collect(),
+            stripes: std::array::from_fn(|_| Stripe(AtomicU64::new(0))),
             failures: AtomicU64::new(0),
             slow: AtomicU64::new(0),
             consecutive: AtomicU32::new(0),

@@ -119,7 +119,8 @@ impl RetrySite {
             policy,
             attempt: 1,
             started: policy.max_elapsed.map(|_| Instant::now()),
-            previous_delay: policy.backoff.base(),
+            // Read only from the second attempt on (the first retry uses the base).
+            previous_delay: Duration::ZERO,
         }
     }
 }
@@ -137,11 +138,7 @@ pub struct RetryCall {
 
 impl RetryCall {
     /// Decides after an attempt: `Break(result)` to return it, or `Continue` after sleeping the
-    /// delay before the next attempt.
-    ///
-    /// The function's own errors go to `when`; rejections from layers beneath are classified
-    /// by [`RetryDecision::for_error`].
-    #[inline]
+    /// delay before the next attempt. [`decide`](Self::decide) then [`wait`](Self::wait).
     pub async fn after<T, E, P, D>(
         &mut self,
         result: Layered<T, E, P>,
@@ -152,11 +149,53 @@ impl RetryCall {
         P: PolicyError,
         D: Into<RetryDecision>,
     {
-        let failure = match &result {
-            Ok(_) => {
-                self.stats.record_success();
-                return ControlFlow::Break(result);
+        match self.decide(result, when) {
+            ControlFlow::Break(result) => ControlFlow::Break(result),
+            ControlFlow::Continue(delay) => {
+                self.wait(delay).await;
+                ControlFlow::Continue(())
             }
+        }
+    }
+
+    /// Decides after an attempt, without awaiting anything: `Break(result)` to return it, or
+    /// `Continue(delay)` to [`wait`](Self::wait) that long and attempt again (the failed
+    /// result is dropped first). What the generated code calls: a success costs one branch,
+    /// and no future is built unless a retry is made.
+    ///
+    /// The function's own errors go to `when`; rejections from layers beneath are classified
+    /// by [`RetryDecision::for_error`].
+    #[inline(always)]
+    pub fn decide<T, E, P, D>(
+        &mut self,
+        result: Layered<T, E, P>,
+        when: impl FnOnce(&E) -> D,
+    ) -> ControlFlow<Layered<T, E, P>, Duration>
+    where
+        E: RetryableError,
+        P: PolicyError,
+        D: Into<RetryDecision>,
+    {
+        if result.is_ok() {
+            self.stats.record_success();
+            return ControlFlow::Break(result);
+        }
+        self.decide_failure(result, when)
+    }
+
+    #[inline(never)]
+    fn decide_failure<T, E, P, D>(
+        &mut self,
+        result: Layered<T, E, P>,
+        when: impl FnOnce(&E) -> D,
+    ) -> ControlFlow<Layered<T, E, P>, Duration>
+    where
+        E: RetryableError,
+        P: PolicyError,
+        D: Into<RetryDecision>,
+    {
+        let failure = match &result {
+            Ok(_) => return ControlFlow::Break(result),
             Err(failure) => failure,
         };
         let decision = match failure {
@@ -178,19 +217,22 @@ impl RetryCall {
             Some(delay) => {
                 self.stats.record_retry();
                 crate::telemetry::retry(self.name, self.attempt, delay, failure.as_debug());
-                drop(result);
-                // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                self.attempt += 1;
-                ControlFlow::Continue(())
+                ControlFlow::Continue(delay)
             }
             None => {
                 self.stats.record_gave_up();
                 ControlFlow::Break(result)
             }
         }
+    }
+
+    /// Sleeps `delay` (from [`decide`](Self::decide)) before the next attempt.
+    pub async fn wait(&mut self, delay: Duration) {
+        // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        self.attempt += 1;
     }
 
     /// The delay before the next attempt, or `None` to stop.
@@ -204,12 +246,14 @@ impl RetryCall {
             RetryDecision::Retry => {
                 let backoff = &self.policy.backoff;
                 let scheduled = backoff.delay(self.attempt - 1);
-                self.policy.jitter.apply(
-                    scheduled,
-                    self.previous_delay,
-                    backoff.base(),
-                    backoff.max(),
-                )
+                let previous = if self.attempt == 1 {
+                    backoff.base()
+                } else {
+                    self.previous_delay
+                };
+                self.policy
+                    .jitter
+                    .apply(scheduled, previous, backoff.base(), backoff.max())
             }
         };
         if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed) {
