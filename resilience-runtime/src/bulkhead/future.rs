@@ -5,6 +5,7 @@ use super::places::{Enqueued, TicketRef};
 use crate::Error;
 use pin_project_lite::pin_project;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::time::{Instant, Sleep};
@@ -115,7 +116,7 @@ pin_project! {
         place: Option<Place<'static>>,
         // Waiting is the rare path: its timer lives on the heap so that the common future
         // stays small.
-        wait: Option<Pin<Box<Acquire<'static>>>>,
+        wait: Wait,
         bulkhead: &'static Bulkhead,
         max_wait: std::time::Duration,
     }
@@ -130,7 +131,7 @@ impl<F> BulkheadCall<F> {
         BulkheadCall {
             inner,
             place: bulkhead.try_acquire(),
-            wait: None,
+            wait: Wait(ManuallyDrop::new(None)),
             bulkhead,
             max_wait,
         }
@@ -147,7 +148,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if this.place.is_none() {
-            match poll_wait(this.wait, this.bulkhead, *this.max_wait, cx) {
+            match poll_wait(&mut this.wait.0, this.bulkhead, *this.max_wait, cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(place)) => *this.place = Some(place),
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(crate::Failure::Policy(e))),
@@ -159,6 +160,26 @@ where
         this.bulkhead.counters.passed(out.is_ok());
         Poll::Ready(out)
     }
+}
+
+/// The rare wait for a place, boxed. Its `Drop` checks for `None` inline: the boxed future's
+/// drop glue is called only when there is one (every call used to pay that call).
+#[derive(Debug)]
+struct Wait(ManuallyDrop<Option<Pin<Box<Acquire<'static>>>>>);
+
+impl Drop for Wait {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            drop_wait(std::mem::take(&mut *self.0));
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_wait(wait: Option<Pin<Box<Acquire<'static>>>>) {
+    drop(wait);
 }
 
 #[cold]

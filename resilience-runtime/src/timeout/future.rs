@@ -43,6 +43,7 @@ where
 {
     type Output = Layered<T, E>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let inner = this
@@ -55,12 +56,7 @@ where
             this.site.counters().passed(out.is_ok());
             return Poll::Ready(out);
         }
-        if this.timer.is_none() {
-            this.timer.set(Some(tokio::time::sleep(*this.after)));
-        }
-        if let Some(timer) = this.timer.as_pin_mut()
-            && timer.poll(cx).is_ready()
-        {
+        if time_is_up(this.timer, *this.after, cx) {
             this.inner.set(None);
             #[cfg(feature = "metrics")]
             this.site.counters().rejected();
@@ -73,6 +69,18 @@ where
         }
         Poll::Pending
     }
+}
+
+/// Starts the timer on the first wait and polls it: whether the time is up. Apart from the
+/// generic `poll`, so a call that completes at once inlines only the inner poll.
+#[inline(never)]
+fn time_is_up(mut timer: Pin<&mut Option<Sleep>>, after: Duration, cx: &mut Context<'_>) -> bool {
+    if timer.is_none() {
+        timer.set(Some(tokio::time::sleep(after)));
+    }
+    timer
+        .as_pin_mut()
+        .is_some_and(|timer| timer.poll(cx).is_ready())
 }
 
 #[cfg(test)]
