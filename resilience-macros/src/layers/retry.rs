@@ -4,7 +4,7 @@
 //! Output:
 //! ```text
 //! static __RESILIENCE_RETRY: RetrySite = RetrySite::new("mod::f");
-//! let mut __resilience_retry = __RESILIENCE_RETRY.begin(RetryPolicy { attempts: 4, ..DEFAULT });
+//! let mut __resilience_retry = __RESILIENCE_RETRY.begin(&const { RetryPolicy { attempts: 4, ..DEFAULT } });
 //! loop {
 //!     let __resilience_result = <body>;
 //!     match __resilience_retry.decide(__resilience_result, retry_every_error) {
@@ -174,8 +174,19 @@ impl Retry {
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::retry_every_error),
         };
+        // The policy is borrowed: a constant when every setting is a literal (nothing is
+        // written out per call), else a local built at each call.
+        let (local, policy) = if self.is_const() {
+            (quote!(), quote!(&const { #policy }))
+        } else {
+            (
+                quote!(let __resilience_policy = #policy;),
+                quote!(&__resilience_policy),
+            )
+        };
         // `decide` is not async: a success breaks out at once, and only a retry awaits.
         quote! {{
+            #local
             let mut __resilience_retry = __RESILIENCE_RETRY.begin(#policy);
             loop {
                 let __resilience_result = #inner;
@@ -187,6 +198,20 @@ impl Retry {
                 }
             }
         }}
+    }
+
+    /// Whether the policy is a constant: every duration written as a literal.
+    fn is_const(&self) -> bool {
+        let literal = |d: &DurationArg| d.literal.is_some();
+        let backoff = match &self.backoff {
+            None => true,
+            Some(Backoff::Exponential { base, max, .. } | Backoff::Fibonacci { base, max }) => {
+                literal(base) && max.as_ref().is_none_or(literal)
+            }
+            Some(Backoff::Constant(d)) => literal(d),
+            Some(Backoff::None) => true,
+        };
+        backoff && self.max_elapsed.as_ref().is_none_or(literal)
     }
 
     /// `RetryPolicy { attempts: 4, ..RetryPolicy::DEFAULT }`, naming only what was written.

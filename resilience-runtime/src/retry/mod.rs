@@ -76,7 +76,7 @@ impl Default for RetryPolicy {
 /// use resilience_runtime::retry::{RetrySite, RetryPolicy};
 /// static SITE: RetrySite = RetrySite::new("docs::fetch");
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
-/// let mut call = SITE.begin(RetryPolicy::DEFAULT);
+/// let mut call = SITE.begin(&RetryPolicy::DEFAULT);
 /// let first: Result<u8, resilience_runtime::Failure<&str, std::convert::Infallible>> = Ok(7);
 /// let flow = call.after(first, |_e: &&str| true).await;
 /// assert_eq!(flow, std::ops::ControlFlow::Break(Ok(7)));
@@ -107,11 +107,14 @@ impl RetrySite {
     }
 
     /// Starts one call: the first attempt runs at once.
+    ///
+    /// The policy is borrowed, not copied: the generated code passes a `&'static` constant when
+    /// every setting is a literal, else a local of the call.
     #[inline]
-    pub fn begin(&'static self, policy: RetryPolicy) -> RetryCall {
+    pub fn begin<'p>(&'static self, policy: &'p RetryPolicy) -> RetryCall<'p> {
         let stats = self
             .stats
-            .get_or_init(|| registry::registry().retry(self.name, self.shared, policy));
+            .get_or_init(|| registry::registry().retry(self.name, self.shared, *policy));
         stats.budget.deposit();
         RetryCall {
             name: self.name,
@@ -127,16 +130,16 @@ impl RetrySite {
 
 /// One call's progress through its attempts.
 #[derive(Debug)]
-pub struct RetryCall {
+pub struct RetryCall<'p> {
     name: &'static str,
     stats: &'static RetryStats,
-    policy: RetryPolicy,
+    policy: &'p RetryPolicy,
     attempt: u32,
     started: Option<Instant>,
     previous_delay: Duration,
 }
 
-impl RetryCall {
+impl RetryCall<'_> {
     /// Decides after an attempt: `Break(result)` to return it, or `Continue` after sleeping the
     /// delay before the next attempt. [`decide`](Self::decide) then [`wait`](Self::wait).
     pub async fn after<T, E, P, D>(
