@@ -1,7 +1,7 @@
 //! Runs N calls of one variant, for `valgrind --tool=callgrind` to count instructions per call.
 //!
 //! `instructions <variant> <N>` makes N calls of `<variant>` (see `common::VARIANTS`), each
-//! built and polled once in place inside an entered current-thread runtime. Running it at two
+//! built and polled once in place (inside an entered runtime if it needs one). Running it at two
 //! N and dividing the difference of the instruction counts by the difference of N cancels
 //! start-up, registration on the first call and the runtime's own cost (`benches/run.sh`).
 //!
@@ -20,11 +20,10 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let rt = common::runtime();
-    let _entered = rt.enter();
     match args.as_slice() {
         [what] if what == "sizes" => {
             for v in VARIANTS {
-                println!("{} {}", v.name, (v.size)());
+                println!("{} {}", v.name, v.within(&rt, v.size));
             }
         }
         [name, n] => {
@@ -34,11 +33,11 @@ fn main() {
                 std::process::exit(2);
             };
             let n: u64 = n.parse().expect("N is a number of calls");
-            println!("{} {}", v.name, calls(v.call, n));
+            println!("{} {}", v.name, v.within(&rt, || calls(v.call, n)));
         }
         _ => {
             for v in VARIANTS {
-                calls(v.call, 1000);
+                v.within(&rt, || calls(v.call, 1000));
             }
             println!(
                 "instructions: 1000 calls of each of {} variants ran; usage: instructions <variant> <N> | sizes",

@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 
 fn call(c: &mut Criterion) {
     let rt = common::runtime();
-    let _entered = rt.enter();
     let mut g = c.benchmark_group("call");
     for v in VARIANTS {
         let f = v.call;
-        g.bench_function(v.name, |b| b.iter(|| f(black_box(7))));
+        v.within(&rt, || {
+            g.bench_function(v.name, |b| b.iter(|| f(black_box(7))))
+        });
     }
     g.finish();
 }

@@ -18,6 +18,7 @@ fn main() {
     let rt = common::runtime();
     let _entered = rt.enter();
     let mut allocating = Vec::new();
+    // Inside a runtime, as a real call would be.
     for v in common::VARIANTS.iter().filter(|v| v.ours) {
         for i in 0..1_000 {
             assert!((v.call)(i).is_ok(), "{} failed while warming up", v.name);

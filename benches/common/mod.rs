@@ -37,6 +37,19 @@ pub struct Variant {
     pub peers: &'static [&'static str],
     /// Whether this is one of this project's attributes (the zero-allocation test covers those).
     pub ours: bool,
+    /// Whether it needs a runtime entered (`tokio::time::timeout` registers its `Sleep` with
+    /// the current one when built). Only those run inside one: the dev-dependencies switch on
+    /// tokio's `test-util`, which makes every tokio clock read inside a runtime clone the
+    /// runtime's handle (two atomic operations that production builds do not have).
+    pub runtime: bool,
+}
+
+impl Variant {
+    /// Runs `f` with the runtime `rt` entered if this variant needs it.
+    pub fn within<R>(&self, rt: &tokio::runtime::Runtime, f: impl FnOnce() -> R) -> R {
+        let _entered = self.runtime.then(|| rt.enter());
+        f()
+    }
 }
 
 /// Polls `f` once where it stands (moving a large future into a helper such as
@@ -52,12 +65,16 @@ pub fn poll_ready<F: Future>(f: F) -> F::Output {
 
 macro_rules! variant {
     ($name:literal, $f:path, ours = $ours:literal, peers = [$($peer:literal),*]) => {
+        variant!($name, $f, ours = $ours, peers = [$($peer),*], runtime = false)
+    };
+    ($name:literal, $f:path, ours = $ours:literal, peers = [$($peer:literal),*], runtime = $rt:literal) => {
         Variant {
             name: $name,
             call: |i| poll_ready($f(i)),
             size: || std::mem::size_of_val(&$f(0)),
             peers: &[$($peer),*],
             ours: $ours,
+            runtime: $rt,
         }
     };
 }
@@ -99,7 +116,8 @@ pub const VARIANTS: &[Variant] = &[
         "tokio_timeout",
         with_tokio_timeout,
         ours = false,
-        peers = []
+        peers = [],
+        runtime = true
     ),
     variant!(
         "tokio_semaphore",
@@ -115,8 +133,7 @@ pub fn variant(name: &str) -> Option<&'static Variant> {
     VARIANTS.iter().find(|v| v.name == name)
 }
 
-/// A current-thread runtime with a timer, for the variants that need one entered
-/// (`tokio::time::timeout` registers its `Sleep` with the current runtime when built).
+/// A current-thread runtime with a timer, for the variants that need one entered.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
