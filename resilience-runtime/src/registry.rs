@@ -170,6 +170,10 @@ pub(crate) struct RetryStats {
 }
 
 impl RetryStats {
+    /// The retry name (every callsite sharing these stats has it).
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
     pub(crate) fn record_retry(&self) {
         self.retries.fetch_add(1, Ordering::Relaxed);
         self.retries_total.increment();

@@ -35,13 +35,13 @@ impl Default for Budget {
 /// A call only bumps its thread's stripe of a call counter (no clock, no shared line, no lock):
 /// the calls are *settled* into the buckets later, under a mutex, by the next retry that asks
 /// (every retry reads the clock anyway) or, to keep the count fresh, by every 1024th call of a
-/// stripe. Settling puts the calls counted since the last settlement into the seconds since
+/// stripe (its 1st, 1025th, ...). Settling puts the calls counted since the last settlement into the seconds since
 /// then, evenly, dropping the part that has already slid out of the window; so calls and
 /// retries within one second (a storm, a test on a paused clock) are counted exactly, and a
 /// steady rate is spread as it came.
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
-    /// Units a call earns (`ratio · UNIT`); zero counts no calls at all.
+    /// Units a call earns (`ratio · UNIT`).
     per_call: isize,
     /// [`Budget::Unlimited`]: every retry is allowed and nothing is counted.
     unlimited: bool,
@@ -94,16 +94,15 @@ impl RetryBudget {
         }
     }
 
-    /// Counts a call: one relaxed add on this thread's stripe.
+    /// Counts a call: one relaxed add on this thread's stripe. (Counted even when a call earns
+    /// nothing, `budget = 0%` or `none`: cheaper than a branch, and never read then.)
     #[inline]
     pub(crate) fn deposit(&self) {
-        if self.per_call != 0 {
-            let n = self.calls[stripe::index(STRIPES)]
-                .0
-                .fetch_add(1, Ordering::Relaxed);
-            if n % SETTLE_EVERY == SETTLE_EVERY - 1 {
-                self.settle_soon();
-            }
+        let n = self.calls[stripe::index(STRIPES)]
+            .0
+            .fetch_add(1, Ordering::Relaxed);
+        if n.is_multiple_of(SETTLE_EVERY) {
+            self.settle_soon();
         }
     }
 
@@ -242,8 +241,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_stripe_settles_itself_so_old_calls_do_not_count_later() {
         let b = RetryBudget::new(Budget::Ratio(1.0));
-        // Two settlements by the calls themselves, at second 0; no retry asked.
-        for _ in 0..2 * SETTLE_EVERY {
+        // Three settlements by the calls themselves (the first call's, the 1025th's and the
+        // 2049th's), at second 0; no retry asked.
+        for _ in 0..=2 * SETTLE_EVERY {
             b.deposit();
         }
         tokio::time::advance(Duration::from_secs(10)).await;
@@ -257,6 +257,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn calls_between_settlements_are_spread_over_the_seconds_between() {
         let b = RetryBudget::new(Budget::Ratio(1.0));
+        b.deposit(); // a stripe's first call settles itself
         assert!(b.withdraw()); // settles at second 0
         for _ in 0..200 {
             b.deposit();

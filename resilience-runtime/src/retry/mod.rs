@@ -117,13 +117,12 @@ impl RetrySite {
             .get_or_init(|| registry::registry().retry(self.name, self.shared, *policy));
         stats.budget.deposit();
         RetryCall {
-            name: self.name,
             stats,
             policy,
             attempt: 1,
             started: policy.max_elapsed.map(|_| Instant::now()),
-            // Read only from the second attempt on (the first retry uses the base).
-            previous_delay: Duration::ZERO,
+            // Set by each retry; the first uses the backoff's base.
+            previous_delay: None,
         }
     }
 }
@@ -131,12 +130,11 @@ impl RetrySite {
 /// One call's progress through its attempts.
 #[derive(Debug)]
 pub struct RetryCall<'p> {
-    name: &'static str,
     stats: &'static RetryStats,
     policy: &'p RetryPolicy,
     attempt: u32,
     started: Option<Instant>,
-    previous_delay: Duration,
+    previous_delay: Option<Duration>,
 }
 
 impl RetryCall<'_> {
@@ -210,7 +208,7 @@ impl RetryCall<'_> {
         match self.delay_before_next(decision) {
             Some(_) if !self.stats.budget.withdraw() => {
                 crate::telemetry::retry_budget_exhausted(
-                    self.name,
+                    self.stats.name(),
                     self.attempt,
                     failure.as_debug(),
                 );
@@ -219,7 +217,7 @@ impl RetryCall<'_> {
             }
             Some(delay) => {
                 self.stats.record_retry();
-                crate::telemetry::retry(self.name, self.attempt, delay, failure.as_debug());
+                crate::telemetry::retry(self.stats.name(), self.attempt, delay, failure.as_debug());
                 ControlFlow::Continue(delay)
             }
             None => {
@@ -249,11 +247,7 @@ impl RetryCall<'_> {
             RetryDecision::Retry => {
                 let backoff = &self.policy.backoff;
                 let scheduled = backoff.delay(self.attempt - 1);
-                let previous = if self.attempt == 1 {
-                    backoff.base()
-                } else {
-                    self.previous_delay
-                };
+                let previous = self.previous_delay.unwrap_or_else(|| backoff.base());
                 self.policy
                     .jitter
                     .apply(scheduled, previous, backoff.base(), backoff.max())
@@ -266,7 +260,7 @@ impl RetryCall<'_> {
                 return None;
             }
         }
-        self.previous_delay = delay;
+        self.previous_delay = Some(delay);
         Some(delay)
     }
 }
