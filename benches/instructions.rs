@@ -5,7 +5,8 @@
 //! N and dividing the difference of the instruction counts by the difference of N cancels
 //! start-up, registration on the first call and the runtime's own cost (`benches/run.sh`).
 //!
-//! `instructions sizes` prints `size_of_val` of each variant's future. Run by
+//! `instructions sizes` prints each variant's name, the `size_of_val` of its future and its
+//! peers (comma-separated, `-` for none). Run by
 //! `cargo bench` (which passes `--bench`, or no variant) it makes a few calls of every variant
 //! and says so.
 
@@ -23,7 +24,12 @@ fn main() {
     match args.as_slice() {
         [what] if what == "sizes" => {
             for v in VARIANTS {
-                println!("{} {}", v.name, v.within(&rt, v.size));
+                let peers = if v.peers.is_empty() {
+                    "-".to_owned()
+                } else {
+                    v.peers.join(",")
+                };
+                println!("{} {} {peers}", v.name, v.within(&rt, v.size));
             }
         }
         [name, n] => {
