@@ -1,23 +1,49 @@
 //! Per-thread stripes: a counter many threads bump is split into cache-line-sized stripes, and
 //! each thread bumps its own, so the hot path never bounces one line between cores.
+//!
+//! A striped counter is a flat array of cells, [`SPACING`] cells (one 128-byte line) between
+//! two stripes; only the first cell of each stripe is used. A thread keeps the index of its
+//! cell in a thread-local, so picking it is one thread-local read and the bounds check that
+//! indexing does anyway (an unset index is out of bounds).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The calling thread's stripe among `n`: threads take ordinals round-robin on first use.
+/// Cells (8 bytes each) from one stripe to the next: one 128-byte line.
+pub(crate) const SPACING: usize = 16;
+
+/// Stripes threads are spread over, round-robin; a counter with fewer (the loom models') folds
+/// them.
+const MAX_STRIPES: usize = 8;
+
+thread_local! {
+    /// This thread's cell index (its stripe × [`SPACING`]), `usize::MAX` until first use.
+    static SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// `f` of the calling thread's cell among `cells` (`SPACING` × the number of stripes of them):
+/// threads take stripes round-robin on first use.
 ///
-/// A `const` thread-local read, no allocation and no destructor; `n` is a constant where it is
-/// called, so the modulo folds into a mask.
+/// A `const` thread-local read, no allocation and no destructor. (The first use calls `f` out of
+/// line, so the fast path addresses the cell directly.)
 #[inline]
-pub(crate) fn index(n: usize) -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static ORDINAL: Cell<usize> = const { Cell::new(usize::MAX) };
+pub(crate) fn with_mine<T, R>(cells: &[T], f: impl FnOnce(&T) -> R) -> R {
+    match cells.get(SLOT.with(Cell::get)) {
+        Some(cell) => f(cell),
+        None => with_mine_slow(cells, f),
     }
-    ORDINAL.with(|i| {
-        if i.get() == usize::MAX {
-            i.set(NEXT.fetch_add(1, Ordering::Relaxed) % 64);
+}
+
+/// The first use on this thread, or a counter with fewer stripes than [`MAX_STRIPES`].
+#[cold]
+#[inline(never)]
+fn with_mine_slow<T, R>(cells: &[T], f: impl FnOnce(&T) -> R) -> R {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let slot = SLOT.with(|s| {
+        if s.get() == usize::MAX {
+            s.set(NEXT.fetch_add(1, Ordering::Relaxed) % MAX_STRIPES * SPACING);
         }
-        i.get() % n
-    })
+        s.get()
+    });
+    f(&cells[slot % cells.len()])
 }

@@ -121,21 +121,38 @@ impl Word {
     }
 }
 
-/// One thread's share of the success counter, alone on its cache line.
-#[derive(Debug)]
+/// The success counter, one stripe per thread (a thread's share alone on its cache line): see
+/// [`crate::stripe`].
 #[repr(align(128))]
-struct Stripe(AtomicU64);
+struct Stripes([AtomicU64; STRIPES * crate::stripe::SPACING]);
+
+impl Stripes {
+    fn new() -> Self {
+        Stripes(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+
+    /// Counts one on the calling thread's stripe.
+    #[inline]
+    fn bump(&self) {
+        crate::stripe::with_mine(&self.0, |c| c.fetch_add(1, Ordering::Relaxed));
+    }
+
+    /// Each stripe's count.
+    fn iter(&self) -> impl Iterator<Item = &AtomicU64> {
+        self.0.iter().step_by(crate::stripe::SPACING)
+    }
+}
+
+impl std::fmt::Debug for Stripes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 #[cfg(not(loom))]
 const STRIPES: usize = 8;
 #[cfg(loom)]
 const STRIPES: usize = 2;
-
-/// The stripe of the current thread.
-#[inline]
-fn stripe_index() -> usize {
-    crate::stripe::index(STRIPES)
-}
 
 /// Admission of one call: the epoch it was admitted in, and whether it is a half-open probe.
 #[doc(hidden)]
@@ -191,7 +208,7 @@ pub struct Machine {
     name: &'static str,
     policy: BreakerPolicy,
     word: AtomicU64,
-    stripes: [Stripe; STRIPES],
+    stripes: Stripes,
     failures: AtomicU64,
     slow: AtomicU64,
     consecutive: AtomicU32,
@@ -223,7 +240,7 @@ impl Machine {
                 }
                 .pack(),
             ),
-            stripes: std::array::from_fn(|_| Stripe(AtomicU64::new(0))),
+            stripes: Stripes::new(),
             failures: AtomicU64::new(0),
             slow: AtomicU64::new(0),
             consecutive: AtomicU32::new(0),
@@ -380,9 +397,7 @@ impl Machine {
             return;
         }
         if outcome == Recorded::Success {
-            self.stripes[stripe_index()]
-                .0
-                .fetch_add(1, Ordering::Relaxed);
+            self.stripes.bump();
             // Read first: the line stays shared while nothing fails.
             if self.consecutive.load(Ordering::Relaxed) != 0 {
                 self.consecutive.store(0, Ordering::Relaxed);
@@ -426,11 +441,7 @@ impl Machine {
 
     fn totals(&self) -> Totals {
         Totals {
-            successes: self
-                .stripes
-                .iter()
-                .map(|s| s.0.load(Ordering::Relaxed))
-                .sum(),
+            successes: self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum(),
             failures: self.failures.load(Ordering::Relaxed),
             slow: self.slow.load(Ordering::Relaxed),
         }

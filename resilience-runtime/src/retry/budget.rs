@@ -46,17 +46,36 @@ pub(crate) struct RetryBudget {
     /// [`Budget::Unlimited`]: every retry is allowed and nothing is counted.
     unlimited: bool,
     origin: Instant,
-    calls: [Stripe; STRIPES],
+    calls: Stripes,
     ledger: Mutex<Ledger>,
     exhausted: AtomicU64,
 }
 
-/// One thread's share of the call counter, alone on its cache line.
-#[derive(Debug, Default)]
+/// The call counter, one stripe per thread (a thread's share alone on its cache line): see
+/// [`stripe`].
 #[repr(align(128))]
-struct Stripe(AtomicU64);
+struct Stripes([AtomicU64; STRIPES * stripe::SPACING]);
+
+impl Stripes {
+    /// Each stripe's count.
+    fn iter(&self) -> impl Iterator<Item = &AtomicU64> {
+        self.0.iter().step_by(stripe::SPACING)
+    }
+}
+
+impl std::fmt::Debug for Stripes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 const STRIPES: usize = 8;
+
+impl Default for Stripes {
+    fn default() -> Self {
+        Stripes(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
 
 /// The settled part of the budget.
 #[derive(Debug, Default)]
@@ -98,9 +117,7 @@ impl RetryBudget {
     /// nothing, `budget = 0%` or `none`: cheaper than a branch, and never read then.)
     #[inline]
     pub(crate) fn deposit(&self) {
-        let n = self.calls[stripe::index(STRIPES)]
-            .0
-            .fetch_add(1, Ordering::Relaxed);
+        let n = stripe::with_mine(&self.calls.0, |c| c.fetch_add(1, Ordering::Relaxed));
         if n.is_multiple_of(SETTLE_EVERY) {
             self.settle_soon();
         }
@@ -150,7 +167,7 @@ impl RetryBudget {
     /// spreads the calls counted since the last settlement evenly over the seconds from that
     /// settlement's to `now`, keeping the share that falls inside the window.
     fn settle(&self, ledger: &mut Ledger, now: u64) {
-        let total: u64 = self.calls.iter().map(|s| s.0.load(Ordering::Relaxed)).sum();
+        let total: u64 = self.calls.iter().map(|s| s.load(Ordering::Relaxed)).sum();
         let pending = total.wrapping_sub(ledger.settled);
         ledger.settled = total;
         let last = ledger.second;
