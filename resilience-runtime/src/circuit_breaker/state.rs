@@ -155,17 +155,39 @@ const STRIPES: usize = 8;
 const STRIPES: usize = 2;
 
 /// Admission of one call: the epoch it was admitted in, and whether it is a half-open probe.
+///
+/// A call admitted while closed keeps the whole state word it was admitted in: a closed word is
+/// its epoch and nothing else (the probe counters are zero outside half-open), so the call
+/// still counts exactly when the word is unchanged, one comparison. Any other ticket is a tag
+/// no word has, with the epoch: it never equals the word.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ticket {
-    epoch: u32,
-    probe: bool,
-}
+pub struct Ticket(u64);
+
+/// The tag of a half-open probe's ticket.
+const PROBE_TICKET: u64 = 7;
+/// The tag of the ticket of a call admitted while disabled: it records nothing.
+const UNCOUNTED_TICKET: u64 = 6;
 
 impl Ticket {
+    /// A call admitted in the closed word `w`.
+    fn closed(w: u64) -> Ticket {
+        debug_assert_eq!(w, Word::unpack(w).pack());
+        debug_assert_eq!(w & !(u64::from(EPOCH_MASK) << 51), 0);
+        Ticket(w)
+    }
+
+    fn tagged(tag: u64, epoch: u32) -> Ticket {
+        Ticket(tag | u64::from(epoch & EPOCH_MASK) << 51)
+    }
+
+    fn epoch(self) -> u32 {
+        (self.0 >> 51) as u32
+    }
+
     /// Whether the call is a half-open probe.
     pub fn is_probe(&self) -> bool {
-        self.probe
+        self.0 & 0b111 == PROBE_TICKET
     }
 }
 
@@ -301,10 +323,7 @@ impl Machine {
     ) -> Result<Ticket, Duration> {
         let current = self.word.load(Ordering::Acquire);
         if current & 0b111 == CircuitState::Closed as u64 {
-            return Ok(Ticket {
-                epoch: Word::unpack(current).epoch,
-                probe: false,
-            });
+            return Ok(Ticket::closed(current));
         }
         self.try_acquire_slow(current, now, on_transition)
     }
@@ -321,12 +340,8 @@ impl Machine {
         loop {
             let w = Word::unpack(current);
             let next = match w.state {
-                CircuitState::Closed | CircuitState::Disabled => {
-                    return Ok(Ticket {
-                        epoch: w.epoch,
-                        probe: false,
-                    });
-                }
+                CircuitState::Closed => return Ok(Ticket::closed(current)),
+                CircuitState::Disabled => return Ok(Ticket::tagged(UNCOUNTED_TICKET, w.epoch)),
                 CircuitState::ForcedOpen => return Err(self.reject(Duration::ZERO)),
                 CircuitState::Open => {
                     let now = now();
@@ -363,10 +378,7 @@ impl Machine {
                             counts: Counts::default(),
                         });
                     }
-                    return Ok(Ticket {
-                        epoch: next.epoch,
-                        probe: true,
-                    });
+                    return Ok(Ticket::tagged(PROBE_TICKET, next.epoch));
                 }
                 Err(actual) => current = actual,
             }
@@ -389,11 +401,11 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
-        if ticket.probe {
-            return self.record_probe(ticket, outcome, slow, now, on_transition);
-        }
-        let w = Word::unpack(self.word.load(Ordering::Relaxed));
-        if w.epoch != ticket.epoch || w.state != CircuitState::Closed {
+        // A closed call counts while the word is the one it was admitted in (see `Ticket`).
+        if self.word.load(Ordering::Relaxed) != ticket.0 {
+            if ticket.is_probe() {
+                self.record_probe(ticket, outcome, slow, now, on_transition);
+            }
             return;
         }
         if outcome == Recorded::Success {
@@ -431,7 +443,7 @@ impl Machine {
             self.slow.fetch_add(1, Ordering::Relaxed);
         }
         self.after_bad_call(
-            ticket.epoch,
+            ticket.epoch(),
             outcome == Recorded::Failure,
             slow,
             now,
@@ -566,7 +578,7 @@ impl Machine {
         let mut current = self.word.load(Ordering::Acquire);
         loop {
             let w = Word::unpack(current);
-            if w.epoch != ticket.epoch || w.state != CircuitState::HalfOpen {
+            if w.epoch != ticket.epoch() || w.state != CircuitState::HalfOpen {
                 return;
             }
             let next = match outcome {
