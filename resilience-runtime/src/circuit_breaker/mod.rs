@@ -170,15 +170,23 @@ impl CircuitBreaker {
 
     #[inline]
     fn record(&self, ticket: Ticket, outcome: Recorded, started: Option<Instant>) {
-        let slow = match started {
-            Some(t) => self.is_slow(t, outcome),
-            None => false,
-        };
+        match started {
+            Some(t) => self.record_timed(ticket, outcome, t),
+            None => self
+                .machine
+                .record(ticket, outcome, false, || self.now(), self.transition()),
+        }
+    }
+
+    /// A call timed for `slow_call`: kept out of line, so the untimed path knows it is not slow.
+    #[cold]
+    #[inline(never)]
+    fn record_timed(&self, ticket: Ticket, outcome: Recorded, started: Instant) {
+        let slow = self.is_slow(started, outcome);
         self.machine
             .record(ticket, outcome, slow, || self.now(), self.transition());
     }
 
-    #[cold]
     fn is_slow(&self, started: Instant, outcome: Recorded) -> bool {
         match self.policy().slow_call {
             Some(limit) if outcome != Recorded::Ignored => started.elapsed() >= limit,
