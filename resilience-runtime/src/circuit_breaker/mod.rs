@@ -64,6 +64,7 @@ use crate::Error;
 use crate::instruments::{CallCounters, NamedGauge};
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry;
+use std::num::NonZeroU64;
 use std::sync::{Arc, OnceLock};
 use tokio::time::Instant;
 
@@ -146,13 +147,23 @@ impl CircuitBreaker {
     /// ```
     #[inline]
     pub fn acquire(&self) -> Result<Permit<'_>, Error> {
+        self.admit()
+            .map_err(|retry_after| self.rejected(retry_after))
+    }
+
+    /// [`acquire`](Self::acquire), a rejection saying only when to come back.
+    #[inline]
+    fn admit(&self) -> Result<Permit<'_>, std::time::Duration> {
         match self.machine.try_acquire(|| self.now(), self.transition()) {
             Ok(ticket) => Ok(Permit {
                 breaker: self,
                 ticket,
-                started: self.policy().slow_call.map(|_| Instant::now()),
+                started: match self.policy().slow_call {
+                    Some(_) => self.started(),
+                    None => None,
+                },
             }),
-            Err(retry_after) => Err(self.rejected(retry_after)),
+            Err(retry_after) => Err(retry_after),
         }
     }
 
@@ -168,8 +179,16 @@ impl CircuitBreaker {
         error
     }
 
+    /// A timed call's start: `now() + 1` (never zero, so an untimed call's `None` costs no
+    /// room).
+    #[cold]
+    #[inline(never)]
+    fn started(&self) -> Option<NonZeroU64> {
+        NonZeroU64::new(self.now().saturating_add(1))
+    }
+
     #[inline]
-    fn record(&self, ticket: Ticket, outcome: Recorded, started: Option<Instant>) {
+    fn record(&self, ticket: Ticket, outcome: Recorded, started: Option<NonZeroU64>) {
         match started {
             Some(t) => self.record_timed(ticket, outcome, t),
             None => self
@@ -181,15 +200,18 @@ impl CircuitBreaker {
     /// A call timed for `slow_call`: kept out of line, so the untimed path knows it is not slow.
     #[cold]
     #[inline(never)]
-    fn record_timed(&self, ticket: Ticket, outcome: Recorded, started: Instant) {
+    fn record_timed(&self, ticket: Ticket, outcome: Recorded, started: NonZeroU64) {
         let slow = self.is_slow(started, outcome);
         self.machine
             .record(ticket, outcome, slow, || self.now(), self.transition());
     }
 
-    fn is_slow(&self, started: Instant, outcome: Recorded) -> bool {
+    fn is_slow(&self, started: NonZeroU64, outcome: Recorded) -> bool {
         match self.policy().slow_call {
-            Some(limit) if outcome != Recorded::Ignored => started.elapsed() >= limit,
+            Some(limit) if outcome != Recorded::Ignored => {
+                let elapsed = self.now().saturating_add(1).saturating_sub(started.get());
+                u128::from(elapsed) >= limit.as_nanos()
+            }
             _ => false,
         }
     }
@@ -263,7 +285,8 @@ pub struct Metrics {
 pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,
     ticket: Ticket,
-    started: Option<Instant>,
+    /// When a call timed for `slow_call` started, in the breaker's nanoseconds plus one.
+    started: Option<NonZeroU64>,
 }
 
 impl Permit<'_> {
