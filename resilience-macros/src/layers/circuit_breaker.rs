@@ -161,14 +161,17 @@ impl CircuitBreaker {
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::every_error_fails),
         };
+        // The admission's `Result` is a temporary of the `let`, not of a `match` around the
+        // body: it ends before the body's `.await`, so the future does not keep it.
         quote! {
-            match __RESILIENCE_BREAKER.acquire_with(|| #policy) {
-                ::core::result::Result::Ok(__resilience_permit) => {
-                    __resilience_permit.finish(#inner, #when)
-                }
-                ::core::result::Result::Err(__resilience_rejection) => {
-                    #krate::__private::rejected(__resilience_rejection)
-                }
+            '__resilience_breaker: {
+                let __resilience_permit = match __RESILIENCE_BREAKER.acquire_with(|| #policy) {
+                    ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
+                    ::core::result::Result::Err(__resilience_rejection) => {
+                        break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
+                    }
+                };
+                __resilience_permit.finish(#inner, #when)
             }
         }
     }
