@@ -350,7 +350,9 @@ pub struct BreakerSite {
     name: &'static str,
     callsite: &'static str,
     shared: bool,
-    breaker: OnceLock<Arc<CircuitBreaker>>,
+    /// The registry's breaker: its `Arc` is kept for good (leaked once per callsite), so a call
+    /// reaches the breaker without going through the `Arc`.
+    breaker: OnceLock<&'static CircuitBreaker>,
 }
 
 impl BreakerSite {
@@ -383,7 +385,14 @@ impl BreakerSite {
     #[cold]
     fn register(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
         self.breaker.get_or_init(|| {
-            registry::registry().circuit_breaker_for(self.name, self.callsite, self.shared, policy)
+            let arc = registry::registry().circuit_breaker_for(
+                self.name,
+                self.callsite,
+                self.shared,
+                policy,
+            );
+            let kept: &'static Arc<CircuitBreaker> = Box::leak(Box::new(arc));
+            kept
         })
     }
 
