@@ -86,7 +86,9 @@ impl Default for RetryPolicy {
 pub struct RetrySite {
     name: &'static str,
     shared: bool,
-    stats: OnceLock<Arc<RetryStats>>,
+    /// The registry's entry: its `Arc` is kept for good (leaked once per callsite), so a call
+    /// reaches it without going through the `Arc`.
+    stats: OnceLock<&'static RetryStats>,
 }
 
 impl RetrySite {
@@ -112,9 +114,11 @@ impl RetrySite {
     /// every setting is a literal, else a local of the call.
     #[inline]
     pub fn begin<'p>(&'static self, policy: &'p RetryPolicy) -> RetryCall<'p> {
-        let stats = self
-            .stats
-            .get_or_init(|| registry::registry().retry(self.name, self.shared, *policy));
+        let stats: &'static RetryStats = self.stats.get_or_init(|| {
+            let arc = registry::registry().retry(self.name, self.shared, *policy);
+            let kept: &'static Arc<RetryStats> = Box::leak(Box::new(arc));
+            kept
+        });
         stats.budget.deposit();
         RetryCall {
             stats,
