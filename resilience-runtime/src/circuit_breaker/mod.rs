@@ -155,12 +155,17 @@ impl CircuitBreaker {
     #[inline]
     fn admit(&self) -> Result<Permit<'_>, std::time::Duration> {
         match self.machine.try_acquire(|| self.now(), self.transition()) {
-            Ok(ticket) => Ok(Permit {
-                breaker: self,
-                ticket,
-                started: match self.policy().slow_call {
-                    Some(_) => self.started(),
-                    None => None,
+            Ok(ticket) => Ok(match self.policy().slow_call {
+                // Timed: the ticket says so, and recording looks at `started`.
+                Some(_) => Permit {
+                    breaker: self,
+                    ticket: ticket.timed(),
+                    started: self.started(),
+                },
+                None => Permit {
+                    breaker: self,
+                    ticket,
+                    started: None,
                 },
             }),
             Err(retry_after) => Err(retry_after),
@@ -187,23 +192,28 @@ impl CircuitBreaker {
         NonZeroU64::new(self.now().saturating_add(1))
     }
 
+    /// Records a call; its slowness is looked at only for a timed ticket (or a probe), off the
+    /// untimed path.
     #[inline]
     fn record(&self, ticket: Ticket, outcome: Recorded, started: Option<NonZeroU64>) {
-        match started {
-            Some(t) => self.record_timed(ticket, outcome, t),
-            None => self
-                .machine
-                .record(ticket, outcome, false, || self.now(), self.transition()),
+        if !self
+            .machine
+            .record_untimed(ticket, outcome, || self.now(), self.transition())
+        {
+            self.record_other(ticket, outcome, started);
         }
     }
 
-    /// A call timed for `slow_call`: kept out of line, so the untimed path knows it is not slow.
+    /// A probe, a timed call, or a call admitted in a state since left.
     #[cold]
     #[inline(never)]
-    fn record_timed(&self, ticket: Ticket, outcome: Recorded, started: NonZeroU64) {
-        let slow = self.is_slow(started, outcome);
+    fn record_other(&self, ticket: Ticket, outcome: Recorded, started: Option<NonZeroU64>) {
+        let slow = match started {
+            Some(t) => self.is_slow(t, outcome),
+            None => false,
+        };
         self.machine
-            .record(ticket, outcome, slow, || self.now(), self.transition());
+            .record_other(ticket, outcome, slow, || self.now(), self.transition());
     }
 
     fn is_slow(&self, started: NonZeroU64, outcome: Recorded) -> bool {

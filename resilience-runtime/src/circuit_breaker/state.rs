@@ -168,6 +168,10 @@ pub struct Ticket(u64);
 const PROBE_TICKET: u64 = 7;
 /// The tag of the ticket of a call admitted while disabled: it records nothing.
 const UNCOUNTED_TICKET: u64 = 6;
+/// The tag of a closed ticket whose call may be slow (timed for `slow_call`, or recorded as
+/// slow): the word with this tag, so it too never equals the word and its slowness is looked
+/// at off the fast path.
+const TIMED_TICKET: u64 = 5;
 
 impl Ticket {
     /// A call admitted in the closed word `w`.
@@ -183,6 +187,15 @@ impl Ticket {
 
     fn epoch(self) -> u32 {
         (self.0 >> 51) as u32
+    }
+
+    /// This ticket for a call that may be slow: a closed one is tagged, any other kept.
+    pub(crate) fn timed(self) -> Ticket {
+        if self.0 & 0b111 == CircuitState::Closed as u64 {
+            Ticket(self.0 | TIMED_TICKET)
+        } else {
+            self
+        }
     }
 
     /// Whether the call is a half-open probe.
@@ -401,13 +414,63 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
-        // A closed call counts while the word is the one it was admitted in (see `Ticket`).
-        if self.word.load(Ordering::Relaxed) != ticket.0 {
-            if ticket.is_probe() {
-                self.record_probe(ticket, outcome, slow, now, on_transition);
-            }
-            return;
+        let ticket = if slow { ticket.timed() } else { ticket };
+        if !self.record_untimed(ticket, outcome, &now, &on_transition) {
+            self.record_other(ticket, outcome, slow, now, on_transition);
         }
+    }
+
+    /// Records an untimed closed call (see [`Ticket::timed`]) admitted in the word the breaker
+    /// is still in (see [`Ticket`]): `false`, recording nothing, for any other ticket (every
+    /// other ticket differs from every word), which goes to
+    /// [`record_other`](Self::record_other).
+    #[inline]
+    pub(crate) fn record_untimed(
+        &self,
+        ticket: Ticket,
+        outcome: Recorded,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) -> bool {
+        if self.word.load(Ordering::Relaxed) != ticket.0 {
+            return false;
+        }
+        self.record_closed(ticket, outcome, false, now, on_transition);
+        true
+    }
+
+    /// A probe, a timed closed call, or a call admitted in a state since left.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn record_other(
+        &self,
+        ticket: Ticket,
+        outcome: Recorded,
+        slow: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
+        match ticket.0 & 0b111 {
+            PROBE_TICKET => self.record_probe(ticket, outcome, slow, now, on_transition),
+            TIMED_TICKET => {
+                if self.word.load(Ordering::Relaxed) == ticket.0 & !0b111 {
+                    self.record_closed(ticket, outcome, slow, now, on_transition);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A call admitted while closed, the breaker still in that closed word.
+    #[inline]
+    fn record_closed(
+        &self,
+        ticket: Ticket,
+        outcome: Recorded,
+        slow: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
         if outcome == Recorded::Success {
             self.stripes.bump();
             // Read first: the line stays shared while nothing fails.
