@@ -4,9 +4,12 @@
 //! Output:
 //! ```text
 //! static __RESILIENCE_BREAKER: BreakerSite = BreakerSite::new("mod::f", "src/m.rs:12");
-//! match __RESILIENCE_BREAKER.acquire_with(|| BreakerPolicy { failure_rate: 0.25, ..DEFAULT }) {
-//!     Ok(permit) => permit.finish(<body>, every_error_fails),
-//!     Err(rejection) => rejected(rejection),
+//! '__resilience_breaker: {
+//!     let permit = match __RESILIENCE_BREAKER.acquire_with(|| BreakerPolicy { failure_rate: 0.25, ..DEFAULT }) {
+//!         Ok(permit) => permit,
+//!         Err(rejection) => break '__resilience_breaker rejected(rejection),
+//!     };
+//!     permit.finish(<body>, every_error_fails)
 //! }
 //! ```
 
