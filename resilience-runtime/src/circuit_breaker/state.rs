@@ -452,10 +452,9 @@ impl Machine {
     ) {
         match ticket.0 & 0b111 {
             PROBE_TICKET => self.record_probe(ticket, outcome, slow, now, on_transition),
-            TIMED_TICKET => {
-                if self.word.load(Ordering::Relaxed) == ticket.0 & !0b111 {
-                    self.record_closed(ticket, outcome, slow, now, on_transition);
-                }
+            // Still in the closed word it was admitted in.
+            TIMED_TICKET if self.word.load(Ordering::Relaxed) == ticket.0 & !0b111 => {
+                self.record_closed(ticket, outcome, slow, now, on_transition);
             }
             _ => {}
         }
