@@ -1,6 +1,7 @@
 //! [`Registry::snapshot`]: every policy instance with its live figures, as plain data
 //! (`serde::Serialize` with feature `serde`) and as a table (`Display`).
 
+use crate::CircuitMetrics;
 use crate::circuit_breaker::CircuitState;
 use crate::registry::Registry;
 use std::fmt;
@@ -43,7 +44,8 @@ pub struct Snapshot {
     pub retries: Vec<RetrySnapshot>,
 }
 
-/// One circuit breaker in a [`Snapshot`]: its state and its window's figures.
+/// One circuit breaker in a [`Snapshot`]: its state and its window's figures (serialised
+/// flat, beside `name` and `state`).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -52,18 +54,10 @@ pub struct CircuitBreakerSnapshot {
     pub name: &'static str,
     /// Its state.
     pub state: CircuitState,
-    /// Calls in the window.
-    pub calls: u64,
-    /// Failures in the window.
-    pub failures: u64,
-    /// Slow calls in the window.
-    pub slow_calls: u64,
-    /// `failures / calls`, 0.0–1.0.
-    pub failure_rate: f64,
-    /// `slow_calls / calls`, 0.0–1.0.
-    pub slow_rate: f64,
-    /// Calls rejected without running, since the breaker was created.
-    pub not_permitted: u64,
+    /// Its window's figures, as [`CircuitBreakerHandle::metrics`](crate::CircuitBreakerHandle::metrics)
+    /// gives them.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub metrics: CircuitMetrics,
 }
 
 /// One bulkhead in a [`Snapshot`].
@@ -129,18 +123,10 @@ impl Registry {
             circuit_breakers: self
                 .circuit_breakers()
                 .iter()
-                .map(|b| {
-                    let m = b.metrics();
-                    CircuitBreakerSnapshot {
-                        name: b.name(),
-                        state: b.state(),
-                        calls: m.calls,
-                        failures: m.failures,
-                        slow_calls: m.slow_calls,
-                        failure_rate: m.failure_rate,
-                        slow_rate: m.slow_rate,
-                        not_permitted: m.not_permitted,
-                    }
+                .map(|b| CircuitBreakerSnapshot {
+                    name: b.name(),
+                    state: b.state(),
+                    metrics: b.metrics(),
                 })
                 .collect(),
             bulkheads: self
@@ -203,16 +189,17 @@ impl fmt::Display for Snapshot {
             );
             section(f, &head)?;
             for b in &self.circuit_breakers {
+                let m = &b.metrics;
                 writeln!(
                     f,
                     "{:width$}  {:<11} {:>6} {:>8} {:>5.0}% {:>5} {:>8}",
                     b.name,
                     b.state.as_str(),
-                    b.calls,
-                    b.failures,
-                    b.failure_rate * 100.0,
-                    b.slow_calls,
-                    b.not_permitted
+                    m.calls,
+                    m.failures,
+                    m.failure_rate * 100.0,
+                    m.slow_calls,
+                    m.not_permitted
                 )?;
             }
         }
@@ -292,12 +279,14 @@ mod tests {
             circuit_breakers: vec![CircuitBreakerSnapshot {
                 name: "pricing",
                 state: CircuitState::HalfOpen,
-                calls: 10,
-                failures: 6,
-                slow_calls: 0,
-                failure_rate: 0.6,
-                slow_rate: 0.0,
-                not_permitted: 4,
+                metrics: CircuitMetrics {
+                    calls: 10,
+                    failures: 6,
+                    slow_calls: 0,
+                    failure_rate: 0.6,
+                    slow_rate: 0.0,
+                    not_permitted: 4,
+                },
             }],
             bulkheads: vec![],
             rate_limiters: vec![RateLimiterSnapshot {

@@ -182,7 +182,7 @@ pub(crate) fn chaos_latency(name: &'static str, delay: Duration) {
         target: "resilience",
         name,
         kind = "chaos_latency",
-        delay_ms = delay.as_millis() as u64,
+        delay_ms = millis(delay),
         "chaos: latency injected"
     );
     #[cfg(not(feature = "tracing"))]

@@ -272,6 +272,7 @@ impl CircuitBreaker {
 /// described in [`crate::circuit_breaker`], rounded), their rates, and the calls rejected
 /// since the breaker was created.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Metrics {
     /// Calls in the window.
     pub calls: u64,
