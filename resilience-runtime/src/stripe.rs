@@ -9,6 +9,12 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+// The counter's cells are loom's under `--cfg loom`, for the breaker's model tests.
+#[cfg(loom)]
+use loom::sync::atomic::AtomicU64;
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicU64;
+
 /// Cells (8 bytes each) from one stripe to the next: one 128-byte line.
 pub(crate) const SPACING: usize = 16;
 
@@ -46,4 +52,43 @@ fn with_mine_slow<T, R>(cells: &[T], f: impl FnOnce(&T) -> R) -> R {
         s.get()
     });
     f(&cells[slot % cells.len()])
+}
+
+/// Stripes of a [`StripedCounter`].
+#[cfg(not(loom))]
+const STRIPES: usize = MAX_STRIPES;
+#[cfg(loom)]
+const STRIPES: usize = 2;
+
+/// A counter many threads bump: one stripe per thread, each alone on its 128-byte line. Used
+/// by the circuit breaker (its successes) and the retry budget (its calls).
+#[repr(align(128))]
+pub(crate) struct StripedCounter([AtomicU64; STRIPES * SPACING]);
+
+impl StripedCounter {
+    pub(crate) fn new() -> Self {
+        StripedCounter(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+
+    /// Counts one on the calling thread's stripe (relaxed); returns that stripe's count before.
+    #[inline]
+    pub(crate) fn bump(&self) -> u64 {
+        with_mine(&self.0, |c| c.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Each stripe's count.
+    fn stripes(&self) -> impl Iterator<Item = &AtomicU64> {
+        self.0.iter().step_by(SPACING)
+    }
+
+    /// The sum of the stripes (relaxed reads: a count, not a snapshot).
+    pub(crate) fn sum(&self) -> u64 {
+        self.stripes().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+}
+
+impl std::fmt::Debug for StripedCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.stripes()).finish()
+    }
 }

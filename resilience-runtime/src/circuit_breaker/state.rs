@@ -16,6 +16,7 @@
 use super::config::BreakerPolicy;
 use super::sync::{AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
 use super::window::{self, BlockCell, Counts, Estimate, Totals};
+use crate::stripe::StripedCounter;
 use std::sync::PoisonError;
 use std::time::Duration;
 
@@ -121,39 +122,6 @@ impl Word {
     }
 }
 
-/// The success counter, one stripe per thread (a thread's share alone on its cache line): see
-/// [`crate::stripe`].
-#[repr(align(128))]
-struct Stripes([AtomicU64; STRIPES * crate::stripe::SPACING]);
-
-impl Stripes {
-    fn new() -> Self {
-        Stripes(std::array::from_fn(|_| AtomicU64::new(0)))
-    }
-
-    /// Counts one on the calling thread's stripe.
-    #[inline]
-    fn bump(&self) {
-        crate::stripe::with_mine(&self.0, |c| c.fetch_add(1, Ordering::Relaxed));
-    }
-
-    /// Each stripe's count.
-    fn iter(&self) -> impl Iterator<Item = &AtomicU64> {
-        self.0.iter().step_by(crate::stripe::SPACING)
-    }
-}
-
-impl std::fmt::Debug for Stripes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-#[cfg(not(loom))]
-const STRIPES: usize = 8;
-#[cfg(loom)]
-const STRIPES: usize = 2;
-
 /// Admission of one call: the epoch it was admitted in, and whether it is a half-open probe.
 ///
 /// A call admitted while closed keeps the whole state word it was admitted in: a closed word is
@@ -243,7 +211,7 @@ pub struct Machine {
     name: &'static str,
     policy: BreakerPolicy,
     word: AtomicU64,
-    stripes: Stripes,
+    stripes: StripedCounter,
     failures: AtomicU64,
     slow: AtomicU64,
     consecutive: AtomicU32,
@@ -275,7 +243,7 @@ impl Machine {
                 }
                 .pack(),
             ),
-            stripes: Stripes::new(),
+            stripes: StripedCounter::new(),
             failures: AtomicU64::new(0),
             slow: AtomicU64::new(0),
             consecutive: AtomicU32::new(0),
@@ -515,7 +483,7 @@ impl Machine {
 
     fn totals(&self) -> Totals {
         Totals {
-            successes: self.stripes.iter().map(|s| s.load(Ordering::Relaxed)).sum(),
+            successes: self.stripes.sum(),
             failures: self.failures.load(Ordering::Relaxed),
             slow: self.slow.load(Ordering::Relaxed),
         }

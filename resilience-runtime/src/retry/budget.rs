@@ -1,6 +1,6 @@
 //! The retry budget: the setting, and its live count per retry name.
 
-use crate::stripe;
+use crate::stripe::StripedCounter;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use tokio::time::Instant;
@@ -46,35 +46,10 @@ pub(crate) struct RetryBudget {
     /// [`Budget::Unlimited`]: every retry is allowed and nothing is counted.
     unlimited: bool,
     origin: Instant,
-    calls: Stripes,
+    /// Calls, counted on the calling thread's stripe.
+    calls: StripedCounter,
     ledger: Mutex<Ledger>,
     exhausted: AtomicU64,
-}
-
-/// The call counter, one stripe per thread (a thread's share alone on its cache line): see
-/// [`stripe`].
-#[repr(align(128))]
-struct Stripes([AtomicU64; STRIPES * stripe::SPACING]);
-
-impl Stripes {
-    /// Each stripe's count.
-    fn iter(&self) -> impl Iterator<Item = &AtomicU64> {
-        self.0.iter().step_by(stripe::SPACING)
-    }
-}
-
-impl std::fmt::Debug for Stripes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-const STRIPES: usize = 8;
-
-impl Default for Stripes {
-    fn default() -> Self {
-        Stripes(std::array::from_fn(|_| AtomicU64::new(0)))
-    }
 }
 
 /// The settled part of the budget.
@@ -107,7 +82,7 @@ impl RetryBudget {
             per_call,
             unlimited,
             origin: Instant::now(),
-            calls: Default::default(),
+            calls: StripedCounter::new(),
             ledger: Mutex::new(Ledger::default()),
             exhausted: AtomicU64::new(0),
         }
@@ -117,7 +92,7 @@ impl RetryBudget {
     /// nothing, `budget = 0%` or `none`: cheaper than a branch, and never read then.)
     #[inline]
     pub(crate) fn deposit(&self) {
-        let n = stripe::with_mine(&self.calls.0, |c| c.fetch_add(1, Ordering::Relaxed));
+        let n = self.calls.bump();
         if n.is_multiple_of(SETTLE_EVERY) {
             self.settle_soon();
         }
@@ -167,7 +142,7 @@ impl RetryBudget {
     /// spreads the calls counted since the last settlement evenly over the seconds from that
     /// settlement's to `now`, keeping the share that falls inside the window.
     fn settle(&self, ledger: &mut Ledger, now: u64) {
-        let total: u64 = self.calls.iter().map(|s| s.load(Ordering::Relaxed)).sum();
+        let total = self.calls.sum();
         let pending = total.wrapping_sub(ledger.settled);
         ledger.settled = total;
         let last = ledger.second;
