@@ -500,3 +500,229 @@ fn a_second_callsite_configuring_a_name_differently_is_warned_about_naming_both(
     let b = registry().circuit_breaker("t-conflict").unwrap();
     assert_eq!(b.policy().failure_rate, 0.3);
 }
+
+// ---- the window, exactly (resilience4j's window semantics, in our syntax) ----
+
+/// The window's calls, failures and slow calls, as `metrics()` reports them.
+fn window(name: &str) -> (u64, u64, u64) {
+    let m = registry().circuit_breaker(name).unwrap().metrics();
+    (m.calls, m.failures, m.slow_calls)
+}
+
+/// Runs `calls` through `f`: `S` succeeds, `F` fails.
+async fn run<F: Future<Output = Result<(), E>>>(f: impl Fn(bool) -> F, calls: &str) {
+    for c in calls.chars() {
+        let _ = f(c == 'S').await;
+    }
+}
+
+#[circuit_breaker(window = 4, min_calls = 4, failure_rate = 100%, name = "w-leaves")]
+async fn leaves(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// Issue 11, scenario 2: a block that only received successes kept its old failure.
+#[tokio::test(start_paused = true)]
+async fn a_failure_that_left_a_count_window_counts_for_nothing() {
+    run(leaves, "F").await;
+    assert_eq!(window("w-leaves"), (1, 1, 0));
+    run(leaves, "SSS").await;
+    assert_eq!(window("w-leaves"), (4, 1, 0));
+    run(leaves, "S").await;
+    assert_eq!(window("w-leaves"), (4, 0, 0));
+    let m = registry().circuit_breaker("w-leaves").unwrap().metrics();
+    assert_eq!(m.failure_rate, 0.0);
+    // And back in: two failures among the last four.
+    run(leaves, "FSF").await;
+    assert_eq!(window("w-leaves"), (4, 2, 0));
+    assert_eq!(
+        registry()
+            .circuit_breaker("w-leaves")
+            .unwrap()
+            .metrics()
+            .failure_rate,
+        0.5
+    );
+}
+
+#[circuit_breaker(window = 10, min_calls = 10, failure_rate = 50%, name = "w-exact")]
+async fn exact(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// Issue 11, scenario 3: the last 10 calls decide, to the call.
+#[tokio::test(start_paused = true)]
+async fn the_count_window_decides_on_exactly_the_last_n_calls() {
+    run(exact, "SSSSSSFFFF").await;
+    assert_eq!(window("w-exact"), (10, 4, 0));
+    assert_eq!(state("w-exact"), CircuitState::Closed);
+    // The 11th call: the last 10 are S×5 and F×5, 50%.
+    run(exact, "F").await;
+    assert_eq!(window("w-exact"), (10, 5, 0));
+    assert_eq!(state("w-exact"), CircuitState::Open);
+    assert!(open_for(&exact(true).await).is_some());
+}
+
+#[circuit_breaker(window = 10, min_calls = 10, failure_rate = 50%, name = "w-below")]
+async fn below_by_one(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// The mirror image: failures at the front of the window slide out, and 4 of the last 10
+/// never open, however the calls fell.
+#[tokio::test(start_paused = true)]
+async fn failures_that_slid_out_of_the_window_do_not_open_it() {
+    run(below_by_one, "FFFFSSSSSS").await;
+    assert_eq!(window("w-below"), (10, 4, 0));
+    run(below_by_one, "SSSSF").await;
+    // The last 10: S×5 (old), S×4, F: one failure.
+    assert_eq!(window("w-below"), (10, 1, 0));
+    run(below_by_one, "FFF").await;
+    assert_eq!(window("w-below"), (10, 4, 0));
+    assert_eq!(state("w-below"), CircuitState::Closed);
+    let m = registry().circuit_breaker("w-below").unwrap().metrics();
+    // `metrics()` agrees with itself: the rate is exactly failures / calls.
+    assert_eq!(m.failure_rate, 0.4);
+}
+
+#[circuit_breaker(window = 4, min_calls = 4, failure_rate = 50%, name = "w-success")]
+async fn reached_on_success(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// The breaker decides when a failure is recorded: a window that reaches the threshold on a
+/// success opens at the next failure.
+#[tokio::test(start_paused = true)]
+async fn a_window_that_reaches_the_threshold_on_a_success_opens_at_the_next_failure() {
+    run(reached_on_success, "FFS").await;
+    assert_eq!(state("w-success"), CircuitState::Closed); // 3 calls < min_calls
+    run(reached_on_success, "S").await;
+    assert_eq!(window("w-success"), (4, 2, 0)); // 50%, reached on a success
+    assert_eq!(state("w-success"), CircuitState::Closed);
+    run(reached_on_success, "F").await; // F S S F: 50%
+    assert_eq!(state("w-success"), CircuitState::Open);
+}
+
+#[circuit_breaker(window = 2, min_calls = 2, slow_call = 1s, slow_rate = 100%, failure_rate = 100%, name = "w-slow")]
+async fn slow_in_window(ok: bool, d: Duration) -> Result<(), E> {
+    sleep(d).await;
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// resilience4j's sliding window with slow calls: slow calls slide out like any other.
+#[tokio::test(start_paused = true)]
+async fn slow_calls_slide_out_of_a_count_window() {
+    let _ = slow_in_window(false, 2 * S).await; // slow failure
+    assert_eq!(window("w-slow"), (1, 1, 1));
+    slow_in_window(true, 2 * S).await.unwrap(); // slow success: 2 of 2 slow, 1 of 2 failed
+    assert_eq!(state("w-slow"), CircuitState::Open);
+    assert_eq!(window("w-slow"), (2, 1, 2));
+    registry().circuit_breaker("w-slow").unwrap().reset();
+    assert_eq!(window("w-slow"), (0, 0, 0));
+    let _ = slow_in_window(false, 2 * S).await;
+    slow_in_window(true, Duration::ZERO).await.unwrap();
+    slow_in_window(true, Duration::ZERO).await.unwrap();
+    assert_eq!(window("w-slow"), (2, 0, 0));
+    assert_eq!(state("w-slow"), CircuitState::Closed);
+}
+
+#[circuit_breaker(window = 10s, min_calls = 5, failure_rate = 60%, name = "w-idle")]
+async fn after_a_quiet_night(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// Issue 11, scenario 1: idle time expires calls. Before, the four old failures stayed in the
+/// window and the first failure after the silence opened the breaker.
+#[tokio::test(start_paused = true)]
+async fn idle_time_expires_a_time_window_and_min_calls_protects_the_next_calls() {
+    run(after_a_quiet_night, "SSSSFFFF").await;
+    assert_eq!(window("w-idle"), (8, 4, 0));
+    assert_eq!(state("w-idle"), CircuitState::Closed);
+    advance(20 * S).await;
+    assert_eq!(window("w-idle"), (0, 0, 0));
+    for n in 1..=3 {
+        assert_eq!(after_a_quiet_night(false).await, Err(E::Down));
+        assert_eq!(window("w-idle"), (n, n, 0));
+    }
+    assert_eq!(state("w-idle"), CircuitState::Closed);
+}
+
+#[circuit_breaker(window = 5s, min_calls = 100, name = "w-slide")]
+async fn sliding(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// resilience4j's `testSlidingTimeWindowMetrics`, on a 5 s window: calls leave it once they are
+/// 5 s old (our buckets are D/16 = 312.5 ms).
+#[tokio::test(start_paused = true)]
+async fn a_time_window_slides_calls_out_as_they_age() {
+    let ms = Duration::from_millis;
+    run(sliding, "F").await; // t = 0
+    advance(ms(100)).await;
+    run(sliding, "S").await;
+    advance(ms(100)).await;
+    run(sliding, "S").await; // t = 0.2 s
+    assert_eq!(window("w-slide"), (3, 1, 0));
+    for calls in ["S", "S", "F", "S"] {
+        advance(S).await;
+        run(sliding, calls).await;
+    }
+    // t = 4.2 s: all 7 calls are younger than 5 s.
+    assert_eq!(window("w-slide"), (7, 2, 0));
+    advance(S).await;
+    run(sliding, "S").await;
+    // t = 5.2 s: the three calls of the first 0.2 s are gone.
+    assert_eq!(window("w-slide"), (5, 1, 0));
+    advance(S).await;
+    run(sliding, "S").await;
+    assert_eq!(window("w-slide"), (5, 1, 0));
+    advance(5 * S).await;
+    run(sliding, "S").await;
+    assert_eq!(window("w-slide"), (1, 0, 0));
+}
+
+#[circuit_breaker(window = 5s, min_calls = 100, name = "w-clear")]
+async fn cleared(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// resilience4j's `shouldClearSlidingTimeWindowMetrics`: reading the window while idle
+/// shows it emptying with no call to push the old ones out.
+#[tokio::test(start_paused = true)]
+async fn an_idle_time_window_empties_itself_when_read() {
+    run(cleared, "F").await;
+    advance(Duration::from_millis(100)).await;
+    run(cleared, "S").await;
+    advance(Duration::from_millis(700)).await;
+    run(cleared, "S").await; // t = 0.8 s
+    advance(4 * S).await;
+    assert_eq!(window("w-clear"), (3, 1, 0)); // t = 4.8 s
+    advance(S).await;
+    assert_eq!(window("w-clear"), (0, 0, 0)); // t = 5.8 s
+    let m = registry().circuit_breaker("w-clear").unwrap().metrics();
+    assert_eq!(m.failure_rate, 0.0);
+    advance(Duration::from_millis(100)).await;
+    run(cleared, "S").await;
+    assert_eq!(window("w-clear"), (1, 0, 0));
+}
+
+#[circuit_breaker(window = 10s, min_calls = 2, failure_rate = 50%, open_for = 1s, half_open_calls = 1, name = "w-fresh")]
+async fn fresh(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+/// Closing starts a fresh window: the calls that opened the breaker, still younger than the
+/// window, count for nothing after it closes.
+#[tokio::test(start_paused = true)]
+async fn closing_starts_a_fresh_time_window() {
+    run(fresh, "SFF").await;
+    assert_eq!(state("w-fresh"), CircuitState::Open);
+    advance(S).await;
+    fresh(true).await.unwrap(); // the probe closes it
+    assert_eq!(state("w-fresh"), CircuitState::Closed);
+    assert_eq!(window("w-fresh"), (0, 0, 0));
+    // One failure after closing is one call in the window, below min_calls.
+    assert_eq!(fresh(false).await, Err(E::Down));
+    assert_eq!(window("w-fresh"), (1, 1, 0));
+    assert_eq!(state("w-fresh"), CircuitState::Closed);
+}

@@ -44,21 +44,42 @@ pub(crate) fn with_mine<T, R>(cells: &[T], f: impl FnOnce(&T) -> R) -> R {
 #[cold]
 #[inline(never)]
 fn with_mine_slow<T, R>(cells: &[T], f: impl FnOnce(&T) -> R) -> R {
+    f(&cells[my_slot() % cells.len()])
+}
+
+/// This thread's cell index, taking the next stripe round-robin on first use.
+fn my_slot() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let slot = SLOT.with(|s| {
+    SLOT.with(|s| {
         if s.get() == usize::MAX {
             s.set(NEXT.fetch_add(1, Ordering::Relaxed) % MAX_STRIPES * SPACING);
         }
         s.get()
-    });
-    f(&cells[slot % cells.len()])
+    })
 }
 
-/// Stripes of a [`StripedCounter`].
+/// Stripes of a [`StripedCounter`] (and of the breaker's time buckets).
 #[cfg(not(loom))]
-const STRIPES: usize = MAX_STRIPES;
+pub(crate) const STRIPES: usize = MAX_STRIPES;
 #[cfg(loom)]
-const STRIPES: usize = 2;
+pub(crate) const STRIPES: usize = 2;
+
+/// `f` of the calling thread's line among `lines` (one per stripe, each a 128-byte line of
+/// its own): the line of the stripe [`with_mine`] picks.
+#[inline]
+pub(crate) fn with_my_line<T, R>(lines: &[T], f: impl FnOnce(&T) -> R) -> R {
+    match lines.get(SLOT.with(Cell::get) / SPACING) {
+        Some(line) => f(line),
+        None => with_my_line_slow(lines, f),
+    }
+}
+
+/// The first use on this thread, or fewer lines than [`MAX_STRIPES`].
+#[cold]
+#[inline(never)]
+fn with_my_line_slow<T, R>(lines: &[T], f: impl FnOnce(&T) -> R) -> R {
+    f(&lines[my_slot() / SPACING % lines.len()])
+}
 
 /// A counter many threads bump: one stripe per thread, each alone on its 128-byte line. Used
 /// by the circuit breaker (its successes) and the retry budget (its calls).

@@ -127,8 +127,9 @@ fn a_cancelled_probe_gives_its_slot_back_to_a_racing_caller() {
     });
 }
 
-/// Successes and failures recorded from two threads are all counted, in a window that rolls
-/// concurrently (failures take the window's slow path), and the breaker opens once.
+/// Successes and failures recorded from two threads are all counted once, in a count window
+/// that slides while they race (failures go to the log under the mutex, successes to the
+/// stripes), and the breaker does not open.
 #[test]
 fn concurrent_records_are_counted_exactly_once() {
     loom::model(|| {
@@ -156,16 +157,12 @@ fn concurrent_records_are_counted_exactly_once() {
         for t in threads {
             t.join().unwrap();
         }
-        // Every call counted once, whatever the interleaving.
-        assert_eq!(m.recorded(), (2, 2, 0));
-        // The window rolled (a failure came fourth: then it weighs exactly 3 calls) or not
-        // (all 4 calls in the first block).
+        // Every call counted once, whatever the interleaving: the window holds exactly the
+        // last 3 of the 4 calls, and 1 or 2 of them failed (the first call recorded may have
+        // been either).
         let (calls, failures, _) = m.window_counts(0);
-        assert!(
-            (calls - 3.0).abs() < 1e-9 || (calls - 4.0).abs() < 1e-9,
-            "{calls}"
-        );
-        assert!(failures <= 2.0 + 1e-9);
+        assert_eq!(calls, 3);
+        assert!((1..=2).contains(&failures), "{failures}");
         // 100% failures over 3 calls is out of reach.
         assert_eq!(m.state(), CircuitState::Closed);
     });

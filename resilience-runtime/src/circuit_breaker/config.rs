@@ -53,12 +53,12 @@ impl BreakerPolicy {
     pub const MAX_HALF_OPEN_CALLS: u32 = 4095;
 
     /// `min_calls`, capped by a count window's length (a window of 10 calls can never hold 20).
-    pub(crate) fn effective_min_calls(&self) -> f64 {
+    pub(crate) fn effective_min_calls(&self) -> u64 {
         let m = match self.window {
             Window::Calls(n) => self.min_calls.min(n),
             Window::Time(_) => self.min_calls,
         };
-        f64::from(m.max(1))
+        u64::from(m.max(1))
     }
 }
 

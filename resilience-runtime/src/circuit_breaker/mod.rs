@@ -155,18 +155,20 @@ impl CircuitBreaker {
     #[inline]
     fn admit(&self) -> Result<Permit<'_>, std::time::Duration> {
         match self.machine.try_acquire(|| self.now(), self.transition()) {
-            Ok(ticket) => Ok(match self.policy().slow_call {
-                // Timed: the ticket says so, and recording looks at `started`.
-                Some(_) => Permit {
+            // Timed (`slow_call`, or a time window): the ticket says so, and recording reads
+            // the clock.
+            Ok(ticket) => Ok(if self.machine.times_calls() {
+                Permit {
                     breaker: self,
                     ticket: ticket.timed(),
                     started: self.started(),
-                },
-                None => Permit {
+                }
+            } else {
+                Permit {
                     breaker: self,
                     ticket,
                     started: None,
-                },
+                }
             }),
             Err(retry_after) => Err(retry_after),
         }
@@ -184,11 +186,12 @@ impl CircuitBreaker {
         error
     }
 
-    /// A timed call's start: `now() + 1` (never zero, so an untimed call's `None` costs no
-    /// room).
+    /// A call's start for `slow_call`: `now() + 1` (never zero, so an untimed call's `None`
+    /// costs no room); `None` without `slow_call`.
     #[cold]
     #[inline(never)]
     fn started(&self) -> Option<NonZeroU64> {
+        self.policy().slow_call?;
         NonZeroU64::new(self.now().saturating_add(1))
     }
 
@@ -229,17 +232,17 @@ impl CircuitBreaker {
     /// The window's figures and the rejection count.
     pub fn metrics(&self) -> Metrics {
         let (calls, failures, slow) = self.machine.window_counts(self.now());
-        let rate = |n: f64| {
-            if calls > 0.0 {
-                (n / calls).min(1.0)
+        let rate = |n: u64| {
+            if calls > 0 {
+                n as f64 / calls as f64
             } else {
                 0.0
             }
         };
         Metrics {
-            calls: calls.round() as u64,
-            failures: failures.round() as u64,
-            slow_calls: slow.round() as u64,
+            calls,
+            failures,
+            slow_calls: slow,
             failure_rate: rate(failures),
             slow_rate: rate(slow),
             not_permitted: self.machine.not_permitted(),

@@ -6,8 +6,10 @@
 //!
 //! * Closed, success: one `Relaxed` load of the word and one `fetch_add` on this thread's
 //!   stripe of the success counter; no lock, no clock (unless `slow_call`), no allocation.
-//! * Closed, failure or slow call: shared counters, then the window is read lock-free; the
-//!   mutex is taken only to roll the window or to open.
+//! * Closed, success in a time window: the same, in the stripe's cell of the current bucket
+//!   (the clock is read).
+//! * Closed, failure or slow call: under the mutex, recorded in the window's log, which then
+//!   decides (see `window.rs`).
 //! * Open → HalfOpen: the first caller after `open_for` wins a compare-and-swap and is the
 //!   first probe. Probes are admitted by compare-and-swap on the word, so at most
 //!   `half_open_calls` run however many callers race; the one that finishes the last probe
@@ -15,8 +17,7 @@
 
 use super::config::BreakerPolicy;
 use super::sync::{AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
-use super::window::{self, BlockCell, Counts, Estimate, Totals};
-use crate::stripe::StripedCounter;
+use super::window::{Counts, Log, Successes};
 use std::sync::PoisonError;
 use std::time::Duration;
 
@@ -184,11 +185,14 @@ pub enum Recorded {
     Ignored,
 }
 
-/// What the mutex guards: the rarely changing part of the state.
-#[derive(Debug, Default)]
+/// What the mutex guards: the window's failures and slow calls, and what changes only on a
+/// transition.
+#[derive(Debug)]
 struct Rare {
     /// Half-open rounds failed in a row since the breaker last closed (grows `open_for`).
     failed_rounds: u32,
+    /// The window's failures and slow calls, in order.
+    log: Log,
 }
 
 /// A transition, for telemetry.
@@ -211,14 +215,15 @@ pub struct Machine {
     name: &'static str,
     policy: BreakerPolicy,
     word: AtomicU64,
-    stripes: StripedCounter,
-    failures: AtomicU64,
-    slow: AtomicU64,
+    /// The window's successes, counted lock-free.
+    successes: Successes,
+    /// Whether a closed call's ticket is timed (see [`Ticket::timed`]): with `slow_call`, or a
+    /// time window.
+    timed: bool,
     consecutive: AtomicU32,
     not_permitted: AtomicU64,
     /// When the current open period ends, in nanoseconds; written before the word says Open.
     open_until: AtomicU64,
-    block: BlockCell,
     rare: Mutex<Rare>,
 }
 
@@ -243,14 +248,15 @@ impl Machine {
                 }
                 .pack(),
             ),
-            stripes: StripedCounter::new(),
-            failures: AtomicU64::new(0),
-            slow: AtomicU64::new(0),
+            successes: Successes::new(policy.window),
+            timed: policy.slow_call.is_some() || matches!(policy.window, super::Window::Time(_)),
             consecutive: AtomicU32::new(0),
             not_permitted: AtomicU64::new(0),
             open_until: AtomicU64::new(0),
-            block: BlockCell::new(window::fresh(Totals::default(), now)),
-            rare: Mutex::new(Rare::default()),
+            rare: Mutex::new(Rare {
+                failed_rounds: 0,
+                log: Log::new(policy.window, now),
+            }),
         }
     }
 
@@ -270,10 +276,10 @@ impl Machine {
         Word::unpack(self.word.load(Ordering::Acquire)).state
     }
 
-    /// Successes, failures and slow calls recorded while closed, since creation.
-    pub fn recorded(&self) -> (u64, u64, u64) {
-        let t = self.totals();
-        (t.successes, t.failures, t.slow)
+    /// Whether a closed call must be timed: its ticket then goes through
+    /// [`record_other`](Self::record_other), with the clock (`slow_call`, or a time window).
+    pub fn times_calls(&self) -> bool {
+        self.timed
     }
 
     /// Calls rejected so far.
@@ -382,7 +388,11 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
-        let ticket = if slow { ticket.timed() } else { ticket };
+        let ticket = if slow || self.timed {
+            ticket.timed()
+        } else {
+            ticket
+        };
         if !self.record_untimed(ticket, outcome, &now, &on_transition) {
             self.record_other(ticket, outcome, slow, now, on_transition);
         }
@@ -422,7 +432,11 @@ impl Machine {
             PROBE_TICKET => self.record_probe(ticket, outcome, slow, now, on_transition),
             // Still in the closed word it was admitted in.
             TIMED_TICKET if self.word.load(Ordering::Relaxed) == ticket.0 & !0b111 => {
-                self.record_closed(ticket, outcome, slow, now, on_transition);
+                if self.successes.timed() {
+                    self.record_closed_at(ticket, outcome, slow, now, on_transition);
+                } else {
+                    self.record_closed(ticket, outcome, slow, now, on_transition);
+                }
             }
             _ => {}
         }
@@ -439,16 +453,42 @@ impl Machine {
         on_transition: impl Fn(&Transition),
     ) {
         if outcome == Recorded::Success {
-            self.stripes.bump();
-            // Read first: the line stays shared while nothing fails.
-            if self.consecutive.load(Ordering::Relaxed) != 0 {
-                self.consecutive.store(0, Ordering::Relaxed);
-            }
+            self.successes.bump();
+            self.reset_consecutive();
             if !slow {
                 return;
             }
         }
         self.record_closed_slow(ticket, outcome, slow, now, on_transition);
+    }
+
+    /// [`record_closed`](Self::record_closed) in a time window: a success is counted in the
+    /// bucket of `now`.
+    fn record_closed_at(
+        &self,
+        ticket: Ticket,
+        outcome: Recorded,
+        slow: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
+        if outcome == Recorded::Success {
+            self.successes.bump_at(now());
+            self.reset_consecutive();
+            if !slow {
+                return;
+            }
+        }
+        self.record_closed_slow(ticket, outcome, slow, now, on_transition);
+    }
+
+    /// A success ends a run of failures.
+    #[inline]
+    fn reset_consecutive(&self) {
+        // Read first: the line stays shared while nothing fails.
+        if self.consecutive.load(Ordering::Relaxed) != 0 {
+            self.consecutive.store(0, Ordering::Relaxed);
+        }
     }
 
     /// A closed call that failed, or was slow, or is ignored.
@@ -462,15 +502,8 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
-        match outcome {
-            Recorded::Ignored => return,
-            Recorded::Success => {}
-            Recorded::Failure => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        if slow {
-            self.slow.fetch_add(1, Ordering::Relaxed);
+        if outcome == Recorded::Ignored {
+            return;
         }
         self.after_bad_call(
             ticket.epoch(),
@@ -481,39 +514,14 @@ impl Machine {
         );
     }
 
-    fn totals(&self) -> Totals {
-        Totals {
-            successes: self.stripes.sum(),
-            failures: self.failures.load(Ordering::Relaxed),
-            slow: self.slow.load(Ordering::Relaxed),
-        }
-    }
-
-    fn needs_clock(&self) -> bool {
-        matches!(self.policy.window, super::Window::Time(_))
-    }
-
-    fn trips(&self, e: &Estimate) -> bool {
-        let c = &e.counts;
+    fn trips(&self, c: &Counts) -> bool {
         c.calls >= self.policy.effective_min_calls()
             && (c.failure_rate() >= self.policy.failure_rate
                 || (self.policy.slow_call.is_some() && c.slow_rate() >= self.policy.slow_rate))
     }
 
-    /// Whether the current block was full before the call being recorded.
-    fn needs_roll(
-        &self,
-        block: &window::Block,
-        totals: Totals,
-        failed: bool,
-        slow: bool,
-        t: u64,
-    ) -> bool {
-        let before = totals.without(failed, slow);
-        window::estimate(self.policy.window, block, before, t).needs_roll
-    }
-
-    /// A failure or slow call was recorded while closed in `epoch`: open if a rule says so.
+    /// A failure or slow call was recorded while closed in `epoch`: into the window, under the
+    /// mutex, then open if a rule says so.
     #[cold]
     fn after_bad_call(
         &self,
@@ -527,35 +535,18 @@ impl Machine {
         if failed && let Some(n) = self.policy.consecutive_failures {
             consecutive_trip = self.consecutive.fetch_add(1, Ordering::Relaxed) + 1 >= n;
         }
-        if !consecutive_trip {
-            // Lock-free first look: most failures neither roll the window nor open.
-            let t = if self.needs_clock() { now() } else { 0 };
-            if let Some(block) = self.block.read() {
-                let totals = self.totals();
-                let e = window::estimate(self.policy.window, &block, totals, t);
-                if !self.needs_roll(&block, totals, failed, slow, t) && !self.trips(&e) {
-                    return;
-                }
-            }
-        }
-        let rare = self.lock();
+        let mut rare = self.lock();
         let w = Word::unpack(self.word.load(Ordering::Acquire));
         if w.epoch != epoch || w.state != CircuitState::Closed {
             return;
         }
-        let t = now();
-        let totals = self.totals();
-        let mut block = self.block.read_locked();
-        if self.needs_roll(&block, totals, failed, slow, t) {
-            // The call being recorded opens the new block.
-            let before = totals.without(failed, slow);
-            block = window::roll(self.policy.window, &block, before, t);
-            self.block.store(block);
-        }
-        let e = window::estimate(self.policy.window, &block, totals, t);
-        if consecutive_trip || self.trips(&e) {
+        // A count window needs no clock unless it opens.
+        let t = if self.successes.timed() { now() } else { 0 };
+        let counts = rare.log.record(&self.successes, failed, slow, t);
+        if consecutive_trip || self.trips(&counts) {
+            let t = if self.successes.timed() { t } else { now() };
             let open_for = self.policy.open_for.after_failed_probes(rare.failed_rounds);
-            self.open(w, t, open_for, e.counts, on_transition);
+            self.open(w, t, open_for, counts, on_transition);
         }
     }
 
@@ -649,11 +640,10 @@ impl Machine {
     #[cold]
     fn decide(&self, w: Word, now: impl Fn() -> u64, on_transition: impl Fn(&Transition)) {
         let mut rare = self.lock();
-        let n = f64::from(self.policy.half_open_calls);
         let counts = Counts {
-            calls: n,
-            failures: f64::from(w.failed),
-            slow: f64::from(w.slow),
+            calls: u64::from(self.policy.half_open_calls),
+            failures: u64::from(w.failed),
+            slow: u64::from(w.slow),
         };
         let failing = counts.failure_rate() >= self.policy.failure_rate
             || (self.policy.slow_call.is_some() && counts.slow_rate() >= self.policy.slow_rate);
@@ -683,7 +673,7 @@ impl Machine {
         counts: Counts,
         on_transition: impl Fn(&Transition),
     ) -> bool {
-        self.block.store(window::fresh(self.totals(), now));
+        rare.log.restart(&self.successes, now);
         self.consecutive.store(0, Ordering::Relaxed);
         let done = self.swap(w, w.next(CircuitState::Closed), counts, on_transition);
         if done {
@@ -709,22 +699,10 @@ impl Machine {
         }
     }
 
-    /// The window's counts at `now` (the previous block's share estimated, as in decisions).
-    pub fn window_counts(&self, now: u64) -> (f64, f64, f64) {
-        let block = match self.block.read() {
-            Some(b) => b,
-            None => {
-                let _rare = self.lock();
-                self.block.read_locked()
-            }
-        };
-        let totals = self.totals();
-        let mut e = window::estimate(self.policy.window, &block, totals, now);
-        if e.needs_roll {
-            let rolled = window::roll(self.policy.window, &block, totals, now);
-            e = window::estimate(self.policy.window, &rolled, totals, now);
-        }
-        (e.counts.calls, e.counts.failures, e.counts.slow)
+    /// The window at `now`, as decisions read it: its calls, failures and slow calls.
+    pub fn window_counts(&self, now: u64) -> (u64, u64, u64) {
+        let c = self.lock().log.counts(&self.successes, now);
+        (c.calls, c.failures, c.slow)
     }
 }
 
@@ -739,7 +717,7 @@ impl Transition {
     }
     /// The calls the decision was based on.
     pub fn calls(&self) -> u64 {
-        self.counts.calls.round() as u64
+        self.counts.calls
     }
 }
 

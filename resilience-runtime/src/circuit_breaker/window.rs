@@ -1,212 +1,363 @@
-//! The failure-rate window: two blocks, the current one and the one before, read lock-free.
+//! The failure-rate window, exact: the last N calls, or the calls of the last D.
 //!
-//! Counters are monotonic totals (successes striped per thread, failures and slow calls
-//! shared); a block is the totals at its start, so every recorded call falls in exactly one
-//! block however the reads interleave. The block's bounds are published under the breaker's
-//! transition mutex and read lock-free through a sequence number (a seqlock made of atomics);
-//! a reader that sees a write in progress falls back to the mutex instead of spinning.
+//! Successes are counted lock-free, striped per thread ([`Successes`]): a closed success is one
+//! `fetch_add` on the calling thread's own cache line. What needs order, the failures and slow
+//! calls, is kept behind the breaker's mutex ([`Log`]), where the window is also read.
+//!
+//! * Count window (`window = N`): each call has a position, the number of calls recorded up
+//!   to it (striped successes plus failures). The log keeps the position of every failure or
+//!   slow call still in the window; at total `T` the window is positions `(T − N, T]`, so its
+//!   failures are the entries above `T − N`. Exact, with no clock.
+//! * Time window (`window = D`): [`BUCKETS`] buckets of `D / BUCKETS` each. Every stripe keeps a
+//!   success count per bucket, tagged with the bucket's number; the log keeps failures and slow
+//!   calls per bucket. The window at time `t` is `t`'s bucket and the 15 before it: a call
+//!   younger than `15/16 · D` always counts, and one `D` old or older never does, however long
+//!   the breaker was idle.
+//!
+//! A fresh window (on closing, or an operator's `reset`) counts nothing recorded before it.
 
 use super::config::Window;
-use super::sync::{AtomicU64, Ordering, fence};
+use super::sync::{AtomicU64, Ordering};
+use crate::stripe::{STRIPES, StripedCounter, with_my_line};
+use std::collections::VecDeque;
 
-/// Monotonic totals of the calls recorded while closed.
+/// Buckets of a time window: one 128-byte line of 8-byte cells per stripe.
+pub(crate) const BUCKETS: usize = 16;
+
+/// Calls, failures and slow calls in a window (or in a half-open round).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Totals {
-    pub(crate) successes: u64,
+pub(crate) struct Counts {
+    pub(crate) calls: u64,
     pub(crate) failures: u64,
     pub(crate) slow: u64,
 }
 
-impl Totals {
-    /// These totals less one call: a failure or a success, slow or not.
-    pub(crate) fn without(self, failure: bool, slow: bool) -> Totals {
-        Totals {
-            successes: self.successes - u64::from(!failure && self.successes > 0),
-            failures: self.failures - u64::from(failure && self.failures > 0),
-            slow: self.slow - u64::from(slow && self.slow > 0),
-        }
-    }
-}
-
-/// Call, failure and slow-call counts (scaled, hence `f64`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Counts {
-    pub(crate) calls: f64,
-    pub(crate) failures: f64,
-    pub(crate) slow: f64,
-}
-
 impl Counts {
     pub(crate) fn failure_rate(&self) -> f64 {
-        if self.calls > 0.0 {
-            (self.failures / self.calls).min(1.0)
-        } else {
-            0.0
-        }
+        rate(self.failures, self.calls)
     }
     pub(crate) fn slow_rate(&self) -> f64 {
-        if self.calls > 0.0 {
-            (self.slow / self.calls).min(1.0)
-        } else {
-            0.0
-        }
+        rate(self.slow, self.calls)
     }
 }
 
-/// The current block: where it started, and the previous block scaled to one window length.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Block {
-    pub(crate) start: Totals,
-    /// Nanoseconds since the breaker's creation (time windows only).
-    pub(crate) start_time: u64,
-    pub(crate) prev: Counts,
-}
-
-/// The window's view at one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Estimate {
-    pub(crate) counts: Counts,
-    /// The current block has reached the window's length: roll before deciding.
-    pub(crate) needs_roll: bool,
-}
-
-/// The window length in its unit (calls, or nanoseconds) and the current block's elapsed part.
-fn progress(window: Window, block: &Block, cur: &Counts, now: u64) -> (f64, f64) {
-    match window {
-        Window::Calls(n) => (f64::from(n.max(1)), cur.calls),
-        Window::Time(d) => (
-            (d.as_nanos() as f64).max(1.0),
-            now.saturating_sub(block.start_time) as f64,
-        ),
-    }
-}
-
-fn current(block: &Block, totals: Totals) -> Counts {
-    let s = totals.successes.saturating_sub(block.start.successes);
-    let f = totals.failures.saturating_sub(block.start.failures);
-    Counts {
-        calls: (s + f) as f64,
-        failures: f as f64,
-        slow: totals.slow.saturating_sub(block.start.slow) as f64,
-    }
-}
-
-/// `current + previous × (1 − elapsed / length)`: the calls of the last window length, the part
-/// that falls in the previous block estimated from that block's rates.
-pub(crate) fn estimate(window: Window, block: &Block, totals: Totals, now: u64) -> Estimate {
-    let cur = current(block, totals);
-    let (length, elapsed) = progress(window, block, &cur, now);
-    let weight = (1.0 - elapsed / length).max(0.0);
-    Estimate {
-        counts: Counts {
-            calls: cur.calls + block.prev.calls * weight,
-            failures: cur.failures + block.prev.failures * weight,
-            slow: cur.slow + block.prev.slow * weight,
-        },
-        needs_roll: elapsed >= length,
-    }
-}
-
-/// Starts a new block at `totals`/`now`; the finished block, scaled to one window length
-/// (it may have run longer: blocks roll only when a failure or slow call is recorded),
-/// becomes the previous one.
-pub(crate) fn roll(window: Window, block: &Block, totals: Totals, now: u64) -> Block {
-    let cur = current(block, totals);
-    let (length, elapsed) = progress(window, block, &cur, now);
-    let scale = if elapsed > length {
-        length / elapsed
+fn rate(n: u64, calls: u64) -> f64 {
+    if calls == 0 {
+        0.0
     } else {
-        1.0
-    };
-    Block {
-        start: totals,
-        start_time: now,
-        prev: Counts {
-            calls: cur.calls * scale,
-            failures: cur.failures * scale,
-            slow: cur.slow * scale,
-        },
+        n.min(calls) as f64 / calls as f64
     }
 }
 
-/// A fresh window starting at `totals`/`now`, with nothing before it.
-pub(crate) fn fresh(totals: Totals, now: u64) -> Block {
-    Block {
-        start: totals,
-        start_time: now,
-        prev: Counts::default(),
-    }
-}
-
-/// The current [`Block`], written under the breaker's mutex and read lock-free.
+/// The lock-free half of the window: successes, striped per thread.
 #[derive(Debug)]
-pub(crate) struct BlockCell {
-    seq: AtomicU64,
-    fields: [AtomicU64; 7],
+pub(crate) struct Successes {
+    /// Successes since creation (count windows).
+    total: StripedCounter,
+    /// Successes per bucket (time windows).
+    buckets: Option<Box<StripedBuckets>>,
 }
 
-impl BlockCell {
-    pub(crate) fn new(block: Block) -> Self {
-        let cell = BlockCell {
-            seq: AtomicU64::new(0),
-            fields: std::array::from_fn(|_| AtomicU64::new(0)),
-        };
-        cell.store(block);
-        cell
-    }
-
-    /// The block, or `None` when a write was in progress (then read it under the mutex).
-    pub(crate) fn read(&self) -> Option<Block> {
-        let before = self.seq.load(Ordering::Acquire);
-        if before % 2 == 1 {
-            return None;
-        }
-        let block = self.fields();
-        fence(Ordering::Acquire);
-        let after = self.seq.load(Ordering::Relaxed);
-        (before == after).then_some(block)
-    }
-
-    /// The block, read by a holder of the breaker's mutex (no write can be in progress).
-    pub(crate) fn read_locked(&self) -> Block {
-        self.read().unwrap_or_else(|| self.fields())
-    }
-
-    fn fields(&self) -> Block {
-        let v: [u64; 7] = std::array::from_fn(|i| self.fields[i].load(Ordering::Relaxed));
-        Block {
-            start: Totals {
-                successes: v[0],
-                failures: v[1],
-                slow: v[2],
-            },
-            start_time: v[3],
-            prev: Counts {
-                calls: f64::from_bits(v[4]),
-                failures: f64::from_bits(v[5]),
-                slow: f64::from_bits(v[6]),
+impl Successes {
+    pub(crate) fn new(window: Window) -> Self {
+        Successes {
+            total: StripedCounter::new(),
+            buckets: match window {
+                Window::Calls(_) => None,
+                Window::Time(d) => Some(Box::new(StripedBuckets::new(bucket_width(d)))),
             },
         }
     }
 
-    /// Replaces the block. The caller holds the breaker's transition mutex.
-    pub(crate) fn store(&self, b: Block) {
-        let seq = self.seq.load(Ordering::Relaxed);
-        self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
-        fence(Ordering::Release);
-        let v = [
-            b.start.successes,
-            b.start.failures,
-            b.start.slow,
-            b.start_time,
-            b.prev.calls.to_bits(),
-            b.prev.failures.to_bits(),
-            b.prev.slow.to_bits(),
-        ];
-        for (field, v) in self.fields.iter().zip(v) {
-            field.store(v, Ordering::Relaxed);
+    /// Whether the window is time-based (a success needs the clock).
+    pub(crate) fn timed(&self) -> bool {
+        self.buckets.is_some()
+    }
+
+    /// Counts a success in a count window.
+    #[inline]
+    pub(crate) fn bump(&self) {
+        self.total.bump();
+    }
+
+    /// Counts a success at `now` (nanoseconds): in its bucket for a time window.
+    pub(crate) fn bump_at(&self, now: u64) {
+        match &self.buckets {
+            Some(b) => b.bump(now),
+            None => {
+                self.total.bump();
+            }
         }
-        self.seq.store(seq.wrapping_add(2), Ordering::Release);
+    }
+}
+
+/// `D / BUCKETS` in nanoseconds, at least 1.
+fn bucket_width(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_nanos() / BUCKETS as u128)
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// One stripe's success counts: cell `i` holds bucket `b ≡ i (mod BUCKETS)` as
+/// `(b as u32) << 32 | count`.
+#[derive(Debug)]
+#[repr(align(128))]
+struct Line([AtomicU64; BUCKETS]);
+
+/// A count past this stops growing (a bucket of one stripe holding two billion successes): the
+/// rest of the word is the tag, which a carry must never reach.
+const MAX_COUNT: u64 = 1 << 31;
+
+/// Successes per bucket, per stripe.
+#[derive(Debug)]
+struct StripedBuckets {
+    width: u64,
+    lines: [Line; STRIPES],
+}
+
+impl StripedBuckets {
+    fn new(width: u64) -> Self {
+        StripedBuckets {
+            width,
+            lines: std::array::from_fn(|_| Line(std::array::from_fn(|_| AtomicU64::new(0)))),
+        }
+    }
+
+    /// One success at `now`: added to its bucket's cell, which is first reset if it still
+    /// holds an older bucket. A cell already holding a newer bucket (this thread read the clock
+    /// before another that got there first) takes the call: off by one bucket at most, never
+    /// wiping newer counts.
+    fn bump(&self, now: u64) {
+        let bucket = now / self.width;
+        let tag = bucket as u32;
+        with_my_line(&self.lines, |line| {
+            let cell = &line.0[bucket as usize % BUCKETS];
+            let mut current = cell.load(Ordering::Relaxed);
+            loop {
+                let held = (current >> 32) as u32;
+                if tag.wrapping_sub(held) as i32 <= 0 {
+                    if current & u64::from(u32::MAX) < MAX_COUNT {
+                        cell.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return;
+                }
+                match cell.compare_exchange_weak(
+                    current,
+                    u64::from(tag) << 32 | 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return,
+                    Err(actual) => current = actual,
+                }
+            }
+        })
+    }
+
+    /// Successes in buckets `from ..= to` (at most `BUCKETS` of them, ending at `to`).
+    fn sum(&self, from: u64, to: u64) -> u64 {
+        let mut sum = 0;
+        for line in &self.lines {
+            for cell in &line.0 {
+                let v = cell.load(Ordering::Relaxed);
+                let age = u64::from((to as u32).wrapping_sub((v >> 32) as u32));
+                if age < BUCKETS as u64 && to.checked_sub(age).is_some_and(|b| b >= from) {
+                    sum += v & u64::from(u32::MAX);
+                }
+            }
+        }
+        sum
+    }
+}
+
+/// The half of the window behind the breaker's mutex: failures and slow calls, in order.
+#[derive(Debug)]
+pub(crate) enum Log {
+    /// `window = N`.
+    Calls(CallLog),
+    /// `window = D`.
+    Time(TimeLog),
+}
+
+impl Log {
+    /// An empty window at `now`.
+    pub(crate) fn new(window: Window, now: u64) -> Log {
+        match window {
+            Window::Calls(n) => Log::Calls(CallLog {
+                len: u64::from(n.max(1)),
+                start: 0,
+                failures_total: 0,
+                entries: VecDeque::new(),
+                failures: 0,
+                slow: 0,
+            }),
+            Window::Time(d) => Log::Time(TimeLog {
+                width: bucket_width(d),
+                start: now / bucket_width(d),
+                baseline: 0,
+                buckets: Box::new([TimeBucket::default(); BUCKETS]),
+            }),
+        }
+    }
+
+    /// Records a failure and/or slow call at `now` (its success, if slow, is already in
+    /// `successes`) and returns the window with it.
+    pub(crate) fn record(
+        &mut self,
+        successes: &Successes,
+        failed: bool,
+        slow: bool,
+        now: u64,
+    ) -> Counts {
+        match self {
+            Log::Calls(log) => log.record(successes.total.sum(), failed, slow),
+            Log::Time(log) => log.record(failed, slow, now),
+        }
+        self.counts(successes, now)
+    }
+
+    /// The window at `now`.
+    pub(crate) fn counts(&mut self, successes: &Successes, now: u64) -> Counts {
+        match (self, &successes.buckets) {
+            (Log::Time(log), Some(buckets)) => log.counts(buckets, now),
+            (Log::Calls(log), _) => log.counts(successes.total.sum()),
+            (Log::Time(_), None) => Counts::default(),
+        }
+    }
+
+    /// Starts an empty window at `now`: nothing recorded so far counts.
+    pub(crate) fn restart(&mut self, successes: &Successes, now: u64) {
+        match (self, &successes.buckets) {
+            (Log::Calls(log), _) => log.restart(successes.total.sum()),
+            (Log::Time(log), Some(buckets)) => log.restart(buckets, now),
+            (Log::Time(_), None) => {}
+        }
+    }
+}
+
+/// A count window's log.
+#[derive(Debug)]
+pub(crate) struct CallLog {
+    /// N.
+    len: u64,
+    /// The position of the last call before the window started.
+    start: u64,
+    /// Failures recorded since creation.
+    failures_total: u64,
+    /// `position << 2 | slow << 1 | failed` of each failure or slow call in the window, oldest
+    /// first.
+    entries: VecDeque<u64>,
+    /// Failures among `entries`.
+    failures: u64,
+    /// Slow calls among `entries`.
+    slow: u64,
+}
+
+const FAILED: u64 = 0b01;
+const SLOW: u64 = 0b10;
+
+impl CallLog {
+    fn record(&mut self, successes: u64, failed: bool, slow: bool) {
+        self.failures_total += u64::from(failed);
+        let position = successes + self.failures_total;
+        self.entries
+            .push_back(position << 2 | u64::from(slow) << 1 | u64::from(failed));
+        self.failures += u64::from(failed);
+        self.slow += u64::from(slow);
+    }
+
+    /// The window at `successes` successes: the last `len` positions, none before `start`.
+    fn counts(&mut self, successes: u64) -> Counts {
+        let total = successes + self.failures_total;
+        let floor = total.saturating_sub(self.len).max(self.start);
+        while let Some(&e) = self.entries.front() {
+            if e >> 2 > floor {
+                break;
+            }
+            self.entries.pop_front();
+            self.failures -= u64::from(e & FAILED != 0);
+            self.slow -= u64::from(e & SLOW != 0);
+        }
+        let calls = total - floor;
+        Counts {
+            calls,
+            failures: self.failures.min(calls),
+            slow: self.slow.min(calls),
+        }
+    }
+
+    fn restart(&mut self, successes: u64) {
+        self.start = successes + self.failures_total;
+        self.entries.clear();
+        self.failures = 0;
+        self.slow = 0;
+    }
+}
+
+/// A time window's log.
+#[derive(Debug)]
+pub(crate) struct TimeLog {
+    /// A bucket's length in nanoseconds.
+    width: u64,
+    /// The bucket the window started in.
+    start: u64,
+    /// Successes already in bucket `start` when the window started.
+    baseline: u64,
+    /// Failures and slow calls per bucket: bucket `b` in slot `b % BUCKETS`.
+    buckets: Box<[TimeBucket; BUCKETS]>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct TimeBucket {
+    bucket: u64,
+    failures: u64,
+    slow: u64,
+}
+
+impl TimeLog {
+    fn record(&mut self, failed: bool, slow: bool, now: u64) {
+        let bucket = now / self.width;
+        let slot = &mut self.buckets[bucket as usize % BUCKETS];
+        if slot.bucket < bucket {
+            *slot = TimeBucket {
+                bucket,
+                ..TimeBucket::default()
+            };
+        }
+        slot.failures += u64::from(failed);
+        slot.slow += u64::from(slow);
+    }
+
+    /// The window at `now`: its bucket and the `BUCKETS − 1` before it, none before `start`.
+    fn counts(&self, successes: &StripedBuckets, now: u64) -> Counts {
+        let to = now / self.width;
+        let from = to.saturating_sub(BUCKETS as u64 - 1).max(self.start);
+        if from > to {
+            return Counts::default();
+        }
+        let mut ok = successes.sum(from, to);
+        if from == self.start {
+            ok = ok.saturating_sub(self.baseline);
+        }
+        let (mut failures, mut slow) = (0, 0);
+        for b in self.buckets.iter() {
+            if (from..=to).contains(&b.bucket) {
+                failures += b.failures;
+                slow += b.slow;
+            }
+        }
+        let calls = ok + failures;
+        Counts {
+            calls,
+            failures,
+            slow: slow.min(calls),
+        }
+    }
+
+    fn restart(&mut self, successes: &StripedBuckets, now: u64) {
+        self.start = now / self.width;
+        self.baseline = successes.sum(self.start, self.start);
+        *self.buckets = [TimeBucket::default(); BUCKETS];
     }
 }
 
@@ -215,57 +366,101 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn totals(successes: u64, failures: u64) -> Totals {
-        Totals {
-            successes,
+    fn counts(calls: u64, failures: u64, slow: u64) -> Counts {
+        Counts {
+            calls,
             failures,
-            slow: 0,
+            slow,
         }
     }
 
-    #[test]
-    fn count_window_weighs_the_previous_block_by_what_the_current_has_not_filled() {
-        let w = Window::Calls(10);
-        let b = fresh(Totals::default(), 0);
-        // 10 calls, 5 failing: the block is full.
-        let e = estimate(w, &b, totals(5, 5), 0);
-        assert_eq!(e.counts.calls, 10.0);
-        assert!(e.needs_roll);
-        let b = roll(w, &b, totals(5, 5), 0);
-        // 4 new successes: 4 + 6/10 of the previous block.
-        let e = estimate(w, &b, totals(9, 5), 0);
-        assert_eq!(e.counts.calls, 10.0);
-        assert!((e.counts.failures - 3.0).abs() < 1e-9);
+    /// Drives a count window by hand: `S`, `F`, `s` (slow success), `f` (slow failure).
+    fn count_window(n: u32, calls: &str) -> Counts {
+        let succ = Successes::new(Window::Calls(n));
+        let mut log = Log::new(Window::Calls(n), 0);
+        for c in calls.chars() {
+            let (ok, slow) = match c {
+                'S' => (true, false),
+                's' => (true, true),
+                'F' => (false, false),
+                _ => (false, true),
+            };
+            if ok {
+                succ.bump();
+            }
+            if !ok || slow {
+                log.record(&succ, !ok, slow, 0);
+            }
+        }
+        log.counts(&succ, 0)
     }
 
     #[test]
-    fn an_overgrown_block_is_scaled_to_one_window() {
-        let w = Window::Calls(10);
-        let b = fresh(Totals::default(), 0);
-        let b = roll(w, &b, totals(99, 1), 0);
-        assert_eq!(b.prev.calls, 10.0);
-        assert!((b.prev.failures - 0.1).abs() < 1e-9);
+    fn a_count_window_holds_exactly_the_last_n_calls() {
+        assert_eq!(count_window(4, "FSSS"), counts(4, 1, 0));
+        assert_eq!(count_window(4, "FSSSS"), counts(4, 0, 0));
+        assert_eq!(count_window(4, "FFSFS"), counts(4, 2, 0));
+        assert_eq!(count_window(10, "SSSSSSFFFFF"), counts(10, 5, 0));
+        assert_eq!(count_window(3, "sFSSf"), counts(3, 1, 1));
+        assert_eq!(count_window(100, "FS"), counts(2, 1, 0));
     }
 
     #[test]
-    fn time_window_fades_the_previous_block_with_time() {
-        let w = Window::Time(Duration::from_nanos(100));
-        let b = roll(w, &fresh(Totals::default(), 0), totals(2, 2), 100);
-        let e = estimate(w, &b, totals(2, 2), 150);
-        assert_eq!(e.counts.calls, 2.0);
-        assert!(!e.needs_roll);
-        assert!(estimate(w, &b, totals(2, 2), 200).needs_roll);
+    fn a_restarted_count_window_counts_nothing_before_it() {
+        let succ = Successes::new(Window::Calls(10));
+        let mut log = Log::new(Window::Calls(10), 0);
+        log.record(&succ, true, false, 0);
+        succ.bump();
+        log.restart(&succ, 0);
+        assert_eq!(log.counts(&succ, 0), Counts::default());
+        succ.bump();
+        assert_eq!(log.record(&succ, true, false, 0), counts(2, 1, 0));
+    }
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn a_time_window_counts_the_last_d_and_nothing_older() {
+        // 160 ms: buckets of 10 ms.
+        let w = Window::Time(Duration::from_millis(160));
+        let succ = Successes::new(w);
+        let mut log = Log::new(w, 0);
+        succ.bump_at(0);
+        succ.bump_at(5 * MS);
+        log.record(&succ, true, false, 5 * MS);
+        assert_eq!(log.counts(&succ, 100 * MS), counts(3, 1, 0));
+        // Bucket 0 is still the oldest of the 16 at 159 ms, and gone at 160 ms.
+        assert_eq!(log.counts(&succ, 159 * MS), counts(3, 1, 0));
+        assert_eq!(log.counts(&succ, 160 * MS), Counts::default());
+        // Long idle: the cells still hold bucket 0 and count for nothing.
+        assert_eq!(log.counts(&succ, 10_000 * MS), Counts::default());
+        succ.bump_at(10_000 * MS);
+        assert_eq!(log.record(&succ, true, true, 10_001 * MS), counts(2, 1, 1));
     }
 
     #[test]
-    fn the_cell_reads_back_what_was_stored() {
-        let b = roll(
-            Window::Calls(3),
-            &fresh(Totals::default(), 0),
-            totals(1, 2),
-            7,
-        );
-        let cell = BlockCell::new(b);
-        assert_eq!(cell.read(), Some(b));
+    fn a_cell_reused_for_a_newer_bucket_starts_from_zero_and_never_goes_back() {
+        let b = StripedBuckets::new(1);
+        b.bump(3);
+        b.bump(3);
+        b.bump(3 + BUCKETS as u64);
+        assert_eq!(b.sum(3, 3), 0);
+        assert_eq!(b.sum(4, 3 + BUCKETS as u64), 1);
+        // A late call from bucket 3 lands in the newer bucket instead of wiping it.
+        b.bump(3);
+        assert_eq!(b.sum(4, 3 + BUCKETS as u64), 2);
+    }
+
+    #[test]
+    fn a_restarted_time_window_counts_nothing_before_it_even_in_its_first_bucket() {
+        let w = Window::Time(Duration::from_millis(160));
+        let succ = Successes::new(w);
+        let mut log = Log::new(w, 0);
+        succ.bump_at(MS);
+        log.record(&succ, true, false, MS);
+        log.restart(&succ, 2 * MS);
+        assert_eq!(log.counts(&succ, 3 * MS), Counts::default());
+        succ.bump_at(4 * MS);
+        assert_eq!(log.counts(&succ, 5 * MS), counts(1, 0, 0));
     }
 }
