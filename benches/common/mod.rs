@@ -88,6 +88,12 @@ pub const VARIANTS: &[Variant] = &[
         ours = true,
         peers = ["failsafe", "recloser"]
     ),
+    variant!(
+        "breaker_time_window",
+        with_breaker_time_window,
+        ours = true,
+        peers = ["failsafe", "recloser"]
+    ),
     variant!("retry", with_retry, ours = true, peers = ["backon"]),
     variant!(
         "timeout",
@@ -149,6 +155,12 @@ pub async fn bare(i: u64) -> Out {
 
 #[circuit_breaker]
 pub async fn with_breaker(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+/// A time window: a success reads the clock and counts in its bucket.
+#[circuit_breaker(window = 60s)]
+pub async fn with_breaker_time_window(i: u64) -> Out {
     Ok(black_box(i))
 }
 

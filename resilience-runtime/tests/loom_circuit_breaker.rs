@@ -259,3 +259,61 @@ fn racing_failures_open_the_breaker_exactly_once() {
         assert_eq!(m.state(), CircuitState::Open);
     });
 }
+
+/// A time window (16 ns: buckets of 1 ns): a success and a failure recorded at once from two
+/// threads are each counted once.
+#[test]
+fn a_time_window_counts_racing_calls_once() {
+    loom::model(|| {
+        let m = Arc::new(Machine::new(
+            "loom",
+            policy(|p| p.window = Window::Time(Duration::from_nanos(16))),
+            0,
+        ));
+        let threads: Vec<_> = [Recorded::Success, Recorded::Failure]
+            .into_iter()
+            .map(|outcome| {
+                let m = Arc::clone(&m);
+                thread::spawn(move || {
+                    let t = m.try_acquire(|| 3, quiet).unwrap();
+                    m.record(t, outcome, false, || 3, quiet);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(m.window_counts(3), (2, 1, 0));
+        assert_eq!(m.window_counts(19), (0, 0, 0));
+    });
+}
+
+/// Two successes race for one bucket cell, one from the bucket the cell holds and one from
+/// the next bucket to use it: the newer bucket's call is never lost, and the older one is
+/// counted in its own bucket or, arriving late, in the newer one (never wiping it).
+#[test]
+fn a_late_success_never_wipes_a_newer_bucket() {
+    loom::model(|| {
+        let m = Arc::new(Machine::new(
+            "loom",
+            policy(|p| p.window = Window::Time(Duration::from_nanos(16))),
+            0,
+        ));
+        let threads: Vec<_> = [0u64, 16]
+            .into_iter()
+            .map(|at| {
+                let m = Arc::clone(&m);
+                thread::spawn(move || {
+                    let t = m.try_acquire(|| at, quiet).unwrap();
+                    m.record(t, Recorded::Success, false, || at, quiet);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let (calls, failures, _) = m.window_counts(16);
+        assert!((1..=2).contains(&calls), "{calls}");
+        assert_eq!(failures, 0);
+    });
+}

@@ -5,40 +5,53 @@
 //!
 //! # The window
 //!
-//! Rates are computed over two blocks: the current one and the one before it. A block holds
-//! the calls recorded since it started; it ends (rolls) when a failure or slow call is recorded
-//! after it has reached the window's length (`window = 100`: 100 calls; `window = 60s`: 60 s).
-//! The window's counts are then
+//! Rates are computed over an exact window, the same one [`CircuitBreakerHandle::metrics`]
+//! reports:
 //!
-//! ```text
-//! current block + previous block × (1 − elapsed / length)
+//! * `window = 100` (the default): exactly the last 100 calls recorded while closed.
+//! * `window = 60s`: the calls of the last 60 s, to a granularity of D/16 (buckets of 3.75 s
+//!   here): a call younger than 15/16 of the window always counts, and a call as old as the
+//!   window or older never does, however long the breaker was idle. (resilience4j's time
+//!   window has one-second buckets.)
+//!
+//! A new window starts empty when the breaker closes after half-open, and on an operator's
+//! `reset`: the calls that opened the breaker do not count against it again.
+//!
+//! The breaker decides when a failure or slow call is recorded, never on a success (a success
+//! cannot raise a rate). So a window that reaches the threshold on a success opens at the next
+//! failure: with `window = 4, min_calls = 4, failure_rate = 50%`, the calls F F S S leave the
+//! breaker closed at 50%, and one more F (F S S F, still 50%) opens it. No rate decision is
+//! taken while the window holds fewer than `min_calls` calls. `consecutive_failures` counts
+//! failures since the last success, whatever the window.
+//!
 //! ```
-//!
-//! where `elapsed` is the current block's calls (count window) or age (time window), and the
-//! previous block is first scaled to exactly one length (a block that ran past its length,
-//! because only successes came, keeps its rates but weighs as one length). So a count window
-//! always weighs exactly N calls once the first block is full, and a time window the last D;
-//! the approximation is that the previous block's failures are taken as spread evenly over it.
-//! Bound (count window, previous block of exactly N calls): with `F` failures in the previous
-//! block and `c` calls in the current one, the exact count of failures among the last N calls
-//! and the estimate both lie in `[cur + max(0, F − c), cur + min(F, N − c)]`, so the estimate is
-//! off by at most `min(F, c)` failures — and exact right after a roll (`c = 0`) or when the
-//! previous block's failures are evenly spread. Before the first block is full only the
-//! current block counts.
-//!
-//! Decisions (`failure_rate`, `slow_rate`, `min_calls`) are taken when a failure or slow call is
-//! recorded — a success can only lower a rate. `consecutive_failures` counts failures since the
-//! last success, whatever the window.
+//! # use resilience_runtime as resilience;
+//! use resilience::CircuitState;
+//! use resilience::circuit_breaker::{BreakerPolicy, Machine, Recorded, Window};
+//! let quiet = |_: &_| {};
+//! let policy = BreakerPolicy { window: Window::Calls(4), min_calls: 4, ..BreakerPolicy::DEFAULT };
+//! let m = Machine::new("docs::window", policy, 0);
+//! for outcome in [Recorded::Failure, Recorded::Success, Recorded::Success, Recorded::Success] {
+//!     let ticket = m.try_acquire(|| 0, quiet).unwrap();
+//!     m.record(ticket, outcome, false, || 0, quiet);
+//! }
+//! assert_eq!(m.window_counts(0), (4, 1, 0)); // the last 4 calls, one failed
+//! let ticket = m.try_acquire(|| 0, quiet).unwrap();
+//! m.record(ticket, Recorded::Success, false, || 0, quiet);
+//! assert_eq!(m.window_counts(0), (4, 0, 0)); // the failure has left the window
+//! assert_eq!(m.state(), CircuitState::Closed);
+//! ```
 //!
 //! # Cost
 //!
-//! A closed call that succeeds costs one `Relaxed` load of the state word at admission, one at
-//! recording, a `fetch_add` on the calling thread's stripe of the success counter (8 stripes,
-//! each on its own 128-byte line, taken round-robin by threads) and a read of the
-//! consecutive-failure counter (written only when it is not already zero). No lock, no
-//! allocation, and no clock unless `slow_call` is set. Failures add a shared `fetch_add` and a
-//! lock-free look at the window (the clock is read for a time window); the mutex is taken
-//! only to roll the window, once per window length, or to change state.
+//! A closed call that succeeds in a count window costs one `Relaxed` load of the state word at
+//! admission, one at recording, a `fetch_add` on the calling thread's stripe of the success
+//! counter (8 stripes, each on its own 128-byte line, taken round-robin by threads) and a read
+//! of the consecutive-failure counter (written only when it is not already zero). No lock, no
+//! allocation, no clock unless `slow_call` is set. In a time window a success also reads the
+//! clock and counts in its stripe's cell for the current bucket (still no lock and no shared
+//! write). A failure or slow call takes the breaker's mutex: it is logged in order (its
+//! position among all calls, or its bucket), and the window is read there to decide.
 //!
 //! # What counts
 //!
@@ -271,9 +284,9 @@ impl CircuitBreaker {
     }
 }
 
-/// A breaker's figures: the current window's calls, failures and slow calls (estimated as
-/// described in [`crate::circuit_breaker`], rounded), their rates, and the calls rejected
-/// since the breaker was created.
+/// A breaker's figures: the window's calls, failures and slow calls (exactly the window the
+/// breaker decides on, described in [`crate::circuit_breaker`]), their rates, and the calls
+/// rejected since the breaker was created.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Metrics {
@@ -283,9 +296,9 @@ pub struct Metrics {
     pub failures: u64,
     /// Slow calls in the window.
     pub slow_calls: u64,
-    /// `failures / calls` (0.0–1.0).
+    /// `failures / calls` (0.0–1.0; 0.0 for an empty window).
     pub failure_rate: f64,
-    /// `slow_calls / calls` (0.0–1.0).
+    /// `slow_calls / calls` (0.0–1.0; 0.0 for an empty window).
     pub slow_rate: f64,
     /// Calls rejected without running.
     pub not_permitted: u64,
