@@ -41,7 +41,7 @@ async fn every_policy_serialises_with_its_live_figures() {
         entry(&snapshot, "circuit_breakers", "json.breaker"),
         json!({
             "name": "json.breaker", "state": "open", "calls": 1, "failures": 1,
-            "slow_calls": 0, "failure_rate": 1.0, "slow_rate": 0.0, "not_permitted": 1
+            "slow_calls": 0, "failure_rate": 1.0, "slow_rate": 0.0, "rejected": 1
         })
     );
     assert_eq!(
@@ -54,15 +54,15 @@ async fn every_policy_serialises_with_its_live_figures() {
     assert_eq!(
         entry(&snapshot, "bulkheads", "json.bulkhead"),
         json!({
-            "name": "json.bulkhead", "max_concurrent": 4, "available": 4, "in_flight": 0,
+            "name": "json.bulkhead", "max_concurrent": 4, "in_flight": 0, "available": 4,
             "waiting": 0, "rejected": 0
         })
     );
     assert_eq!(
         entry(&snapshot, "retries", "json.retry"),
         json!({
-            "name": "json.retry", "max_attempts": 2, "retries": 1, "gave_up": 1,
-            "budget_exhausted": 0
+            "name": "json.retry", "attempts": 2, "calls": 1, "retries": 1, "gave_up": 1,
+            "exhausted": 0, "stopped": 1, "budget_refused": 0
         })
     );
 }

@@ -22,9 +22,11 @@
 //! ```
 
 mod future;
+mod stats;
 mod switch;
 
 pub use future::Chaos;
+pub use stats::ChaosHandle;
 pub use switch::{disable, enable, is_enabled, seed};
 
 use std::future::Future;

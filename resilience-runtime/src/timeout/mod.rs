@@ -4,7 +4,12 @@ mod future;
 
 pub use future::Timeout;
 
+use crate::keyed::{self, Found};
+use crate::registry::{self, Entry, Registry};
+use crate::snapshot::{Snapshot, TimeoutSnapshot};
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The per-callsite state of one `#[timeout]`, held in a `static` the macro generates: its
@@ -30,6 +35,9 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct TimeoutSite {
     name: &'static str,
+    /// Calls ended (in time or timed out); the first registers the site.
+    calls: AtomicU64,
+    timed_out: AtomicU64,
     #[cfg(feature = "metrics")]
     counters: std::sync::OnceLock<crate::instruments::CallCounters>,
 }
@@ -39,6 +47,8 @@ impl TimeoutSite {
     pub const fn new(name: &'static str) -> Self {
         TimeoutSite {
             name,
+            calls: AtomicU64::new(0),
+            timed_out: AtomicU64::new(0),
             #[cfg(feature = "metrics")]
             counters: std::sync::OnceLock::new(),
         }
@@ -59,10 +69,109 @@ impl TimeoutSite {
         Timeout::new(self, after, inner)
     }
 
+    /// Counts a call that ended; the site's first registers it (in the process-wide registry:
+    /// a timeout's counts change no behaviour, so test registries do not isolate them).
+    #[inline]
+    fn ended(&'static self) {
+        if self.calls.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.register();
+        }
+    }
+
+    /// Counts a call cut short.
+    #[cold]
+    fn timed_out(&'static self) {
+        self.timed_out.fetch_add(1, Ordering::Relaxed);
+        self.ended();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&'static self) {
+        registry::global().register(KIND, self.name, false, || TimeoutEntry(self));
+    }
+
     #[cfg(feature = "metrics")]
     #[inline]
     fn counters(&self) -> &crate::instruments::CallCounters {
         self.counters
             .get_or_init(|| crate::instruments::CallCounters::new(self.name, "timeout"))
+    }
+}
+
+/// The registry's kind for timeouts (`[timeout.<name>]` in configuration).
+const KIND: &str = "timeout";
+
+/// A timeout callsite in the registry (its counts live in its `static`).
+#[derive(Debug)]
+struct TimeoutEntry(&'static TimeoutSite);
+
+impl Entry for TimeoutEntry {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+    fn name(&self) -> &'static str {
+        self.0.name
+    }
+    fn snapshot(&self, label: &str, into: &mut Snapshot) {
+        into.timeouts.push(TimeoutSnapshot {
+            name: label.to_owned(),
+            calls: self.0.calls.load(Ordering::Relaxed),
+            timed_out: self.0.timed_out.load(Ordering::Relaxed),
+        });
+    }
+}
+
+/// A view of one `#[timeout]` callsite in the [`Registry`].
+///
+/// ```
+/// for t in resilience_runtime::registry().timeouts() {
+///     println!("{}: {} of {} calls timed out", t.name(), t.timed_out(), t.calls());
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TimeoutHandle {
+    label: Arc<str>,
+    site: &'static TimeoutSite,
+}
+
+impl TimeoutHandle {
+    /// The timeout's name.
+    pub fn name(&self) -> &str {
+        &self.label
+    }
+    /// Calls that ended since the callsite's first: completed in time, or timed out.
+    pub fn calls(&self) -> u64 {
+        self.site.calls.load(Ordering::Relaxed)
+    }
+    /// Calls cut short with [`Error::Timeout`](crate::Error::Timeout) (each also counts in
+    /// [`calls`](Self::calls)).
+    pub fn timed_out(&self) -> u64 {
+        self.site.timed_out.load(Ordering::Relaxed)
+    }
+}
+
+fn handle(f: Found<TimeoutEntry>) -> TimeoutHandle {
+    TimeoutHandle {
+        label: f.label,
+        site: f.instance.0,
+    }
+}
+
+/// Timeouts: one entry per callsite, created by its first call that ends. Counted per
+/// callsite and process-wide, so [`registry()`](crate::registry) lists them even inside a test
+/// registry.
+impl Registry {
+    /// Every timeout callsite seen so far, in order of first call.
+    pub fn timeouts(&self) -> Vec<TimeoutHandle> {
+        keyed::all(registry::global(), KIND)
+            .into_iter()
+            .map(handle)
+            .collect()
+    }
+
+    /// The first timeout callsite called `name`, once one has ended a call.
+    pub fn timeout(&self, name: &str) -> Option<TimeoutHandle> {
+        keyed::find(registry::global(), KIND, name).map(handle)
     }
 }
