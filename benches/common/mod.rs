@@ -88,6 +88,12 @@ pub const VARIANTS: &[Variant] = &[
         ours = true,
         peers = ["failsafe", "recloser"]
     ),
+    variant!(
+        "breaker_keyed",
+        with_keyed_breaker,
+        ours = true,
+        peers = ["circuit_breaker"]
+    ),
     variant!("retry", with_retry, ours = true, peers = ["backon"]),
     variant!(
         "timeout",
@@ -149,6 +155,13 @@ pub async fn bare(i: u64) -> Out {
 
 #[circuit_breaker]
 pub async fn with_breaker(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+/// The breaker with `key = ..`: its cost above the unkeyed one is the lookup of the key's
+/// breaker in the name's concurrent map.
+#[circuit_breaker(name = "bench.keyed", key = "host-1")]
+pub async fn with_keyed_breaker(i: u64) -> Out {
     Ok(black_box(i))
 }
 

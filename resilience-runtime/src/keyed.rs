@@ -179,14 +179,24 @@ impl<T: Entry> KeyedSite<T> {
     /// The instance for `key`, made by `make` on its first use.
     #[inline]
     pub(crate) fn instance(&'static self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
-        if registry::isolating()
-            && let Some(reg) = registry::test_registry()
-        {
-            return self.family_in(reg).get(key, make);
+        match self.family.get() {
+            Some(family) => family.get(key, make),
+            None => self.family().get(key, make),
         }
-        self.family
-            .get_or_init(|| self.register(registry::registry()))
-            .get(key, make)
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn family(&'static self) -> &'static Keyed<T> {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register(reg)
+            });
+        }
+        self.family.get_or_init(|| {
+            registry::note_cached();
+            self.register(registry::global())
+        })
     }
 
     fn register(&self, reg: &Registry) -> Arc<Keyed<T>> {
@@ -194,11 +204,6 @@ impl<T: Entry> KeyedSite<T> {
             Keyed::new(self.kind, self.name, self.max_keys)
         });
         family
-    }
-
-    #[cold]
-    fn family_in(&'static self, reg: &'static Registry) -> &'static Keyed<T> {
-        reg.site_instance(std::ptr::from_ref(self) as usize, |reg| self.register(reg))
     }
 }
 

@@ -6,17 +6,19 @@
 //! in its own file, so a new kind of policy touches its own module and not this file. This file
 //! imports no policy: the policies import it.
 //!
-//! A callsite registers on its first call; the hot path keeps a `&'static` to its instance and
-//! never looks anything up by name. The one exception is a test registry
-//! ([`crate::testing::isolated`]): once one has ever been created, each call reads one relaxed
-//! flag and, on this thread, goes to the test's own instances (off the hot path).
+//! A callsite registers on its first call and caches a `&'static` to its instance; the hot path
+//! reads that cache and never looks anything up by name. Test registries
+//! ([`crate::testing::isolated`]) cost it nothing: once one has been created in the process, a
+//! callsite that has not cached its instance yet no longer caches it, and each of its calls
+//! takes the cold path, which finds the instance of this thread's test (or the process-wide
+//! one) by the address of the callsite's `static`.
 
 use crate::snapshot::Snapshot;
 use std::any::Any;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 /// What the registry needs of an instance: its kind, its name and its snapshot row. Each policy
@@ -71,6 +73,8 @@ static GLOBAL: LazyLock<Registry> = LazyLock::new(Registry::default);
 
 /// True once a test registry has ever been created in this process.
 static ISOLATING: AtomicBool = AtomicBool::new(false);
+/// Callsites that cached a process-wide instance (before any test registry existed).
+static CACHED: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// This thread's test registry, while a [`testing::Isolated`](crate::testing::Isolated)
@@ -93,9 +97,8 @@ pub(crate) fn global() -> &'static Registry {
     &GLOBAL
 }
 
-/// Whether a test registry was ever created: one relaxed load, what a callsite reads on each
-/// call before its cached instance.
-#[inline(always)]
+/// Whether a test registry was ever created: read only on a callsite's cold path.
+#[inline]
 pub(crate) fn isolating() -> bool {
     ISOLATING.load(Ordering::Relaxed)
 }
@@ -103,18 +106,42 @@ pub(crate) fn isolating() -> bool {
 /// This thread's test registry, if any.
 #[inline]
 pub(crate) fn test_registry() -> Option<&'static Registry> {
-    if isolating() { current() } else { None }
+    if isolating() {
+        CURRENT.with(Cell::get)
+    } else {
+        None
+    }
 }
 
+/// A callsite's instance once test registries exist (the callsite no longer caches it): in this
+/// thread's test registry, else in the process-wide one, registered there by `register` on the
+/// callsite's first call. `site` is the address of the callsite's `static`.
 #[cold]
-fn current() -> Option<&'static Registry> {
-    CURRENT.with(Cell::get)
+#[inline(never)]
+pub(crate) fn isolating_instance<T: Entry>(
+    site: usize,
+    register: impl FnOnce(&Registry) -> Arc<T>,
+) -> &'static T {
+    test_registry()
+        .unwrap_or(&GLOBAL)
+        .site_instance(site, register)
+}
+
+/// Counts a callsite that cached its process-wide instance; see [`set_current`].
+pub(crate) fn note_cached() {
+    CACHED.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Makes `registry` this thread's registry (`None`: the process-wide one again); returns the
-/// one it replaces. For [`crate::testing`].
+/// one it replaces. For [`crate::testing`]. The first call warns if callsites had already
+/// cached process-wide instances: those stay on them, whatever thread calls them.
 pub(crate) fn set_current(registry: Option<&'static Registry>) -> Option<&'static Registry> {
-    ISOLATING.store(true, Ordering::Relaxed);
+    if !ISOLATING.swap(true, Ordering::Relaxed) {
+        let cached = CACHED.load(Ordering::Relaxed);
+        if cached > 0 {
+            crate::telemetry::cached_before_isolation(cached);
+        }
+    }
     CURRENT.with(|c| c.replace(registry))
 }
 

@@ -235,13 +235,24 @@ impl BulkheadSite {
     /// shared name sets its size).
     #[inline]
     pub fn bulkhead(&'static self, policy: BulkheadPolicy) -> &'static Bulkhead {
-        if registry::isolating()
-            && let Some(b) = self.in_test(policy)
-        {
-            return b;
+        match self.bulkhead.get() {
+            Some(b) => b,
+            None => self.register(policy),
         }
-        self.bulkhead
-            .get_or_init(|| self.register_in(registry::registry(), policy))
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn register(&'static self, policy: BulkheadPolicy) -> &'static Bulkhead {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
+        self.bulkhead.get_or_init(|| {
+            registry::note_cached();
+            self.register_in(registry::global(), policy)
+        })
     }
 
     fn register_in(&self, reg: &Registry, policy: BulkheadPolicy) -> Arc<Bulkhead> {
@@ -252,16 +263,6 @@ impl BulkheadSite {
             crate::telemetry::shared_config_conflict("bulkhead", self.name);
         }
         b
-    }
-
-    /// This callsite's bulkhead in this thread's test registry, if there is one.
-    #[cold]
-    #[inline(never)]
-    fn in_test(&'static self, policy: BulkheadPolicy) -> Option<&'static Bulkhead> {
-        let reg = registry::test_registry()?;
-        Some(reg.site_instance(std::ptr::from_ref(self) as usize, |reg| {
-            self.register_in(reg, policy)
-        }))
     }
 
     /// Runs `inner` holding a place: a free one is taken right here (one compare-and-swap),

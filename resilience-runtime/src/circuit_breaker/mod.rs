@@ -371,19 +371,23 @@ impl BreakerSite {
     /// The site's breaker, registering it with `policy` on the first call.
     #[inline]
     pub fn breaker(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
-        if registry::isolating() {
-            return self.breaker_isolating(|| policy);
-        }
         match self.breaker.get() {
             Some(b) => b,
             None => self.register(policy),
         }
     }
 
+    /// The first call (every call, once test registries exist in the process).
     #[cold]
     fn register(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
         self.breaker.get_or_init(|| {
-            let arc = self.register_in(registry::registry(), policy);
+            registry::note_cached();
+            let arc = self.register_in(registry::global(), policy);
             let kept: &'static Arc<CircuitBreaker> = Box::leak(Box::new(arc));
             kept
         })
@@ -402,25 +406,6 @@ impl BreakerSite {
         b
     }
 
-    /// Once a test registry exists: this callsite's breaker in this thread's test registry,
-    /// or else its own.
-    #[cold]
-    #[inline(never)]
-    fn breaker_isolating(
-        &'static self,
-        policy: impl FnOnce() -> BreakerPolicy,
-    ) -> &'static CircuitBreaker {
-        match registry::test_registry() {
-            Some(reg) => reg.site_instance(std::ptr::from_ref(self) as usize, |reg| {
-                self.register_in(reg, policy())
-            }),
-            None => match self.breaker.get() {
-                Some(b) => b,
-                None => self.register(policy()),
-            },
-        }
-    }
-
     /// Admits a call or rejects it; see [`CircuitBreaker::acquire`].
     #[inline]
     pub fn acquire(&'static self, policy: BreakerPolicy) -> Result<Permit<'static>, Error> {
@@ -435,9 +420,6 @@ impl BreakerSite {
         &'static self,
         policy: impl FnOnce() -> BreakerPolicy,
     ) -> Result<Permit<'static>, Error> {
-        if registry::isolating() {
-            return self.breaker_isolating(policy).acquire();
-        }
         let breaker = match self.breaker.get() {
             Some(b) => b,
             None => self.register(policy()),

@@ -251,13 +251,24 @@ impl RateLimitSite {
     /// The site's limiter, registered on first use with `policy`.
     #[inline]
     pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
-        if registry::isolating()
-            && let Some(l) = self.in_test(policy)
-        {
-            return l;
+        match self.limiter.get() {
+            Some(l) => l,
+            None => self.register(policy),
         }
-        self.limiter
-            .get_or_init(|| self.register_in(registry::registry(), policy))
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn register(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
+        self.limiter.get_or_init(|| {
+            registry::note_cached();
+            self.register_in(registry::global(), policy)
+        })
     }
 
     fn register_in(&self, reg: &Registry, policy: RateLimitPolicy) -> Arc<RateLimiter> {
@@ -269,16 +280,6 @@ impl RateLimitSite {
             crate::telemetry::shared_config_conflict("rate limit", self.name);
         }
         l
-    }
-
-    /// This callsite's limiter in this thread's test registry, if there is one.
-    #[cold]
-    #[inline(never)]
-    fn in_test(&'static self, policy: RateLimitPolicy) -> Option<&'static RateLimiter> {
-        let reg = registry::test_registry()?;
-        Some(reg.site_instance(std::ptr::from_ref(self) as usize, |reg| {
-            self.register_in(reg, policy)
-        }))
     }
 
     /// Runs `inner` once a permit is taken: a free one is taken right here, else the returned

@@ -132,13 +132,23 @@ impl RetrySite {
 
     #[inline]
     fn stats(&'static self, policy: &RetryPolicy) -> &'static RetryStats {
-        if registry::isolating()
-            && let Some(stats) = self.in_test(policy)
-        {
-            return stats;
+        match self.stats.get() {
+            Some(stats) => stats,
+            None => self.register(policy),
+        }
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn register(&'static self, policy: &RetryPolicy) -> &'static RetryStats {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
         }
         self.stats.get_or_init(|| {
-            let arc = self.register_in(registry::registry(), policy);
+            registry::note_cached();
+            let arc = self.register_in(registry::global(), policy);
             let kept: &'static Arc<RetryStats> = Box::leak(Box::new(arc));
             kept
         })
@@ -151,16 +161,6 @@ impl RetrySite {
             RetryStats::new(self.name, *policy)
         })
         .0
-    }
-
-    /// This callsite's entry in this thread's test registry, if there is one.
-    #[cold]
-    #[inline(never)]
-    fn in_test(&'static self, policy: &RetryPolicy) -> Option<&'static RetryStats> {
-        let reg = registry::test_registry()?;
-        Some(reg.site_instance(std::ptr::from_ref(self) as usize, |reg| {
-            self.register_in(reg, policy)
-        }))
     }
 }
 

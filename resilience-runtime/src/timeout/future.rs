@@ -57,6 +57,7 @@ where
             this.site.counters().passed(out.is_ok());
             return Poll::Ready(out);
         }
+        this.site.waits();
         if time_is_up(this.timer, *this.after, cx) {
             this.inner.set(None);
             this.site.timed_out();

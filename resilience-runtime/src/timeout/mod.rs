@@ -9,7 +9,7 @@ use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{Snapshot, TimeoutSnapshot};
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The per-callsite state of one `#[timeout]`, held in a `static` the macro generates: its
@@ -35,9 +35,11 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct TimeoutSite {
     name: &'static str,
-    /// Calls ended (in time or timed out); the first registers the site.
+    /// Calls ended (in time or timed out).
     calls: AtomicU64,
     timed_out: AtomicU64,
+    /// Whether the site is in the registry (from its first call that waits).
+    registered: AtomicBool,
     #[cfg(feature = "metrics")]
     counters: std::sync::OnceLock<crate::instruments::CallCounters>,
 }
@@ -49,6 +51,7 @@ impl TimeoutSite {
             name,
             calls: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
+            registered: AtomicBool::new(false),
             #[cfg(feature = "metrics")]
             counters: std::sync::OnceLock::new(),
         }
@@ -69,13 +72,10 @@ impl TimeoutSite {
         Timeout::new(self, after, inner)
     }
 
-    /// Counts a call that ended; the site's first registers it (in the process-wide registry:
-    /// a timeout's counts change no behaviour, so test registries do not isolate them).
+    /// Counts a call that ended: one relaxed add.
     #[inline]
-    fn ended(&'static self) {
-        if self.calls.fetch_add(1, Ordering::Relaxed) == 0 {
-            self.register();
-        }
+    fn ended(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a call cut short.
@@ -85,10 +85,23 @@ impl TimeoutSite {
         self.ended();
     }
 
+    /// A call has to wait (its timer starts): the site joins the registry on the first. A call
+    /// that completes at its first poll never comes here, so it pays only [`ended`](Self::ended).
+    /// In the process-wide registry: a timeout's counts change no behaviour, so test registries
+    /// do not isolate them.
+    #[inline]
+    fn waits(&'static self) {
+        if !self.registered.load(Ordering::Relaxed) {
+            self.register();
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn register(&'static self) {
-        registry::global().register(KIND, self.name, false, || TimeoutEntry(self));
+        if !self.registered.swap(true, Ordering::Relaxed) {
+            registry::global().register(KIND, self.name, false, || TimeoutEntry(self));
+        }
     }
 
     #[cfg(feature = "metrics")]
@@ -158,7 +171,7 @@ fn handle(f: Found<TimeoutEntry>) -> TimeoutHandle {
     }
 }
 
-/// Timeouts: one entry per callsite, created by its first call that ends. Counted per
+/// Timeouts: one entry per callsite, from its first call that waits. Counted per
 /// callsite and process-wide, so [`registry()`](crate::registry) lists them even inside a test
 /// registry.
 impl Registry {
@@ -170,7 +183,7 @@ impl Registry {
             .collect()
     }
 
-    /// The first timeout callsite called `name`, once one has ended a call.
+    /// The first timeout callsite called `name`, once one of its calls has waited.
     pub fn timeout(&self, name: &str) -> Option<TimeoutHandle> {
         keyed::find(registry::global(), KIND, name).map(handle)
     }
