@@ -66,3 +66,72 @@ async fn every_policy_serialises_with_its_live_figures() {
         })
     );
 }
+
+#[resilience::timeout(name = "json.timeout", 50ms)]
+async fn slow(wait: std::time::Duration) -> Result<(), Down> {
+    tokio::time::sleep(wait).await;
+    Ok(())
+}
+
+#[circuit_breaker(name = "json.keyed", key = host, consecutive_failures = 1)]
+async fn keyed(host: &str) -> Result<(), Down> {
+    let _ = host;
+    Err(Down)
+}
+
+#[resilience::chaos(name = "json.chaos", error_rate = 100%)]
+async fn injected() -> Result<(), Down> {
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_chaos_and_keyed_names_have_sections() {
+    let _registry = resilience::testing::isolated();
+    let ms = std::time::Duration::from_millis;
+    assert!(slow(ms(10)).await.is_ok());
+    assert!(slow(ms(100)).await.is_err());
+    assert!(keyed("a").await.is_err());
+    assert!(keyed("b").await.is_err());
+    resilience::chaos::enable();
+    assert!(injected().await.is_err());
+    resilience::chaos::disable();
+    let snapshot = serde_json::to_value(registry().snapshot()).unwrap();
+
+    // Timeouts are per callsite and process-wide: listed by `registry().timeouts()`.
+    let t = registry().timeout("json.timeout").unwrap();
+    assert_eq!((t.calls(), t.timed_out()), (2, 1));
+    assert_eq!(
+        entry(&snapshot, "chaos", "json.chaos"),
+        json!({ "name": "json.chaos", "enabled": false, "injected_errors": 1, "injected_delays": 0 })
+    );
+    assert_eq!(
+        entry(&snapshot, "keyed", "json.keyed"),
+        json!({ "kind": "circuit_breaker", "name": "json.keyed", "keys": 2, "max_keys": 1000,
+                "dropped": 0 })
+    );
+    assert_eq!(
+        entry(&snapshot, "circuit_breakers", "json.keyed[b]")["state"],
+        "open"
+    );
+}
+
+#[resilience::timeout(name = "json.timeout.global", 50ms)]
+async fn slow_too(wait: std::time::Duration) -> Result<(), Down> {
+    tokio::time::sleep(wait).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_process_wide_snapshot_lists_timeouts() {
+    assert!(slow_too(std::time::Duration::from_millis(10)).await.is_ok());
+    assert!(
+        slow_too(std::time::Duration::from_millis(100))
+            .await
+            .is_err()
+    );
+    let snapshot = serde_json::to_value(registry().snapshot()).unwrap();
+    assert_eq!(
+        entry(&snapshot, "timeouts", "json.timeout.global"),
+        json!({ "name": "json.timeout.global", "calls": 2, "timed_out": 1 })
+    );
+}
