@@ -98,6 +98,8 @@ pub use resilience_macros::timeout;
 /// | `max_concurrent = 10` | calls inside at once (≥ 1) | 25 |
 /// | `max_wait = 50ms` | how long a caller waits for a place | 0 |
 /// | `name = ".."` | shared bulkhead, label in telemetry and the registry | `module::fn` |
+/// | `key = expr` | one bulkhead per value of `expr` (`AsRef<str>`), listed as `name[key]`; needs `name` | one per name |
+/// | `max_keys = 1000` | with `key`: bulkheads kept at most, the least recently used dropped past it | 1000 |
 ///
 /// Taking and giving back a free place is one atomic compare-and-swap each; the queue's lock
 /// is touched only when every place is taken.
@@ -129,6 +131,8 @@ pub use resilience_macros::bulkhead;
 /// | `burst = 20` | permits available at once | the rate's count |
 /// | `max_wait = 50ms` | how long a call may wait for its permit | 0 |
 /// | `name = ".."` | shared limiter, label in telemetry and the registry | `module::fn` |
+/// | `key = expr` | one limiter per value of `expr` (`AsRef<str>`, such as `user.id.as_str()`), listed as `name[key]`; needs `name` | one per name |
+/// | `max_keys = 1000` | with `key`: limiters kept at most, the least recently used dropped past it | 1000 |
 ///
 /// A waiting call holds no permit, so cancelling it costs none.
 ///
@@ -197,9 +201,13 @@ pub use resilience_macros::fallback;
 /// | `open_for = 30s` · `open_for = exponential(10s, max = 5m)` | time open before probing; exponential doubles each time the probes fail | 30s |
 /// | `half_open_calls = 5` | probes; when all have finished, close if their failure rate is below `failure_rate`, else reopen | 5 |
 /// | `when = path` | `fn(&E) -> bool`: which errors count as failures | every error |
+/// | `key = expr` | one breaker per value of `expr` (`AsRef<str>`, such as `self.host.as_str()`), listed as `name[key]`; needs `name` | one breaker per name |
+/// | `max_keys = 1000` | with `key`: breakers kept at most; past it the least recently used is dropped (and counted) | 1000 |
 ///
 /// A timeout from a layer beneath and a panic count as failures; a cancelled call counts as
-/// nothing and gives its probe slot back. The window's exact semantics, and what the hot path
+/// nothing and gives its probe slot back. With `key`, errors, events and metrics carry the
+/// attribute's `name` (a `&'static str`, and a bounded number of metric labels); the registry
+/// lists each key's breaker as `name[key]`. The window's exact semantics, and what the hot path
 /// costs, are in the runtime's `circuit_breaker` module docs. Inspect and override breakers
 /// through [`registry()`]: [`Registry::circuit_breaker`].
 ///
@@ -313,7 +321,7 @@ pub use resilience_macros::chaos;
 /// ```
 #[cfg(feature = "chaos")]
 pub mod chaos {
-    pub use resilience_runtime::chaos::{disable, enable, is_enabled, seed};
+    pub use resilience_runtime::chaos::{ChaosHandle, disable, enable, is_enabled, seed};
 }
 
 pub use resilience_runtime::{
