@@ -244,3 +244,60 @@ pub(crate) fn downcast<T: Entry>(entry: &Arc<dyn Entry>) -> Option<Arc<T>> {
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind the registry has never heard of, registered the way every policy module
+    /// registers its own (the shape a later `#[hedge]` takes).
+    #[derive(Debug)]
+    struct Hedge {
+        name: &'static str,
+    }
+
+    impl Entry for Hedge {
+        fn kind(&self) -> &'static str {
+            "hedge"
+        }
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn snapshot(&self, _label: &str, _into: &mut Snapshot) {}
+    }
+
+    #[test]
+    fn a_new_kind_registers_without_this_file_knowing_it() {
+        let reg = Registry::default();
+        let make = || Hedge { name: "search" };
+        let (first, made) = reg.register("hedge", "search", true, make);
+        assert!(made);
+        let (shared, made) = reg.register("hedge", "search", true, make);
+        assert!(!made && Arc::ptr_eq(&first, &shared));
+        // A callsite without `name` keeps its own entry, even with the same label.
+        let (own, made) = reg.register("hedge", "search", false, make);
+        assert!(made && !Arc::ptr_eq(&first, &own));
+        assert_eq!(reg.of_kind("hedge").len(), 2);
+        let found = reg.named("hedge", "search").expect("registered");
+        assert!(Arc::ptr_eq(&downcast::<Hedge>(&found).unwrap(), &first));
+        // Kinds do not mix: the same name under another kind is another entry.
+        assert!(reg.named("retry", "search").is_none());
+    }
+
+    #[test]
+    fn this_file_imports_no_policy() {
+        let source = include_str!("registry.rs");
+        for policy in [
+            "bulkhead",
+            "chaos",
+            "circuit_breaker",
+            "fallback",
+            "rate_limit",
+            "retry",
+            "timeout",
+        ] {
+            let import = format!("crate::{policy}");
+            assert!(!source.contains(&import), "registry.rs names {import}");
+        }
+    }
+}
