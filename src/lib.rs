@@ -98,6 +98,8 @@ pub use resilience_macros::timeout;
 /// | `max_concurrent = 10` | calls inside at once (≥ 1) | 25 |
 /// | `max_wait = 50ms` | how long a caller waits for a place | 0 |
 /// | `name = ".."` | shared bulkhead, label in telemetry and the registry | `module::fn` |
+/// | `key = expr` | one bulkhead per value of `expr` (`AsRef<str>`), listed as `name[key]`; needs `name` | one per name |
+/// | `max_keys = 1000` | with `key`: bulkheads kept at most, the least recently used dropped past it | 1000 |
 ///
 /// Taking and giving back a free place is one atomic compare-and-swap each; the queue's lock
 /// is touched only when every place is taken.
@@ -129,6 +131,8 @@ pub use resilience_macros::bulkhead;
 /// | `burst = 20` | permits available at once | the rate's count |
 /// | `max_wait = 50ms` | how long a call may wait for its permit | 0 |
 /// | `name = ".."` | shared limiter, label in telemetry and the registry | `module::fn` |
+/// | `key = expr` | one limiter per value of `expr` (`AsRef<str>`, such as `user.id.as_str()`), listed as `name[key]`; needs `name` | one per name |
+/// | `max_keys = 1000` | with `key`: limiters kept at most, the least recently used dropped past it | 1000 |
 ///
 /// A waiting call holds no permit, so cancelling it costs none.
 ///
@@ -197,9 +201,13 @@ pub use resilience_macros::fallback;
 /// | `open_for = 30s` · `open_for = exponential(10s, max = 5m)` | time open before probing; exponential doubles each time the probes fail | 30s |
 /// | `half_open_calls = 5` | probes; when all have finished, close if their failure rate is below `failure_rate`, else reopen | 5 |
 /// | `when = path` | `fn(&E) -> bool`: which errors count as failures | every error |
+/// | `key = expr` | one breaker per value of `expr` (`AsRef<str>`, such as `self.host.as_str()`), listed as `name[key]`; needs `name` | one breaker per name |
+/// | `max_keys = 1000` | with `key`: breakers kept at most; past it the least recently used is dropped (and counted) | 1000 |
 ///
 /// A timeout from a layer beneath and a panic count as failures; a cancelled call counts as
-/// nothing and gives its probe slot back. The window's exact semantics, and what the hot path
+/// nothing and gives its probe slot back. With `key`, errors, events and metrics carry the
+/// attribute's `name` (a `&'static str`, and a bounded number of metric labels); the registry
+/// lists each key's breaker as `name[key]`. The window's exact semantics, and what the hot path
 /// costs, are in the runtime's `circuit_breaker` module docs. Inspect and override breakers
 /// through [`registry()`]: [`Registry::circuit_breaker`].
 ///
@@ -313,7 +321,7 @@ pub use resilience_macros::chaos;
 /// ```
 #[cfg(feature = "chaos")]
 pub mod chaos {
-    pub use resilience_runtime::chaos::{disable, enable, is_enabled, seed};
+    pub use resilience_runtime::chaos::{ChaosHandle, disable, enable, is_enabled, seed};
 }
 
 pub use resilience_runtime::{
@@ -330,14 +338,57 @@ pub use resilience_runtime::{
 /// Operating it: the registry's [`Snapshot`] (`serde::Serialize` with feature `serde`) and the
 /// [`Event`] stream of [`Registry::subscribe`].
 pub use resilience_runtime::{
-    BulkheadSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, RateLimiterSnapshot,
-    RetrySnapshot, Snapshot,
+    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, KeyedSnapshot,
+    RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutHandle, TimeoutSnapshot,
 };
 
-/// Helpers for deterministic tests (`seed`, `cancel_at_every_poll`).
+/// Helpers for tests: a registry of a test's own, so tests that share names run in parallel
+/// ([`isolated`](testing::isolated)), seeded jitter, and cancellation at every poll.
+///
+/// # Tests that share names, in parallel
+///
+/// Named policies are process-wide, so two tests calling `#[circuit_breaker(name =
+/// "payments")]` functions share one breaker. Start each such test with
+/// `let _registry = resilience::testing::isolated();`: until the guard drops, the callsites
+/// called on the test's thread and [`registry()`](crate::registry) use fresh instances of the
+/// test's own, created under its own (paused) clock.
+///
+/// ```
+/// use resilience::{testing, CircuitState, Error};
+///
+/// #[derive(Debug)]
+/// struct Down;
+/// impl From<Error> for Down { fn from(_: Error) -> Self { Down } }
+///
+/// #[resilience::circuit_breaker(name = "docs-testing-payments", consecutive_failures = 1)]
+/// async fn pay(ok: bool) -> Result<(), Down> { if ok { Ok(()) } else { Err(Down) } }
+///
+/// // `#[tokio::test(start_paused = true)] async fn opens() {`
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let _registry = testing::isolated();
+/// assert!(pay(false).await.is_err());
+/// let b = resilience::registry().circuit_breaker("docs-testing-payments").unwrap();
+/// assert_eq!(b.state(), CircuitState::Open); // only in this test's registry
+/// # }
+/// ```
+///
+/// * **`cargo test`** runs a binary's tests on several threads of one process: every test that
+///   shares a name needs `isolated()` (keep those tests on tokio's current-thread runtime, the
+///   `#[tokio::test]` default, whose tasks run on the test's thread; a multi-thread runtime's
+///   workers do not see the test's registry).
+/// * **`cargo nextest`** runs each test in a process of its own, so tests never share
+///   instances; `isolated()` is harmless there and keeps the test right under `cargo test`.
+/// * **Paused clocks**: an instant of one test's paused clock means nothing to another's (each
+///   starts where the real clock stood and moves by its own sleeps). A breaker shared by two
+///   tests would measure `open_for` from an instant of the first test's clock with the second's,
+///   and report a `retry_after` neither test waited for. A test's own instances are created and
+///   read under its clock alone.
+///
+/// Outside tests this costs nothing measurable: until a test registry is first created, each
+/// call reads one relaxed flag that is false. Timeout counts are per callsite and process-wide
+/// (they change no behaviour, so they are not isolated).
 pub mod testing {
-    pub use resilience_runtime::testing::cancel_at_every_poll;
-    pub use resilience_runtime::testing::seed;
+    pub use resilience_runtime::testing::{Isolated, cancel_at_every_poll, isolated, seed};
 }
 
 #[doc(hidden)]

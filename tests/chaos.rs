@@ -244,7 +244,7 @@ async fn a_retry_above_retries_injected_faults() {
     );
     // Four attempts, three waits of 100ms between them.
     assert_eq!(start.elapsed(), Duration::from_millis(300));
-    let handle = registry().retry_named("chaos-retry").unwrap();
+    let handle = registry().retry("chaos-retry").unwrap();
     assert_eq!(handle.retries(), 3);
     assert_eq!(handle.gave_up(), 1);
 }

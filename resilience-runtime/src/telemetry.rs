@@ -188,3 +188,16 @@ pub(crate) fn chaos_latency(name: &'static str, delay: Duration) {
     #[cfg(not(feature = "tracing"))]
     let _ = (name, delay);
 }
+
+/// The first test registry of the process was created after `cached` callsites had already
+/// cached their process-wide instances: those callsites stay on them.
+pub(crate) fn cached_before_isolation(cached: usize) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "resilience",
+        cached,
+        "{cached} callsites ran before the first `testing::isolated()` of this process and keep their process-wide instances; call `isolated()` at the top of every test of this binary that calls resilient functions"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = cached;
+}

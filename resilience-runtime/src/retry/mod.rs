@@ -7,15 +7,19 @@ mod backoff;
 mod budget;
 mod decision;
 mod jitter;
+mod stats;
 
 pub use backoff::Backoff;
 pub use budget::Budget;
 pub(crate) use budget::RetryBudget;
 pub use decision::RetryDecision;
 pub use jitter::Jitter;
+pub use stats::RetryHandle;
+pub(crate) use stats::RetryStats;
 
 use crate::outcome::{Failure, Layered, PolicyError};
-use crate::registry::{self, RetryStats};
+use crate::registry::{self, Registry};
+use stats::GaveUp;
 use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -114,11 +118,7 @@ impl RetrySite {
     /// every setting is a literal, else a local of the call.
     #[inline]
     pub fn begin<'p>(&'static self, policy: &'p RetryPolicy) -> RetryCall<'p> {
-        let stats: &'static RetryStats = self.stats.get_or_init(|| {
-            let arc = registry::registry().retry(self.name, self.shared, *policy);
-            let kept: &'static Arc<RetryStats> = Box::leak(Box::new(arc));
-            kept
-        });
+        let stats = self.stats(policy);
         stats.budget.deposit();
         RetryCall {
             stats,
@@ -128,6 +128,39 @@ impl RetrySite {
             // Set by each retry; the first uses the backoff's base.
             previous_delay: None,
         }
+    }
+
+    #[inline]
+    fn stats(&'static self, policy: &RetryPolicy) -> &'static RetryStats {
+        match self.stats.get() {
+            Some(stats) => stats,
+            None => self.register(policy),
+        }
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn register(&'static self, policy: &RetryPolicy) -> &'static RetryStats {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
+        self.stats.get_or_init(|| {
+            registry::note_cached();
+            let arc = self.register_in(registry::global(), policy);
+            let kept: &'static Arc<RetryStats> = Box::leak(Box::new(arc));
+            kept
+        })
+    }
+
+    /// The entry for this callsite's name in `reg`, created with `policy` if this is the first
+    /// callsite of that name.
+    fn register_in(&self, reg: &Registry, policy: &RetryPolicy) -> Arc<RetryStats> {
+        reg.register(stats::KIND, self.name, self.shared, || {
+            RetryStats::new(self.name, *policy)
+        })
+        .0
     }
 }
 
@@ -210,22 +243,22 @@ impl RetryCall<'_> {
                 .map_or(RetryDecision::Stop, RetryDecision::for_error),
         };
         match self.delay_before_next(decision) {
-            Some(_) if !self.stats.budget.withdraw() => {
+            Ok(_) if !self.stats.budget.withdraw() => {
                 crate::telemetry::retry_budget_exhausted(
                     self.stats.name(),
                     self.attempt,
                     failure.as_debug(),
                 );
-                self.stats.record_gave_up();
+                self.stats.record_gave_up(GaveUp::BudgetRefused);
                 ControlFlow::Break(result)
             }
-            Some(delay) => {
+            Ok(delay) => {
                 self.stats.record_retry();
                 crate::telemetry::retry(self.stats.name(), self.attempt, delay, failure.as_debug());
                 ControlFlow::Continue(delay)
             }
-            None => {
-                self.stats.record_gave_up();
+            Err(why) => {
+                self.stats.record_gave_up(why);
                 ControlFlow::Break(result)
             }
         }
@@ -240,13 +273,16 @@ impl RetryCall<'_> {
         self.attempt += 1;
     }
 
-    /// The delay before the next attempt, or `None` to stop.
-    fn delay_before_next(&mut self, decision: RetryDecision) -> Option<Duration> {
+    /// The delay before the next attempt, or why there is none.
+    fn delay_before_next(&mut self, decision: RetryDecision) -> Result<Duration, GaveUp> {
+        if decision == RetryDecision::Stop {
+            return Err(GaveUp::Stopped);
+        }
         if self.attempt >= self.policy.attempts {
-            return None;
+            return Err(GaveUp::Exhausted);
         }
         let delay = match decision {
-            RetryDecision::Stop => return None,
+            RetryDecision::Stop => return Err(GaveUp::Stopped),
             RetryDecision::RetryAfter(d) => d,
             RetryDecision::Retry => {
                 let backoff = &self.policy.backoff;
@@ -261,11 +297,11 @@ impl RetryCall<'_> {
             // A delay too long to add to the clock (a server's huge Retry-After) is past it too.
             let ends = Instant::now().checked_add(delay);
             if ends.is_none_or(|ends| ends.duration_since(started) > limit) {
-                return None;
+                return Err(GaveUp::Exhausted);
             }
         }
         self.previous_delay = Some(delay);
-        Some(delay)
+        Ok(delay)
     }
 }
 

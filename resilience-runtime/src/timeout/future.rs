@@ -52,12 +52,15 @@ where
             .as_pin_mut()
             .expect("`Timeout` polled after it timed out");
         if let Poll::Ready(out) = inner.poll(cx) {
+            this.site.ended();
             #[cfg(feature = "metrics")]
             this.site.counters().passed(out.is_ok());
             return Poll::Ready(out);
         }
+        this.site.waits();
         if time_is_up(this.timer, *this.after, cx) {
             this.inner.set(None);
+            this.site.timed_out();
             #[cfg(feature = "metrics")]
             this.site.counters().rejected();
             let error = Error::Timeout {
