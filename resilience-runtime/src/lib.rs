@@ -45,7 +45,7 @@ pub mod __private {
         BreakerPolicy, BreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
     pub use crate::fallback::{
-        FallbackFuture, FallbackMode, FallbackValue, Probe, ProbeResult, ProbeValue, Propagate,
+        FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
         fallback_when,
     };
     pub use crate::outcome::Layered;

@@ -46,6 +46,19 @@ impl Layer {
         }
     }
 
+    /// The attribute this layer comes from.
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Layer::Retry(_) => Kind::Retry,
+            Layer::Timeout(_) => Kind::Timeout,
+            Layer::Bulkhead(_) => Kind::Bulkhead,
+            Layer::RateLimit(_) => Kind::RateLimit,
+            Layer::CircuitBreaker(_) => Kind::CircuitBreaker,
+            Layer::Fallback(_) => Kind::Fallback,
+            Layer::Chaos(_) => Kind::Chaos,
+        }
+    }
+
     /// The layer's explicit `name = ".."`, if any.
     pub(crate) fn explicit_name(&self) -> Option<&LitStr> {
         match self {
