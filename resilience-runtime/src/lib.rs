@@ -20,6 +20,7 @@ pub mod circuit_breaker;
 pub mod fallback;
 pub mod rate_limit;
 pub mod retry;
+pub mod show;
 pub mod testing;
 pub mod timeout;
 
@@ -54,6 +55,7 @@ pub mod __private {
     pub use crate::retry::{
         Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
     };
+    pub use crate::show::{ShowDebug, ShowDisplay, ShowError};
     pub use crate::timeout::TimeoutSite;
     pub use std::convert::Infallible;
     pub use std::time::Duration;

@@ -7,7 +7,9 @@
 //! let mut __resilience_retry = __RESILIENCE_RETRY.begin(&const { RetryPolicy { attempts: 4, ..DEFAULT } });
 //! loop {
 //!     let __resilience_result = <body>;
-//!     match __resilience_retry.decide(__resilience_result, retry_every_error) {
+//!     // The error is logged with its `Display` when it has one, else its `Debug`.
+//!     let __resilience_show = (&ShowError::of(&__resilience_result)).resilience_show();
+//!     match __resilience_retry.decide(__resilience_result, retry_every_error, __resilience_show) {
 //!         Break(r) => break r,
 //!         Continue(delay) => __resilience_retry.wait(delay).await,
 //!     }
@@ -190,7 +192,12 @@ impl Retry {
             let mut __resilience_retry = __RESILIENCE_RETRY.begin(#policy);
             loop {
                 let __resilience_result = #inner;
-                match __resilience_retry.decide(__resilience_result, #when) {
+                let __resilience_show = {
+                    #[allow(unused_imports)]
+                    use #krate::__private::{ShowDebug as _, ShowDisplay as _};
+                    (&#krate::__private::ShowError::of(&__resilience_result)).resilience_show()
+                };
+                match __resilience_retry.decide(__resilience_result, #when, __resilience_show) {
                     ::core::ops::ControlFlow::Break(__resilience_result) => break __resilience_result,
                     ::core::ops::ControlFlow::Continue(__resilience_delay) => {
                         __resilience_retry.wait(__resilience_delay).await

@@ -16,6 +16,7 @@ pub use jitter::Jitter;
 
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, RetryStats};
+use crate::show::{ErrorFormat, Shown};
 use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -154,7 +155,7 @@ impl RetryCall<'_> {
         P: PolicyError,
         D: Into<RetryDecision>,
     {
-        match self.decide(result, when) {
+        match self.decide(result, when, <E as std::fmt::Debug>::fmt) {
             ControlFlow::Break(result) => ControlFlow::Break(result),
             ControlFlow::Continue(delay) => {
                 self.wait(delay).await;
@@ -169,12 +170,14 @@ impl RetryCall<'_> {
     /// and no future is built unless a retry is made.
     ///
     /// The function's own errors go to `when`; rejections from layers beneath are classified
-    /// by [`RetryDecision::for_error`].
+    /// by [`RetryDecision::for_error`]. A retried error is logged with `show` (the generated
+    /// code passes `E`'s `Display` when it has one, else its `Debug`: see [`crate::show`]).
     #[inline(always)]
     pub fn decide<T, E, P, D>(
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
+        show: ErrorFormat<E>,
     ) -> ControlFlow<Layered<T, E, P>, Duration>
     where
         E: RetryableError,
@@ -185,7 +188,7 @@ impl RetryCall<'_> {
             self.stats.record_success();
             return ControlFlow::Break(result);
         }
-        self.decide_failure(result, when)
+        self.decide_failure(result, when, show)
     }
 
     #[inline(never)]
@@ -193,6 +196,7 @@ impl RetryCall<'_> {
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
+        show: ErrorFormat<E>,
     ) -> ControlFlow<Layered<T, E, P>, Duration>
     where
         E: RetryableError,
@@ -214,14 +218,19 @@ impl RetryCall<'_> {
                 crate::telemetry::retry_budget_exhausted(
                     self.stats.name(),
                     self.attempt,
-                    failure.as_debug(),
+                    &Shown { failure, show },
                 );
                 self.stats.record_gave_up();
                 ControlFlow::Break(result)
             }
             Some(delay) => {
                 self.stats.record_retry();
-                crate::telemetry::retry(self.stats.name(), self.attempt, delay, failure.as_debug());
+                crate::telemetry::retry(
+                    self.stats.name(),
+                    self.attempt,
+                    delay,
+                    &Shown { failure, show },
+                );
                 ControlFlow::Continue(delay)
             }
             None => {
