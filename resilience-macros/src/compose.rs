@@ -128,6 +128,7 @@ pub(crate) fn expand_with(
     let g = Gen {
         krate: krate.map_or_else(|| quote!(::resilience), |p| p.to_token_stream()),
         fn_name: item.sig.ident.clone(),
+        stack_name: layers.iter().find_map(Layer::explicit_name).cloned(),
         default_name_used: std::cell::Cell::new(false),
         args: fallback_args,
     };
