@@ -244,6 +244,11 @@ impl RetryCall<'_> {
     pub async fn wait(&mut self, delay: Duration) {
         // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
         if !delay.is_zero() {
+            if tokio::runtime::Handle::try_current().is_err() {
+                panic!(
+                    "`#[retry]` needs a tokio runtime: it waits {delay:?} before the next attempt on tokio's timer, but it runs outside a tokio runtime (tokio would say \"there is no reactor running\"); run it inside `#[tokio::main]`, `#[tokio::test]` or `Runtime::block_on`, or use `backoff = none`"
+                );
+            }
             tokio::time::sleep(delay).await;
         }
         self.attempt += 1;
