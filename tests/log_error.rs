@@ -90,7 +90,11 @@ fn an_anyhow_error_is_logged_by_its_message_without_its_backtrace() {
     let _guard = tracing::subscriber::set_default(logged.clone());
     let mut events = registry().subscribe();
     assert!(rt.block_on(anyhow_down()).is_err());
-    assert_eq!(*logged.0.lock().unwrap(), ["upstream down"], "the `tracing` event");
+    assert_eq!(
+        *logged.0.lock().unwrap(),
+        ["upstream down"],
+        "the `tracing` event"
+    );
     assert_eq!(
         retries(&mut events, "log_error.anyhow"),
         ["upstream down"],

@@ -331,7 +331,10 @@ async fn every_layer_of_a_function_logs_under_its_one_label() {
 
     assert!(matches!(
         one_label().await,
-        Err(E::R(Error::Timeout { name: "telemetry.one_label", .. }))
+        Err(E::R(Error::Timeout {
+            name: "telemetry.one_label",
+            ..
+        }))
     ));
 
     // The timeout has no `name` of its own: it takes the retry's, in events and in logs.

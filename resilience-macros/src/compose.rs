@@ -317,7 +317,15 @@ fn not_a_result(kinds: &[Kind], output: &str) -> String {
 /// `ty` as written, without the spaces of token printing: `Option<String>`.
 fn type_text(ty: &syn::Type) -> String {
     let mut s = ty.to_token_stream().to_string();
-    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), (" ::", "::"), (":: ", "::"), (" ,", ","), ("& ", "&")] {
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ::", "::"),
+        (":: ", "::"),
+        (" ,", ","),
+        ("& ", "&"),
+    ] {
         s = s.replace(from, to);
     }
     s
@@ -335,9 +343,30 @@ fn never_a_result(ty: &syn::Type) -> bool {
         syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
             matches!(
                 s.ident.to_string().as_str(),
-                "bool" | "char" | "str" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8"
-                    | "i16" | "i32" | "i64" | "i128" | "isize" | "f32" | "f64" | "String"
-                    | "Option" | "Vec" | "VecDeque" | "HashMap" | "HashSet" | "BTreeMap"
+                "bool"
+                    | "char"
+                    | "str"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "f32"
+                    | "f64"
+                    | "String"
+                    | "Option"
+                    | "Vec"
+                    | "VecDeque"
+                    | "HashMap"
+                    | "HashSet"
+                    | "BTreeMap"
                     | "BTreeSet"
             )
         }),

@@ -53,7 +53,8 @@ pub(crate) fn generate(
             let layered = layered(g, layers, &output, output_span, body.clone());
             let statics = with_name(statics);
             let mut out = quote!(#(#attrs)* #vis #sig);
-            item.brace.surround(&mut out, |out| out.extend(quote!(#statics #layered)));
+            item.brace
+                .surround(&mut out, |out| out.extend(quote!(#statics #layered)));
             out
         }
         Shape::AsyncTrait(AsyncTraitBody {

@@ -46,8 +46,7 @@ pub mod __private {
         BreakerPolicy, BreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
     pub use crate::fallback::{
-        FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
-        fallback_when,
+        FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate, fallback_when,
     };
     pub use crate::outcome::Layered;
     pub use crate::outcome::{finish, finish_unrejected, lift};

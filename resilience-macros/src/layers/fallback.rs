@@ -117,7 +117,10 @@ impl Fallback {
         // Through `FallbackFn`, spanned on the path: a fallback of the wrong shape is one error
         // there naming the signature it must have, and an `async fn` fallback is awaited.
         // The last segment: on stable a span cannot cover `Self::cached`, and `Self` says little.
-        let span = path.segments.last().map_or_else(|| path.span(), |s| s.ident.span());
+        let span = path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |s| s.ident.span());
         let call = quote_spanned! {span=>
             #p::FallbackFn::<_, #output, _>::call_fallback((#(#args,)* __resilience_error,), #path).await
         };
