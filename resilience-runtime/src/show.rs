@@ -7,11 +7,37 @@ use crate::retry::RetryableError;
 use std::fmt;
 use std::marker::PhantomData;
 
-/// Writes an error of type `E` into an event.
-pub type ErrorFormat<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
+/// How an error of type `E` is written into an event: [`ByDisplay`] or [`ByDebug`]. A
+/// zero-sized choice, so passing it costs a call nothing.
+pub trait ErrorFormat<E> {
+    /// Writes `error`.
+    fn write(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+/// Writes the error with its `Display`.
+#[derive(Debug, Clone, Copy)]
+pub struct ByDisplay;
+
+impl<E: fmt::Display> ErrorFormat<E> for ByDisplay {
+    #[inline]
+    fn write(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(error, f)
+    }
+}
+
+/// Writes the error with its `Debug`.
+#[derive(Debug, Clone, Copy)]
+pub struct ByDebug;
+
+impl<E: fmt::Debug> ErrorFormat<E> for ByDebug {
+    #[inline]
+    fn write(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(error, f)
+    }
+}
 
 /// Looks at the error type `E` of a layer's result: `(&ShowError::of(&result)).resilience_show()`
-/// is `E`'s `Display` when it has one, else its `Debug` (with [`ShowDisplay`] and
+/// is [`ByDisplay`] when `E` has a `Display`, else [`ByDebug`] (with [`ShowDisplay`] and
 /// [`ShowDebug`] in scope).
 ///
 /// ```
@@ -21,8 +47,8 @@ pub type ErrorFormat<E> = fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result;
 /// struct Opaque;
 /// let displayed: Layered<(), std::io::Error> = Ok(());
 /// let debugged: Layered<(), Opaque> = Ok(());
-/// let io = (&ShowError::of(&displayed)).resilience_show();
-/// let opaque = (&ShowError::of(&debugged)).resilience_show();
+/// let io: resilience_runtime::show::ByDisplay = (&ShowError::of(&displayed)).resilience_show();
+/// let opaque: resilience_runtime::show::ByDebug = (&ShowError::of(&debugged)).resilience_show();
 /// # let _ = (io, opaque);
 /// ```
 #[derive(Debug)]
@@ -38,47 +64,47 @@ impl<E> ShowError<E> {
 
 /// Picked when the error is `Display`.
 pub trait ShowDisplay<E> {
-    /// `E`'s `Display`.
-    fn resilience_show(&self) -> ErrorFormat<E>;
+    /// [`ByDisplay`].
+    fn resilience_show(&self) -> ByDisplay;
 }
 
 impl<E: fmt::Display> ShowDisplay<E> for ShowError<E> {
     #[inline(always)]
-    fn resilience_show(&self) -> ErrorFormat<E> {
-        <E as fmt::Display>::fmt
+    fn resilience_show(&self) -> ByDisplay {
+        ByDisplay
     }
 }
 
 /// Picked otherwise: the error is `Debug`. The bound is on the method, not the impl, so an
 /// error that is neither gets `#[retry]`'s own message (it must implement `Debug`).
 pub trait ShowDebug<E> {
-    /// `E`'s `Debug`.
-    fn resilience_show(&self) -> ErrorFormat<E>
+    /// [`ByDebug`].
+    fn resilience_show(&self) -> ByDebug
     where
         E: RetryableError;
 }
 
 impl<E> ShowDebug<E> for &ShowError<E> {
     #[inline(always)]
-    fn resilience_show(&self) -> ErrorFormat<E>
+    fn resilience_show(&self) -> ByDebug
     where
         E: RetryableError,
     {
-        <E as fmt::Debug>::fmt
+        ByDebug
     }
 }
 
-/// A failure as an event writes it: the function's own error with its [`ErrorFormat`], a
-/// policy's rejection with its `Display`.
-pub(crate) struct Shown<'a, E, P> {
+/// A failure as an event writes it: the function's own error by `S`, a policy's rejection
+/// with its `Display`.
+pub(crate) struct Shown<'a, E, P, S> {
     pub(crate) failure: &'a Failure<E, P>,
-    pub(crate) show: ErrorFormat<E>,
+    pub(crate) show: PhantomData<S>,
 }
 
-impl<E, P: PolicyError> fmt::Display for Shown<'_, E, P> {
+impl<E, P: PolicyError, S: ErrorFormat<E>> fmt::Display for Shown<'_, E, P, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.failure {
-            Failure::Inner(e) => (self.show)(e, f),
+            Failure::Inner(e) => S::write(e, f),
             Failure::Policy(p) => fmt::Display::fmt(p, f),
         }
     }

@@ -16,7 +16,8 @@ pub use jitter::Jitter;
 
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, RetryStats};
-use crate::show::{ErrorFormat, Shown};
+use crate::show::{ByDebug, ErrorFormat, Shown};
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -155,7 +156,7 @@ impl RetryCall<'_> {
         P: PolicyError,
         D: Into<RetryDecision>,
     {
-        match self.decide(result, when, <E as std::fmt::Debug>::fmt) {
+        match self.decide(result, when, ByDebug) {
             ControlFlow::Break(result) => ControlFlow::Break(result),
             ControlFlow::Continue(delay) => {
                 self.wait(delay).await;
@@ -170,38 +171,40 @@ impl RetryCall<'_> {
     /// and no future is built unless a retry is made.
     ///
     /// The function's own errors go to `when`; rejections from layers beneath are classified
-    /// by [`RetryDecision::for_error`]. A retried error is logged with `show` (the generated
-    /// code passes `E`'s `Display` when it has one, else its `Debug`: see [`crate::show`]).
+    /// by [`RetryDecision::for_error`]. A retried error is logged as `S` writes it (the
+    /// generated code passes `ByDisplay` when `E` has a `Display`, else `ByDebug`: see
+    /// [`crate::show`]).
     #[inline(always)]
-    pub fn decide<T, E, P, D>(
+    pub fn decide<T, E, P, D, S>(
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
-        show: ErrorFormat<E>,
+        _show: S,
     ) -> ControlFlow<Layered<T, E, P>, Duration>
     where
         E: RetryableError,
         P: PolicyError,
         D: Into<RetryDecision>,
+        S: ErrorFormat<E>,
     {
         if result.is_ok() {
             self.stats.record_success();
             return ControlFlow::Break(result);
         }
-        self.decide_failure(result, when, show)
+        self.decide_failure::<T, E, P, D, S>(result, when)
     }
 
     #[inline(never)]
-    fn decide_failure<T, E, P, D>(
+    fn decide_failure<T, E, P, D, S>(
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
-        show: ErrorFormat<E>,
     ) -> ControlFlow<Layered<T, E, P>, Duration>
     where
         E: RetryableError,
         P: PolicyError,
         D: Into<RetryDecision>,
+        S: ErrorFormat<E>,
     {
         let failure = match &result {
             Ok(_) => return ControlFlow::Break(result),
@@ -218,7 +221,10 @@ impl RetryCall<'_> {
                 crate::telemetry::retry_budget_exhausted(
                     self.stats.name(),
                     self.attempt,
-                    &Shown { failure, show },
+                    &Shown::<_, _, S> {
+                        failure,
+                        show: PhantomData,
+                    },
                 );
                 self.stats.record_gave_up();
                 ControlFlow::Break(result)
@@ -229,7 +235,10 @@ impl RetryCall<'_> {
                     self.stats.name(),
                     self.attempt,
                     delay,
-                    &Shown { failure, show },
+                    &Shown::<_, _, S> {
+                        failure,
+                        show: PhantomData,
+                    },
                 );
                 ControlFlow::Continue(delay)
             }
