@@ -15,7 +15,7 @@ use std::convert::Infallible;
 #[diagnostic::on_unimplemented(
     message = "resilience attributes need the function to return a `Result`, not `{Self}`",
     label = "this is not a `Result<T, E>`",
-    note = "return `Result<{Self}, E>` (any alias of `Result` works), or put `#[fallback(..)]` on top to supply a `{Self}` when a policy fails"
+    note = "return `Result<{Self}, E>` (any alias of `Result` works); under `#[timeout]`, `#[circuit_breaker]`, `#[bulkhead]`, `#[rate_limit]` or `#[chaos]` (not a lone `#[retry]`, which retries `Err` only), `#[fallback(f)]` on top can supply a `{Self}` when a policy fails instead"
 )]
 pub trait Outcome: Sized {
     /// The success value.
