@@ -663,6 +663,47 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_non_result_return_type_is_one_error_fitting_the_attributes() {
+        let lone_retry = run(Kind::Retry, "", "async fn f() -> Option<String> { None }");
+        assert_eq!(
+            lone_retry.matches("compile_error").count(),
+            1,
+            "{lone_retry}"
+        );
+        assert!(
+            lone_retry.contains("Result<Option<String>, E>"),
+            "{lone_retry}"
+        );
+        assert!(!lone_retry.contains("fallback"), "{lone_retry}");
+        let timeout = run(
+            Kind::Timeout,
+            "1s",
+            "async fn f() -> (u8, Vec<u8>) { (1, vec![]) }",
+        );
+        assert_eq!(timeout.matches("compile_error").count(), 1, "{timeout}");
+        assert!(timeout.contains("#[fallback(f)]"), "{timeout}");
+        // With a fallback on top any type works; a type the macro cannot judge (an alias, a
+        // crate's own type, `Box<T>`) is left to the compiler.
+        let under_fallback = run(
+            Kind::Fallback,
+            "g",
+            "#[timeout(1s)] async fn f() -> u64 { 1 }",
+        );
+        assert!(
+            !under_fallback.contains("compile_error"),
+            "{under_fallback}"
+        );
+        for item in [
+            "async fn f() -> Balance { Balance }",
+            "async fn f() -> Box<Outcome> { todo!() }",
+            "async fn f() -> io::Result<u64> { Ok(1) }",
+        ] {
+            let out = run(Kind::Timeout, "1s", item);
+            assert!(!out.contains("compile_error"), "{item}: {out}");
+        }
+    }
+
+    #[test]
     fn trailing_commas_and_bare_attributes_are_accepted() {
         for (kind, args) in [
             (Kind::Retry, ""),
