@@ -140,9 +140,11 @@ fn layered(
     } else {
         quote_spanned!(output_span=> #krate::__private::finish_unrejected::<#output>)
     };
-    // The binding carries the return type's span, so a missing `From` points at the signature.
+    // The binding carries the return type's span, so a missing `From` points at the signature;
+    // so does the whole `let`, so a return type that is not a `Result` is one error there (a
+    // `let` spanned on the attribute was a second one).
     let outcome = syn::Ident::new("__resilience_outcome", output_span);
-    quote! {
+    quote_spanned! {output_span=>
         let #outcome = #expr;
         #finish(#outcome)
     }
