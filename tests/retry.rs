@@ -673,3 +673,19 @@ fn a_zero_retry_after_needs_no_timer() {
     let dep = Flaky::new([Step::Throttled(Duration::ZERO), Step::Ok]);
     assert_eq!(futures::executor::block_on(zero_retry_after(&dep)), Ok(2));
 }
+
+// ---- outside a tokio runtime ----
+
+#[derive(Debug)]
+struct Outside;
+
+#[resilience::retry(attempts = 2, backoff = constant(10ms), jitter = none, budget = none)]
+async fn fails_outside_tokio() -> Result<(), Outside> {
+    Err(Outside)
+}
+
+#[test]
+#[should_panic(expected = "`#[retry]` needs a tokio runtime")]
+fn a_retry_that_must_wait_outside_tokio_panics_saying_it_needs_tokio() {
+    let _ = futures::executor::block_on(fails_outside_tokio());
+}

@@ -21,6 +21,7 @@ pub mod fallback;
 pub mod keyed;
 pub mod rate_limit;
 pub mod retry;
+pub mod show;
 pub mod testing;
 pub mod timeout;
 
@@ -48,8 +49,7 @@ pub mod __private {
         BreakerPolicy, BreakerSite, KeyedBreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
     pub use crate::fallback::{
-        FallbackFuture, FallbackMode, FallbackValue, Probe, ProbeResult, ProbeValue, Propagate,
-        fallback_when,
+        FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate, fallback_when,
     };
     pub use crate::keyed::DEFAULT_MAX_KEYS;
     pub use crate::outcome::Layered;
@@ -58,6 +58,7 @@ pub mod __private {
     pub use crate::retry::{
         Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
     };
+    pub use crate::show::{ShowDebug, ShowDisplay, ShowError};
     pub use crate::timeout::TimeoutSite;
     pub use std::convert::Infallible;
     pub use std::time::Duration;

@@ -10,8 +10,8 @@
 //!     Ok(v) => FallbackMode::ok(__resilience_mode, v),
 //!     Err(f) => {
 //!         let __resilience_error = FallbackMode::error(__resilience_mode, f); // E, or resilience::Error
-//!         let v = cached(u, __resilience_error);
-//!         (&v).resilience_fallback_kind().resolve(v).await                   // awaited if a future
+//!         FallbackFn::<_, Vec<Item>, _>::call_fallback((u, __resilience_error,), cached).await
+//!         // a fallback of the wrong shape fails here: "must have the signature `fn(UserId, Error) -> Vec<Item>`"
 //!     }
 //! }
 //! ```
@@ -114,8 +114,15 @@ impl Fallback {
         };
         let path = &self.path;
         let args = &g.args;
-        let call = quote_spanned! {path.span()=>
-            #path(#(#args,)* __resilience_error)
+        // Through `FallbackFn`, spanned on the path: a fallback of the wrong shape is one error
+        // there naming the signature it must have, and an `async fn` fallback is awaited.
+        // The last segment: on stable a span cannot cover `Self::cached`, and `Self` says little.
+        let span = path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |s| s.ident.span());
+        let call = quote_spanned! {span=>
+            #p::FallbackFn::<_, #output, _>::call_fallback((#(#args,)* __resilience_error,), #path).await
         };
         let when = self.when.as_ref().map(|w| {
             let w = quote_spanned!(w.span()=> #w);
@@ -143,13 +150,7 @@ impl Fallback {
                     let __resilience_error =
                         #p::FallbackMode::error(__resilience_mode, __resilience_failure);
                     #when
-                    let __resilience_value = #call;
-                    #[allow(unused_imports)]
-                    use #p::{FallbackFuture as _, FallbackValue as _};
-                    (&__resilience_value)
-                        .resilience_fallback_kind()
-                        .resolve(__resilience_value)
-                        .await
+                    #call
                 }
             }
         }

@@ -19,7 +19,9 @@ pub(crate) use stats::RetryStats;
 
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, Registry};
+use crate::show::{ByDebug, ErrorFormat, Shown};
 use stats::GaveUp;
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -187,7 +189,7 @@ impl RetryCall<'_> {
         P: PolicyError,
         D: Into<RetryDecision>,
     {
-        match self.decide(result, when) {
+        match self.decide(result, when, ByDebug) {
             ControlFlow::Break(result) => ControlFlow::Break(result),
             ControlFlow::Continue(delay) => {
                 self.wait(delay).await;
@@ -202,27 +204,31 @@ impl RetryCall<'_> {
     /// and no future is built unless a retry is made.
     ///
     /// The function's own errors go to `when`; rejections from layers beneath are classified
-    /// by [`RetryDecision::for_error`].
+    /// by [`RetryDecision::for_error`]. A retried error is logged as `S` writes it (the
+    /// generated code passes `ByDisplay` when `E` has a `Display`, else `ByDebug`: see
+    /// [`crate::show`]).
     #[inline(always)]
-    pub fn decide<T, E, P, D>(
+    pub fn decide<T, E, P, D, S>(
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
+        _show: S,
     ) -> ControlFlow<Layered<T, E, P>, Duration>
     where
         E: RetryableError,
         P: PolicyError,
         D: Into<RetryDecision>,
+        S: ErrorFormat<E>,
     {
         if result.is_ok() {
             self.stats.record_success();
             return ControlFlow::Break(result);
         }
-        self.decide_failure(result, when)
+        self.decide_failure::<T, E, P, D, S>(result, when)
     }
 
     #[inline(never)]
-    fn decide_failure<T, E, P, D>(
+    fn decide_failure<T, E, P, D, S>(
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
@@ -231,6 +237,7 @@ impl RetryCall<'_> {
         E: RetryableError,
         P: PolicyError,
         D: Into<RetryDecision>,
+        S: ErrorFormat<E>,
     {
         let failure = match &result {
             Ok(_) => return ControlFlow::Break(result),
@@ -247,14 +254,25 @@ impl RetryCall<'_> {
                 crate::telemetry::retry_budget_exhausted(
                     self.stats.name(),
                     self.attempt,
-                    failure.as_debug(),
+                    &Shown::<_, _, S> {
+                        failure,
+                        show: PhantomData,
+                    },
                 );
                 self.stats.record_gave_up(GaveUp::BudgetRefused);
                 ControlFlow::Break(result)
             }
             Ok(delay) => {
                 self.stats.record_retry();
-                crate::telemetry::retry(self.stats.name(), self.attempt, delay, failure.as_debug());
+                crate::telemetry::retry(
+                    self.stats.name(),
+                    self.attempt,
+                    delay,
+                    &Shown::<_, _, S> {
+                        failure,
+                        show: PhantomData,
+                    },
+                );
                 ControlFlow::Continue(delay)
             }
             Err(why) => {
@@ -268,6 +286,11 @@ impl RetryCall<'_> {
     pub async fn wait(&mut self, delay: Duration) {
         // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
         if !delay.is_zero() {
+            if tokio::runtime::Handle::try_current().is_err() {
+                panic!(
+                    "`#[retry]` needs a tokio runtime: it waits {delay:?} before the next attempt on tokio's timer, but it runs outside a tokio runtime (tokio would say \"there is no reactor running\"); run it inside `#[tokio::main]`, `#[tokio::test]` or `Runtime::block_on`, or use `backoff = none`"
+                );
+            }
             tokio::time::sleep(delay).await;
         }
         self.attempt += 1;
