@@ -269,8 +269,10 @@
 //!
 //! Layers without a `name` keep their own state per function. Layers with one `name` share
 //! one breaker, bulkhead, rate limiter or retry budget in the whole process, and `cargo test`
-//! runs the tests of a binary as threads of one process: give each test's functions names of
-//! their own (or none), so that one test's failures do not open another test's breaker.
+//! runs the tests of a binary as threads of one process: start each such test with
+//! `let _registry = resilience::testing::isolated();` so that it gets instances (and events)
+//! of its own, and one test's failures never open another test's breaker. See
+//! [`testing`] for `cargo nextest` and for multi-thread runtimes.
 //!
 //! # Labels and logs
 //!
@@ -279,8 +281,8 @@
 //! function's name, without the type for a method). Events go to `tracing` under target
 //! `resilience` with stable fields (a retry: `name`, `attempt`, `delay_ms`, `error`); the
 //! error is written with `Display` when it has one and `Debug` otherwise, never with a
-//! backtrace (an `anyhow::Error` logs its message). The same moments reach
-//! [`Registry::subscribe`] as typed [`Event`]s.
+//! backtrace (an `anyhow::Error` logs its message and its causes, as `{:#}` writes them). The
+//! same moments reach [`Registry::subscribe`] as typed [`Event`]s.
 //!
 //! # Seeing the expansion
 //!
@@ -509,9 +511,13 @@ pub use resilience_macros::fallback;
 /// breaker decides when a failure or slow call is recorded, never on a success (a success
 /// cannot raise a rate): a window that reaches the threshold on a success opens at the next
 /// failure. No rate decision is taken below `min_calls`. Closing after half-open, or `reset`,
-/// starts an empty window. The runtime's `circuit_breaker` module docs give the details and
-/// what the hot path costs. Inspect and override breakers through [`registry()`]:
-/// [`Registry::circuit_breaker`].
+/// starts an empty window. A time window counts in buckets of D/16: a call younger than 15/16
+/// of the window always counts, and one as old as the window never does, however long the
+/// breaker was idle. A closed success costs two atomic operations on the calling thread's own
+/// cache line (plus a clock read with a time window or `slow_call`), no lock and no
+/// allocation; a failure takes the breaker's mutex to log it in order. Inspect and override
+/// breakers through [`registry()`]: [`Registry::circuit_breaker`], whose `metrics()` is a
+/// [`CircuitMetrics`].
 ///
 /// ```
 /// use resilience::{CircuitState, Error};
@@ -687,8 +693,10 @@ pub use resilience_runtime::{
 ///   read under its clock alone.
 ///
 /// Outside tests this costs nothing measurable: until a test registry is first created, each
-/// call reads one relaxed flag that is false. Timeout counts are per callsite and process-wide
-/// (they change no behaviour, so they are not isolated).
+/// call reads one relaxed flag that is false. [`Registry::subscribe`] on a test registry hears
+/// only the calls made on the test's thread. Timeout counts are per callsite and process-wide
+/// (they change no behaviour, so they are not isolated; a test registry's `timeouts()` and
+/// snapshot show the process-wide ones).
 pub mod testing {
     pub use resilience_runtime::testing::{Isolated, cancel_at_every_poll, isolated, seed};
 }

@@ -211,3 +211,60 @@ fn paused_runtime() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+#[resilience::timeout(50ms, name = "isolated.slow")]
+async fn slow() -> Result<(), Failed> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+/// Deterministic: a test subscribed to its registry's events hears only the calls made on its
+/// own thread. Another thread, isolated too, opens "payments" while this one listens: nothing
+/// arrives here; then this thread's own transition does.
+#[test]
+fn a_test_hears_only_its_own_events() {
+    let _registry = isolated();
+    let mut events = registry().subscribe();
+    std::thread::spawn(|| {
+        let _registry = isolated();
+        let mut theirs = registry().subscribe();
+        paused_runtime().block_on(async {
+            assert!(pay(false).await.is_err());
+            assert!(pay(false).await.is_err());
+        });
+        // Their own subscriber heard it.
+        assert!(theirs.try_recv().is_ok());
+    })
+    .join()
+    .unwrap();
+    assert!(events.try_recv().is_err(), "another test's event arrived");
+    paused_runtime().block_on(async {
+        assert!(pay(false).await.is_err());
+        assert!(pay(false).await.is_err());
+    });
+    match events.try_recv() {
+        Ok(resilience::Event::CircuitTransition { name, to, .. }) => {
+            assert_eq!((name, to), ("payments", CircuitState::Open));
+        }
+        other => panic!("expected this test's transition, got {other:?}"),
+    }
+}
+
+/// Timeout counts are process-wide (they live in their callsites): a test registry's
+/// snapshot shows them as its `timeouts()` lookup finds them.
+#[tokio::test(start_paused = true)]
+async fn a_test_registrys_snapshot_shows_the_timeouts_it_can_look_up() {
+    let _registry = isolated();
+    assert!(slow().await.is_err());
+    let listed: Vec<String> = registry()
+        .timeouts()
+        .iter()
+        .map(|t| t.name().to_owned())
+        .collect();
+    assert!(listed.contains(&"isolated.slow".to_owned()), "{listed:?}");
+    let snap = registry().snapshot();
+    assert!(
+        snap.timeouts.iter().any(|t| t.name == "isolated.slow"),
+        "{snap}"
+    );
+}

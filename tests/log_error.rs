@@ -144,3 +144,21 @@ async fn display_is_used_when_the_error_has_it_and_debug_otherwise() {
         ["service unavailable"]
     );
 }
+
+#[retry(name = "log_error.context", attempts = 2, backoff = none, budget = none)]
+async fn with_context() -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    Err(anyhow::anyhow!("host east unavailable")).context("reading sku-1 from east")
+}
+
+/// An `anyhow::Error` wrapped with `.context(..)` is written with its causes (its alternate
+/// `Display`), not only the outermost message.
+#[tokio::test(start_paused = true)]
+async fn an_anyhow_error_is_logged_with_its_causes() {
+    let mut events = registry().subscribe();
+    assert!(with_context().await.is_err());
+    assert_eq!(
+        retries(&mut events, "log_error.context"),
+        ["reading sku-1 from east: host east unavailable"]
+    );
+}

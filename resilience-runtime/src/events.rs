@@ -4,7 +4,6 @@
 use crate::Error;
 use crate::circuit_breaker::CircuitState;
 use crate::registry::Registry;
-use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -58,14 +57,10 @@ pub enum Event {
     Rejected(Error),
 }
 
-static EVENTS: OnceLock<broadcast::Sender<Event>> = OnceLock::new();
-
-fn sender() -> &'static broadcast::Sender<Event> {
-    EVENTS.get_or_init(|| broadcast::channel(EVENT_BUFFER).0)
-}
-
 impl Registry {
-    /// A receiver of every [`Event`] from now on, from every callsite in the process.
+    /// A receiver of every [`Event`] from now on, from every callsite in the process (or, on a
+    /// test registry from [`testing::isolated`](crate::testing::isolated), from the calls made
+    /// on that test's thread only).
     ///
     /// Events are only built while someone is subscribed; a receiver that falls more than
     /// [`EVENT_BUFFER`] events behind skips the oldest and is told how many it missed.
@@ -85,14 +80,17 @@ impl Registry {
     /// # }
     /// ```
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        sender().subscribe()
+        self.events
+            .get_or_init(|| broadcast::channel(EVENT_BUFFER).0)
+            .subscribe()
     }
 }
 
-/// Sends the event `make` builds, if anyone is subscribed (nothing is built otherwise).
+/// Sends the event `make` builds to the subscribers of this thread's registry (the
+/// process-wide one, or a test's own), if there are any (nothing is built otherwise).
 #[inline]
 pub(crate) fn emit(make: impl FnOnce() -> Event) {
-    if let Some(tx) = EVENTS.get()
+    if let Some(tx) = crate::registry::registry().events.get()
         && tx.receiver_count() > 0
     {
         // An error means the last receiver left meanwhile: nobody to tell.

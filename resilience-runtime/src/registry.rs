@@ -13,13 +13,15 @@
 //! takes the cold path, which finds the instance of this thread's test (or the process-wide
 //! one) by the address of the callsite's `static`.
 
+use crate::events::Event;
 use crate::snapshot::Snapshot;
 use std::any::Any;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
+use tokio::sync::broadcast;
 
 /// What the registry needs of an instance: its kind, its name and its snapshot row. Each policy
 /// module implements it for its own type (and a later one, `apply`, for configuration).
@@ -30,6 +32,11 @@ pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
     fn name(&self) -> &'static str;
     /// Adds its row to `into`, labelled `label` (its name, or `name[key]`).
     fn snapshot(&self, label: &str, into: &mut Snapshot);
+    /// Whether it lives only in the process-wide registry, whatever the thread's (a test
+    /// registry's snapshot shows it too, as its lookups find it).
+    fn process_wide(&self) -> bool {
+        false
+    }
 }
 
 /// The process-wide registry of resilience policies, or a test's own
@@ -48,6 +55,8 @@ pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
 #[derive(Default)]
 pub struct Registry {
     table: Mutex<Table>,
+    /// Where [`Registry::subscribe`] receivers listen; created by the first subscriber.
+    pub(crate) events: OnceLock<broadcast::Sender<Event>>,
     /// A test registry's instance for each callsite (by the address of its `static`); the
     /// process-wide registry keeps them in the callsites themselves.
     sites: Mutex<HashMap<usize, &'static (dyn Any + Send + Sync)>>,
@@ -226,7 +235,11 @@ impl Registry {
     /// println!("{snap}");
     /// ```
     pub fn snapshot(&self) -> Snapshot {
-        let entries = lock(&self.table).entries.clone();
+        let mut entries = lock(&self.table).entries.clone();
+        if !std::ptr::eq(self, global()) {
+            let shared = lock(&GLOBAL.table).entries.clone();
+            entries.extend(shared.into_iter().filter(|e| e.process_wide()));
+        }
         let mut snapshot = Snapshot::default();
         for e in entries {
             e.snapshot(e.name(), &mut snapshot);

@@ -14,14 +14,15 @@ pub trait ErrorFormat<E> {
     fn write(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 }
 
-/// Writes the error with its `Display`.
+/// Writes the error with its alternate `Display` (`{:#}`): the same as `{}` for most errors,
+/// and the whole chain of causes for an `anyhow::Error` (`reading sku-1: host down`).
 #[derive(Debug, Clone, Copy)]
 pub struct ByDisplay;
 
 impl<E: fmt::Display> ErrorFormat<E> for ByDisplay {
     #[inline]
     fn write(error: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(error, f)
+        write!(f, "{error:#}")
     }
 }
 

@@ -32,8 +32,10 @@
 //! Outside tests none of this costs anything measurable: until the first `isolated()` of the
 //! process, a callsite reads one relaxed flag (false) before its cached instance.
 //!
-//! Timeout counts (`registry().timeouts()`) are per callsite and process-wide: they change no
-//! behaviour, so they are not isolated.
+//! Events are isolated too: `registry().subscribe()` inside an isolated test hears only the
+//! calls made on that test's thread. Timeout counts (`registry().timeouts()`) are per callsite
+//! and process-wide: they change no behaviour, so they are not isolated, and a test registry's
+//! `timeouts()` and snapshot both show the process-wide ones.
 
 use crate::registry::{self, Registry};
 use std::future::Future;

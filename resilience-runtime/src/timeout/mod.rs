@@ -123,6 +123,10 @@ impl Entry for TimeoutEntry {
     fn kind(&self) -> &'static str {
         KIND
     }
+    /// Timeout counts live in their callsites, process-wide.
+    fn process_wide(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         self.0.name
     }
