@@ -632,6 +632,12 @@ pub mod chaos {
     pub use resilience_runtime::chaos::{ChaosHandle, disable, enable, is_enabled, seed};
 }
 
+/// Configuration by name, at run time (feature `config`, SPEC §13).
+#[cfg(feature = "config")]
+pub mod config {
+    pub use resilience_runtime::config::*;
+}
+
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,
     bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy},

@@ -17,6 +17,8 @@ pub mod call;
 #[cfg(feature = "chaos")]
 pub mod chaos;
 pub mod circuit_breaker;
+#[cfg(feature = "config")]
+pub mod config;
 pub mod fallback;
 pub mod keyed;
 pub mod rate_limit;

@@ -7,15 +7,6 @@ use quote::{quote, quote_spanned};
 use std::time::Duration;
 use syn::Lit;
 
-const UNITS: &[(&str, u128)] = &[
-    ("ns", 1),
-    ("us", 1_000),
-    ("ms", 1_000_000),
-    ("s", 1_000_000_000),
-    ("m", 60_000_000_000),
-    ("h", 3_600_000_000_000),
-];
-
 /// A duration argument: known at compile time when written as a literal.
 #[derive(Clone)]
 pub(crate) struct DurationArg {
@@ -78,39 +69,8 @@ impl DurationArg {
                 ));
             }
         };
-        if suffix.is_empty() {
-            return Err(syn::Error::new(
-                span,
-                format!(
-                    "`{what}` needs a unit: write `{digits}ms` or `{digits}s` (units: ns, us, ms, s, m, h)"
-                ),
-            ));
-        }
-        let Some(&(_, unit_nanos)) = UNITS.iter().find(|(u, _)| *u == suffix) else {
-            let names: Vec<&str> = UNITS.iter().map(|(u, _)| *u).collect();
-            let hint = crate::suggest::hint(&suffix, "units", &names);
-            return Err(syn::Error::new(
-                span,
-                format!("unknown unit `{suffix}` in `{digits}{suffix}`; {hint}"),
-            ));
-        };
-        let nanos = nanos_of(&digits, unit_nanos).map_err(|why| {
-            let written = format!("{digits}{suffix}");
-            let message = match why {
-                NotExact::Exponent => {
-                    format!("`{written}`: write durations without an exponent, such as `1000ms`")
-                }
-                NotExact::SubNanosecond => {
-                    format!("`{written}` is not a whole number of nanoseconds; use fewer decimals")
-                }
-                NotExact::TooLarge => format!("`{written}` is too large for a `Duration`"),
-            };
-            syn::Error::new(span, message)
-        })?;
-        let literal = Duration::new(
-            (nanos / 1_000_000_000) as u64,
-            (nanos % 1_000_000_000) as u32,
-        );
+        let literal = resilience_grammar::duration::from_parts(&digits, &suffix, what)
+            .map_err(|message| syn::Error::new(span, message))?;
         Ok(DurationArg {
             literal: Some(literal),
             expr: TokenStream::new(),
@@ -150,7 +110,7 @@ fn unit_literal(tokens: &TokenStream) -> Option<proc_macro2::Literal> {
                 Lit::Float(f) => f.suffix().to_owned(),
                 _ => return None,
             };
-            UNITS.iter().any(|(u, _)| *u == suffix).then_some(l)
+            resilience_grammar::duration::is_unit(&suffix).then_some(l)
         }
         _ => None,
     })
@@ -177,46 +137,6 @@ fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
     let ctor = syn::Ident::new(ctor, span);
     let n = proc_macro2::Literal::u64_unsuffixed(n);
     quote_spanned!(span=> #krate::__private::Duration::#ctor(#n))
-}
-
-/// Why a literal is not an exact `Duration`.
-#[derive(Debug, PartialEq)]
-enum NotExact {
-    Exponent,
-    SubNanosecond,
-    TooLarge,
-}
-
-/// `digits` (`"1.5"`, `"250"`, `"1_000"`) times `unit_nanos`, exactly.
-fn nanos_of(digits: &str, unit_nanos: u128) -> Result<u128, NotExact> {
-    let digits = digits.replace('_', "");
-    if digits.contains(['e', 'E']) {
-        return Err(NotExact::Exponent);
-    }
-    let (whole, frac) = digits.split_once('.').unwrap_or((&digits, ""));
-    let whole: u128 = if whole.is_empty() {
-        0
-    } else {
-        // Only digits are left, so the one failure is overflow.
-        whole.parse().map_err(|_| NotExact::TooLarge)?
-    };
-    let mut total = whole.checked_mul(unit_nanos).ok_or(NotExact::TooLarge)?;
-    let mut scale = unit_nanos;
-    for c in frac.chars() {
-        let d = u128::from(c.to_digit(10).ok_or(NotExact::SubNanosecond)?);
-        if !scale.is_multiple_of(10) {
-            if d != 0 {
-                return Err(NotExact::SubNanosecond);
-            }
-            continue;
-        }
-        scale /= 10;
-        total = total.checked_add(d * scale).ok_or(NotExact::TooLarge)?;
-    }
-    if total > u128::from(u64::MAX) * 1_000_000_000 {
-        return Err(NotExact::TooLarge);
-    }
-    Ok(total)
 }
 
 #[cfg(test)]

@@ -225,7 +225,7 @@ impl KeyArgs {
                 Some(0) => {
                     cx.error(
                         value.span(),
-                        "`max_keys = 0` would keep no instance; allow at least 1 (default 1000)",
+                        resilience_grammar::rules::max_keys(0).unwrap_err(),
                     );
                     None
                 }

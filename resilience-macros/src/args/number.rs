@@ -9,12 +9,9 @@ where
     N: std::str::FromStr,
     N::Err: std::fmt::Display,
 {
-    let lit: LitInt = value.parse().map_err(|_| {
-        syn::Error::new(
-            value.span(),
-            format!("expected a whole number for {what}, such as `3`"),
-        )
-    })?;
+    let lit: LitInt = value
+        .parse()
+        .map_err(|_| syn::Error::new(value.span(), resilience_grammar::count::expected(what)))?;
     if !lit.suffix().is_empty() {
         return Err(syn::Error::new(
             lit.span(),
@@ -27,7 +24,7 @@ where
     lit.base10_parse::<N>().map_err(|_| {
         syn::Error::new(
             lit.span(),
-            format!("`{}` is too large for {what}", lit.base10_digits()),
+            resilience_grammar::count::too_large(lit.base10_digits(), what),
         )
     })
 }

@@ -7,12 +7,7 @@ use syn::Lit;
 /// A share between 0 and 1, written `50%`, `12.5%` or `0.5`. `what` names the key in messages.
 pub(crate) fn parse_percent(value: &Value, what: &str) -> syn::Result<f64> {
     let tokens: Vec<TokenTree> = value.tokens.clone().into_iter().collect();
-    let bad = || {
-        syn::Error::new(
-            value.span(),
-            format!("expected a percentage for `{what}`, such as `50%` or `0.5`"),
-        )
-    };
+    let bad = || syn::Error::new(value.span(), resilience_grammar::share::expected(what));
     let (literal, percent) = match tokens.as_slice() {
         [TokenTree::Literal(l)] => (l.clone(), false),
         [TokenTree::Literal(l), TokenTree::Punct(p)] if p.as_char() == '%' => (l.clone(), true),
@@ -23,17 +18,6 @@ pub(crate) fn parse_percent(value: &Value, what: &str) -> syn::Result<f64> {
         Lit::Float(f) if f.suffix().is_empty() => f.base10_parse::<f64>()?,
         _ => return Err(bad()),
     };
-    let share = if percent { number / 100.0 } else { number };
-    if !(0.0..=1.0).contains(&share) {
-        let written = if percent {
-            format!("{number}%")
-        } else {
-            number.to_string()
-        };
-        return Err(syn::Error::new(
-            literal.span(),
-            format!("`{what}` must be between 0% and 100% (0.0 and 1.0); got {written}"),
-        ));
-    }
-    Ok(share)
+    resilience_grammar::share::from_number(number, percent, what)
+        .map_err(|message| syn::Error::new(literal.span(), message))
 }

@@ -20,14 +20,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
 
-const KEYS: &[&str] = &[
-    "max_concurrent",
-    "max_wait",
-    "name",
-    "key",
-    "max_keys",
-    "crate",
-];
+const KEYS: &[&str] = resilience_grammar::keys::BULKHEAD;
 
 /// A checked `#[bulkhead]`.
 pub(crate) struct Bulkhead {
@@ -58,7 +51,7 @@ impl Bulkhead {
                         Some(0) => {
                             cx.error(
                                 v.span(),
-                                "`max_concurrent = 0` would refuse every call; allow at least 1",
+                                resilience_grammar::rules::max_concurrent(0).unwrap_err(),
                             );
                             None
                         }

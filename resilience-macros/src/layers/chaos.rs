@@ -19,7 +19,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::LitStr;
 
-const KEYS: &[&str] = &["error_rate", "latency", "latency_rate", "name", "crate"];
+const KEYS: &[&str] = resilience_grammar::keys::CHAOS;
 
 /// A checked `#[chaos]`.
 pub(crate) struct Chaos {
@@ -55,7 +55,7 @@ impl Chaos {
                         Some(d) if d.literal.is_some_and(|d| d.is_zero()) => {
                             cx.error(
                                 d.span,
-                                "a latency of zero delays nothing; give the delay to inject, such as `latency = 200ms`",
+                                resilience_grammar::rules::latency(std::time::Duration::ZERO).unwrap_err(),
                             );
                             None
                         }
@@ -99,7 +99,7 @@ impl Chaos {
         if let (Some((_, span)), None) = (&latency_rate, &latency) {
             cx.error(
                 *span,
-                "`latency_rate` needs `latency`, the delay to inject: add `latency = 200ms`",
+                resilience_grammar::rules::LATENCY_RATE_WITHOUT_LATENCY,
             );
         }
         if error_rate.is_none() && latency.is_none() && !fault_written {

@@ -23,30 +23,12 @@ use crate::args::{
     parse_predicate, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
-use crate::suggest;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, LitStr};
 
-const KEYS: &[&str] = &[
-    "name",
-    "failure_rate",
-    "slow_call",
-    "slow_rate",
-    "window",
-    "min_calls",
-    "consecutive_failures",
-    "open_for",
-    "half_open_calls",
-    "when",
-    "key",
-    "max_keys",
-    "crate",
-];
-
-/// The most probes the runtime can count (`BreakerPolicy::MAX_HALF_OPEN_CALLS`).
-const MAX_HALF_OPEN_CALLS: u32 = 4095;
+const KEYS: &[&str] = resilience_grammar::keys::CIRCUIT_BREAKER;
 
 /// A checked `#[circuit_breaker]`.
 pub(crate) struct CircuitBreaker {
@@ -105,13 +87,13 @@ impl CircuitBreaker {
                     cx,
                     &mut min_calls,
                     key,
-                    parse_count(cx, v, "min_calls", "1 decides from the first call").map(|n| (n, v.span())),
+                    parse_count(cx, v, "min_calls", resilience_grammar::rules::MIN_CALLS_HINT).map(|n| (n, v.span())),
                 ),
                 "consecutive_failures" => set_once(
                     cx,
                     &mut consecutive,
                     key,
-                    parse_count(cx, v, "consecutive_failures", "leave it out to switch the rule off"),
+                    parse_count(cx, v, "consecutive_failures", resilience_grammar::rules::CONSECUTIVE_FAILURES_HINT),
                 ),
                 "open_for" => set_once(cx, &mut open_for, key, parse_open_for(cx, v)),
                 "half_open_calls" => set_once(cx, &mut half_open, key, parse_half_open(cx, v)),
@@ -132,16 +114,14 @@ impl CircuitBreaker {
         if let (Some((_, span)), None) = (&slow_rate, &slow_call) {
             cx.error(
                 *span,
-                "`slow_rate` needs `slow_call`, the duration from which a call counts as slow: add `slow_call = 2s`",
+                resilience_grammar::rules::SLOW_RATE_WITHOUT_SLOW_CALL,
             );
         }
         if let (Some(((m, m_span), _)), Some((WindowArg::Calls(n), _))) = (&min_calls, &window)
-            && m > n
+            && let Err(message) =
+                resilience_grammar::rules::min_calls_in_window(u64::from(*m), u64::from(*n))
         {
-            cx.error(
-                *m_span,
-                format!("`min_calls = {m}` can never be reached in a window of {n} calls; lower it or widen the window"),
-            );
+            cx.error(*m_span, message);
         }
         let name = name.map(|(n, _)| n);
         let per_key = per_key.finish(cx, "circuit_breaker", name.as_ref());
@@ -281,11 +261,8 @@ impl CircuitBreaker {
 /// A share above 0% and at most 100%.
 fn parse_rate(cx: &Ctxt, v: &Value, what: &str) -> Option<f64> {
     let r = cx.check(parse_percent(v, what))?;
-    if r == 0.0 {
-        cx.error(
-            v.span(),
-            format!("`{what} = 0%` would open on the first decision; give a share above 0%, such as `50%`"),
-        );
+    if let Err(message) = resilience_grammar::rules::opening_share(what, r) {
+        cx.error(v.span(), message);
         return None;
     }
     Some(r)
@@ -293,8 +270,11 @@ fn parse_rate(cx: &Ctxt, v: &Value, what: &str) -> Option<f64> {
 
 fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
     let d = cx.check(DurationArg::parse(v, what))?;
-    if d.literal.is_some_and(|d| d.is_zero()) {
-        cx.error(d.span, format!("`{what}` must be longer than zero"));
+    if let Some(Err(message)) = d
+        .literal
+        .map(|d| resilience_grammar::rules::positive(what, d))
+    {
+        cx.error(d.span, message);
         return None;
     }
     Some(d)
@@ -303,8 +283,8 @@ fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
 /// A whole number of at least 1.
 fn parse_count(cx: &Ctxt, v: &Value, what: &str, hint: &str) -> Option<u32> {
     let n = cx.check(parse_int::<u32>(v, &format!("`{what}`")))?;
-    if n == 0 {
-        cx.error(v.span(), format!("`{what}` must be at least 1 ({hint})"));
+    if let Err(message) = resilience_grammar::rules::at_least_one(what, u64::from(n), hint) {
+        cx.error(v.span(), message);
         return None;
     }
     Some(n)
@@ -312,18 +292,8 @@ fn parse_count(cx: &Ctxt, v: &Value, what: &str, hint: &str) -> Option<u32> {
 
 fn parse_half_open(cx: &Ctxt, v: &Value) -> Option<u32> {
     let n = cx.check(parse_int::<u32>(v, "`half_open_calls`"))?;
-    if n == 0 {
-        cx.error(
-            v.span(),
-            "`half_open_calls = 0` would never let a probe through, so the breaker could never close again; use at least 1",
-        );
-        return None;
-    }
-    if n > MAX_HALF_OPEN_CALLS {
-        cx.error(
-            v.span(),
-            format!("`half_open_calls` can be at most {MAX_HALF_OPEN_CALLS}"),
-        );
+    if let Err(message) = resilience_grammar::rules::half_open_calls(u64::from(n)) {
+        cx.error(v.span(), message);
         return None;
     }
     Some(n)
@@ -337,21 +307,15 @@ fn parse_window(cx: &Ctxt, v: &Value) -> Option<WindowArg> {
         && i.suffix().is_empty()
     {
         let n = cx.check(i.base10_parse::<u32>())?;
-        if n == 0 {
-            cx.error(
-                i.span(),
-                "a window of 0 calls holds nothing to decide on; give a number of calls such as `window = 100`, or a duration such as `window = 60s`",
-            );
+        if let Err(message) = resilience_grammar::rules::window_calls(u64::from(n)) {
+            cx.error(i.span(), message);
             return None;
         }
         return Some(WindowArg::Calls(n));
     }
     let d = cx.check(DurationArg::parse(v, "window"))?;
-    if d.literal.is_some_and(|d| d.is_zero()) {
-        cx.error(
-            d.span,
-            "a window of zero time holds nothing to decide on; give a duration such as `window = 60s`, or a number of calls such as `window = 100`",
-        );
+    if let Some(Err(message)) = d.literal.map(resilience_grammar::rules::window_time) {
+        cx.error(d.span, message);
         return None;
     }
     Some(WindowArg::Time(d))
@@ -369,10 +333,9 @@ fn parse_open_for(cx: &Ctxt, v: &Value) -> Option<OpenForArg> {
         _ => return parse_positive(cx, v, "open_for").map(OpenForArg::Fixed),
     };
     if kind != "exponential" {
-        let hint = suggest::hint(&kind.to_string(), "choices", &["exponential"]);
         cx.error(
             kind.span(),
-            format!("unknown `open_for` schedule `{kind}`; write a duration (`open_for = 30s`) or `exponential(10s, max = 5m)`; {hint}"),
+            resilience_grammar::backoff::unknown_open_for(&kind.to_string()),
         );
         return None;
     }
@@ -399,26 +362,17 @@ fn parse_open_for(cx: &Ctxt, v: &Value) -> Option<OpenForArg> {
         }
     }
     let Some(base) = base else {
-        cx.error(
-            group.span(),
-            "`exponential` needs its first open period: `exponential(10s, max = 5m)`",
-        );
+        cx.error(group.span(), resilience_grammar::rules::OPEN_FOR_NEEDS_BASE);
         return None;
     };
     let Some((max, _)) = max else {
-        cx.error(
-            group.span(),
-            "`exponential` needs a cap, or the breaker could stay open for ever: `exponential(10s, max = 5m)`",
-        );
+        cx.error(group.span(), resilience_grammar::rules::OPEN_FOR_NEEDS_CAP);
         return None;
     };
     if let (Some(b), Some(m)) = (base.literal, max.literal)
-        && m < b
+        && let Err(message) = resilience_grammar::rules::open_for_max(b, m)
     {
-        cx.error(
-            max.span,
-            format!("`max` is shorter than the first open period ({b:?}); raise it"),
-        );
+        cx.error(max.span, message);
         return None;
     }
     Some(OpenForArg::Exponential { base, max })

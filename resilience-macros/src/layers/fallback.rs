@@ -25,7 +25,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Pat};
 
-const KEYS: &[&str] = &["when", "crate"];
+const KEYS: &[&str] = resilience_grammar::keys::FALLBACK;
 
 /// A checked `#[fallback]`.
 pub(crate) struct Fallback {

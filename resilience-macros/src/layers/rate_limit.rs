@@ -20,9 +20,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::LitStr;
 
-const KEYS: &[&str] = &[
-    "rate", "burst", "max_wait", "name", "key", "max_keys", "crate",
-];
+const KEYS: &[&str] = resilience_grammar::keys::RATE_LIMIT;
 
 /// A checked `#[rate_limit]`.
 pub(crate) struct RateLimit {
@@ -60,7 +58,7 @@ impl RateLimit {
                     let n = cx.check(parse_int::<u32>(v, "`burst`"));
                     let n = match n {
                         Some(0) => {
-                            cx.error(v.span(), "`burst = 0` would refuse every call; allow at least 1 (it defaults to the rate's count)");
+                            cx.error(v.span(), resilience_grammar::rules::burst(0).unwrap_err());
                             None
                         }
                         n => n,
@@ -160,7 +158,7 @@ impl RateLimit {
 /// `100/1s`, `5 / 250ms`, `10/PERIOD`.
 fn parse_rate(cx: &Ctxt, v: &Value) -> Option<(u32, DurationArg)> {
     let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
-    let example = "expected a count per duration, such as `rate = 100/1s` or `rate = 5/250ms`";
+    let example = resilience_grammar::rate::EXPECTED;
     let slash = tokens
         .iter()
         .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '/'));
@@ -179,7 +177,7 @@ fn parse_rate(cx: &Ctxt, v: &Value) -> Option<(u32, DurationArg)> {
         Some(0) => {
             cx.error(
                 count_value.span(),
-                "a rate of 0 calls would refuse every call; allow at least 1, such as `rate = 1/1s`",
+                resilience_grammar::rules::rate_count(0).unwrap_err(),
             );
             None
         }
@@ -187,12 +185,9 @@ fn parse_rate(cx: &Ctxt, v: &Value) -> Option<(u32, DurationArg)> {
     };
     let per = cx.check(DurationArg::parse(&per_value, "rate"));
     if let Some(d) = &per
-        && d.literal.is_some_and(|d| d.is_zero())
+        && let Some(Err(message)) = d.literal.map(resilience_grammar::rules::rate_period)
     {
-        cx.error(
-            d.span,
-            "the rate's period must be longer than zero, such as `100/1s`",
-        );
+        cx.error(d.span, message);
         return None;
     }
     Some((count?, per?))

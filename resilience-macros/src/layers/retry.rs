@@ -24,25 +24,15 @@ use crate::args::{
     parse_predicate, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
-use crate::suggest;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use std::time::Duration;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr};
 
-const KEYS: &[&str] = &[
-    "attempts",
-    "backoff",
-    "jitter",
-    "max_elapsed",
-    "when",
-    "budget",
-    "name",
-    "crate",
-];
-const BACKOFFS: &[&str] = &["exponential", "constant", "fibonacci", "none"];
-const JITTERS: &[&str] = &["full", "equal", "decorrelated", "none"];
+const KEYS: &[&str] = resilience_grammar::keys::RETRY;
+const BACKOFFS: &[&str] = resilience_grammar::backoff::BACKOFFS;
+const JITTERS: &[&str] = resilience_grammar::keys::JITTERS;
 
 /// A checked `#[retry]`.
 pub(crate) struct Retry {
@@ -297,11 +287,8 @@ fn capitalise(s: &str) -> String {
 
 fn parse_attempts(cx: &Ctxt, v: &Value) -> Option<u32> {
     let n = cx.check(parse_int::<u32>(v, "`attempts`"))?;
-    if n == 0 {
-        cx.error(
-            v.span(),
-            "`attempts` counts the first call too, so it must be at least 1 (1 means no retry)",
-        );
+    if let Err(message) = resilience_grammar::rules::attempts(u64::from(n)) {
+        cx.error(v.span(), message);
         return None;
     }
     Some(n)
@@ -309,11 +296,8 @@ fn parse_attempts(cx: &Ctxt, v: &Value) -> Option<u32> {
 
 fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
     let d = cx.check(DurationArg::parse(v, what))?;
-    if d.literal.is_some_and(|d| d.is_zero()) {
-        cx.error(
-            d.span,
-            format!("`{what}` must be longer than zero, such as `30s`; remove it for no limit"),
-        );
+    if let Some(Err(message)) = d.literal.map(resilience_grammar::rules::max_elapsed) {
+        cx.error(d.span, message);
         return None;
     }
     Some(d)
@@ -324,8 +308,9 @@ fn parse_choice(cx: &Ctxt, v: &Value, what: &str, choices: &[&str]) -> Option<Id
     match v.parse::<Ident>() {
         Ok(id) if choices.contains(&id.to_string().as_str()) => Some(id),
         Ok(id) => {
-            let hint = suggest::hint(&id.to_string(), "choices", choices);
-            cx.error(id.span(), format!("unknown {what} `{id}`; {hint}"));
+            if let Err(message) = resilience_grammar::keys::choice(what, &id.to_string(), choices) {
+                cx.error(id.span(), message);
+            }
             None
         }
         Err(_) => {
@@ -355,7 +340,7 @@ fn parse_budget(cx: &Ctxt, v: &Value) -> Option<Budget> {
 /// `none`, `constant(100ms)`, `exponential(100ms, factor = 2.0, max = 10s)`, `fibonacci(100ms, max = 10s)`.
 fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
     let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
-    let example = "`exponential(100ms, factor = 2.0, max = 10s)`, `constant(100ms)`, `fibonacci(100ms, max = 10s)` or `none`";
+    let example = resilience_grammar::backoff::EXAMPLE;
     let (kind, group) = match tokens.as_slice() {
         [TokenTree::Ident(id)] => (id.clone(), None),
         [TokenTree::Ident(id), TokenTree::Group(g)]
@@ -370,8 +355,7 @@ fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
     };
     let name = kind.to_string();
     if !BACKOFFS.contains(&name.as_str()) {
-        let hint = suggest::hint(&name, "backoffs", BACKOFFS);
-        cx.error(kind.span(), format!("unknown backoff `{kind}`; {hint}"));
+        cx.error(kind.span(), resilience_grammar::backoff::unknown(&name));
         return None;
     }
     if name == "none" {
@@ -383,16 +367,12 @@ fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
     let Some(group) = group else {
         cx.error(
             kind.span(),
-            format!("`{kind}` needs its first delay: `{kind}(100ms)`"),
+            resilience_grammar::backoff::needs_first_delay(&name),
         );
         return None;
     };
     let args: Args = cx.check(syn::parse2(group.stream()))?;
-    let allowed: &[&str] = match name.as_str() {
-        "exponential" => &["factor", "max"],
-        "fibonacci" => &["max"],
-        _ => &[],
-    };
+    let allowed: &[&str] = resilience_grammar::backoff::allowed_keys(&name);
     let mut base: Setting<DurationArg> = None;
     let mut factor: Setting<f64> = None;
     let mut max: Setting<DurationArg> = None;
@@ -406,35 +386,18 @@ fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
                     .check(DurationArg::parse(&arg.value, "backoff"))
                     .map(|d| (d, arg.value.span()))
             }
-            None if allowed.is_empty() => cx.error(
-                arg.value.span(),
-                format!("`{kind}` takes one delay; remove this one"),
-            ),
             None => cx.error(
                 arg.value.span(),
-                format!(
-                    "`{kind}` takes one delay; name the others (`{}`)",
-                    allowed.join("`, `")
-                ),
+                resilience_grammar::backoff::extra_delay(&name),
             ),
-            Some(key) if !allowed.contains(&key.to_string().as_str()) => {
-                let hint = if allowed.is_empty() {
-                    format!("`{kind}` takes only its delay")
-                } else {
-                    suggest::hint(&key.to_string(), "keys", allowed)
-                };
-                cx.error(
-                    key.span(),
-                    format!("unknown key `{key}` for `{kind}`; {hint}"),
-                );
-            }
+            Some(key) if !allowed.contains(&key.to_string().as_str()) => cx.error(
+                key.span(),
+                resilience_grammar::backoff::unknown_key(&name, &key.to_string()),
+            ),
             Some(key) if key == "factor" => {
                 let f = cx.check(parse_float(&arg.value, "`factor`"));
-                if f.is_some_and(|f| !(f >= 1.0 && f.is_finite())) {
-                    cx.error(
-                        arg.value.span(),
-                        "`factor` must be at least 1.0, or delays would shrink",
-                    );
+                if let Some(Err(message)) = f.map(resilience_grammar::rules::factor) {
+                    cx.error(arg.value.span(), message);
                 }
                 set_once(cx, &mut factor, key, f);
             }
@@ -450,17 +413,16 @@ fn parse_backoff(cx: &Ctxt, v: &Value) -> Option<Backoff> {
         }
         cx.error(
             group.span(),
-            format!("`{kind}` needs its first delay: `{kind}(100ms)`"),
+            resilience_grammar::backoff::needs_first_delay(&name),
         );
         return None;
     };
     if let (Some(b), Some((m, _))) = (base.literal, &max)
-        && m.literal.is_some_and(|m| m < b)
+        && let Some(Err(message)) = m
+            .literal
+            .map(|m| resilience_grammar::rules::backoff_max(b, m))
     {
-        cx.error(
-            m.span,
-            format!("`max` is shorter than the first delay ({b:?}); raise it or lower the delay"),
-        );
+        cx.error(m.span, message);
     }
     let _ = base_span;
     Some(match name.as_str() {

@@ -10,7 +10,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::LitStr;
 
-const KEYS: &[&str] = &["duration", "name", "crate"];
+const KEYS: &[&str] = resilience_grammar::keys::TIMEOUT;
 
 /// A checked `#[timeout]`.
 pub(crate) struct Timeout {
@@ -93,7 +93,7 @@ impl Timeout {
         if duration.literal.is_some_and(|d| d.is_zero()) {
             cx.error(
                 duration.span,
-                "a timeout of zero fails every call; give a positive duration such as `100ms`",
+                resilience_grammar::rules::timeout(std::time::Duration::ZERO).unwrap_err(),
             );
             return None;
         }

@@ -50,7 +50,7 @@ impl BreakerPolicy {
     };
 
     /// The largest `half_open_calls` the state word can count.
-    pub const MAX_HALF_OPEN_CALLS: u32 = 4095;
+    pub const MAX_HALF_OPEN_CALLS: u32 = resilience_grammar::rules::MAX_HALF_OPEN_CALLS;
 
     /// `min_calls`, capped by a count window's length (a window of 10 calls can never hold 20).
     pub(crate) fn effective_min_calls(&self) -> u64 {
