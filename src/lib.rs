@@ -637,6 +637,8 @@ pub mod chaos {
 pub mod config {
     pub use resilience_runtime::config::*;
 }
+#[cfg(feature = "config")]
+pub use resilience_runtime::config::{Config, ConfigError};
 
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,

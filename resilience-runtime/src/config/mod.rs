@@ -4,6 +4,10 @@
 //! Values are spelled as in the attributes (`"800ms"`, `"40%"`, `"100/1s"`,
 //! `"exponential(50ms, max = 2s)"`) and checked by the same rules, with the same words.
 
+mod document;
+mod error;
 mod value;
 
+pub use document::{Config, Table};
+pub use error::ConfigError;
 pub use value::{Kind, Raw, Value, WindowValue, check_key, check_together, parse_value};
