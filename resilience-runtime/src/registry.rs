@@ -37,6 +37,22 @@ pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
     fn process_wide(&self) -> bool {
         false
     }
+    /// Checks the configured `table` against its own values before anything changes (all or
+    /// nothing). A kind that cannot be retuned refuses every key.
+    #[cfg(feature = "config")]
+    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        match table.keys().next() {
+            Some(key) => Err(crate::config::Refused::not_retunable(self.kind(), key)),
+            None => Ok(()),
+        }
+    }
+    /// Applies `table` (`None`: back to the attribute's values) into the atomics its callsites
+    /// read; returns each change.
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        let _ = table;
+        Vec::new()
+    }
 }
 
 /// The process-wide registry of resilience policies, or a test's own
@@ -60,6 +76,9 @@ pub struct Registry {
     /// A test registry's instance for each callsite (by the address of its `static`); the
     /// process-wide registry keeps them in the callsites themselves.
     sites: Mutex<HashMap<usize, &'static (dyn Any + Send + Sync)>>,
+    /// The configuration last applied: an entry registered later gets its table.
+    #[cfg(feature = "config")]
+    config: Mutex<crate::config::Config>,
 }
 
 /// The entries in order of first call, and the first entry of each (kind, name).
@@ -173,6 +192,10 @@ impl Registry {
             return (existing, false);
         }
         let made = Arc::new(make());
+        #[cfg(feature = "config")]
+        if let Some(t) = lock(&self.config).table_of(kind, name) {
+            made.apply(Some(t));
+        }
         let i = table.entries.len();
         table.entries.push(Arc::clone(&made) as Arc<dyn Entry>);
         table.named.entry((kind, name)).or_insert(i);
@@ -204,6 +227,19 @@ impl Registry {
             }
         };
         kept
+    }
+
+    /// Runs `f` over every entry and the configuration last applied, with registration held
+    /// off meanwhile: so an entry either registers before and is walked, or after and gets
+    /// the new configuration.
+    #[cfg(feature = "config")]
+    pub(crate) fn reconfigure<R>(
+        &self,
+        f: impl FnOnce(&[Arc<dyn Entry>], &mut crate::config::Config) -> R,
+    ) -> R {
+        let table = lock(&self.table);
+        let mut config = lock(&self.config);
+        f(&table.entries, &mut config)
     }
 
     /// The first entry of `kind` called `name`.

@@ -189,6 +189,27 @@ pub(crate) fn chaos_latency(name: &'static str, delay: Duration) {
     let _ = (name, delay);
 }
 
+/// A configured value changed ([`Registry::apply`](crate::Registry::apply)).
+#[cfg(feature = "config")]
+pub(crate) fn config_changed(change: &crate::config::Change) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: "resilience",
+        kind = change.kind,
+        name = change.name,
+        key = change.key,
+        old = %change.old,
+        new = %change.new,
+        "configuration changed {} of {}: {} → {}",
+        change.key,
+        change.name,
+        change.old,
+        change.new
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = change;
+}
+
 /// The first test registry of the process was created after `cached` callsites had already
 /// cached their process-wide instances: those callsites stay on them.
 pub(crate) fn cached_before_isolation(cached: usize) {

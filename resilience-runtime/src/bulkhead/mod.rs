@@ -68,6 +68,13 @@ pub struct Bulkhead {
     name: &'static str,
     places: Places,
     rejected: AtomicU64,
+    /// The configured `max_wait` in nanoseconds, or [`ATTRIBUTE`]: the one load a call pays
+    /// for configuration.
+    #[cfg(feature = "config")]
+    configured_wait: AtomicU64,
+    /// The attribute's `max_concurrent`, `enabled` and the configured places (cold: apply only).
+    #[cfg(feature = "config")]
+    settings: std::sync::Mutex<Settings>,
     pub(crate) counters: CallCounters,
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     available_gauge: NamedGauge,
@@ -82,6 +89,14 @@ impl Bulkhead {
             name,
             places: Places::new(max_concurrent.max(1)),
             rejected: AtomicU64::new(0),
+            #[cfg(feature = "config")]
+            configured_wait: AtomicU64::new(ATTRIBUTE),
+            #[cfg(feature = "config")]
+            settings: std::sync::Mutex::new(Settings {
+                attribute_places: max_concurrent.max(1),
+                configured_places: None,
+                enabled: true,
+            }),
             counters: CallCounters::new(name, "bulkhead"),
             available_gauge,
         }
@@ -167,6 +182,19 @@ impl Bulkhead {
         error
     }
 
+    /// `written` (the attribute's `max_wait`), or the configured one: one relaxed load.
+    #[inline]
+    pub(crate) fn max_wait(&self, written: Duration) -> Duration {
+        #[cfg(feature = "config")]
+        {
+            let configured = self.configured_wait.load(Ordering::Relaxed);
+            if configured != ATTRIBUTE {
+                return Duration::from_nanos(configured);
+            }
+        }
+        written
+    }
+
     /// The bulkhead's name.
     pub fn name(&self) -> &'static str {
         self.name
@@ -181,7 +209,7 @@ impl Bulkhead {
     }
     /// Calls inside right now (places taken).
     pub fn in_flight(&self) -> usize {
-        self.places.capacity() - self.places.available()
+        self.places.in_flight()
     }
     /// Callers queued for a place right now.
     pub fn waiting(&self) -> usize {
@@ -266,15 +294,100 @@ impl BulkheadSite {
     }
 
     /// Runs `inner` holding a place: a free one is taken right here (one compare-and-swap),
-    /// else the returned future waits for one up to `policy.max_wait`.
+    /// else the returned future waits for one up to `policy.max_wait` (or the configured one).
     #[inline]
     pub fn call<F>(&'static self, policy: BulkheadPolicy, inner: F) -> BulkheadCall<F> {
-        BulkheadCall::new(self.bulkhead(policy), policy.max_wait, inner)
+        let bulkhead = self.bulkhead(policy);
+        BulkheadCall::new(bulkhead, bulkhead.max_wait(policy.max_wait), inner)
     }
 }
 
 /// The registry's kind for bulkheads (`[bulkhead.<name>]` in configuration).
 const KIND: &str = "bulkhead";
+
+/// `configured_wait` when the attribute's `max_wait` stands.
+#[cfg(feature = "config")]
+const ATTRIBUTE: u64 = u64::MAX;
+
+/// The places of a bulkhead switched off with `enabled = false`: as good as no limit.
+#[cfg(feature = "config")]
+const UNLIMITED: usize = 1 << 40;
+
+/// A bulkhead's values apart from the hot path's.
+#[cfg(feature = "config")]
+#[derive(Debug)]
+struct Settings {
+    attribute_places: usize,
+    configured_places: Option<usize>,
+    enabled: bool,
+}
+
+#[cfg(feature = "config")]
+impl Bulkhead {
+    fn apply_config(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        use crate::config::{Change, Value};
+        let get = |key| table.and_then(|t| t.get(key));
+        let mut changes = Vec::new();
+        let mut settings = registry::lock(&self.settings);
+        let places = match get("max_concurrent") {
+            Some(Value::Count(n)) => Some(*n as usize),
+            _ => None,
+        };
+        let enabled = !matches!(get("enabled"), Some(Value::Enabled(false)));
+        let shown = |p: Option<usize>| p.map_or_else(|| "attribute".to_owned(), |p| p.to_string());
+        if places != settings.configured_places {
+            let old = shown(
+                settings
+                    .configured_places
+                    .or(Some(settings.attribute_places)),
+            );
+            let new = shown(places.or(Some(settings.attribute_places)));
+            changes.push(Change::new(KIND, self.name, "max_concurrent", old, new));
+        }
+        if enabled != settings.enabled {
+            changes.push(Change::new(
+                KIND,
+                self.name,
+                "enabled",
+                settings.enabled,
+                enabled,
+            ));
+        }
+        settings.configured_places = places;
+        settings.enabled = enabled;
+        let target = if enabled {
+            places.unwrap_or(settings.attribute_places)
+        } else {
+            UNLIMITED
+        };
+        if target != self.places.capacity() {
+            self.places.resize(target);
+            self.places_changed();
+        }
+        let wait = match get("max_wait") {
+            Some(Value::Duration(d)) => u64::try_from(d.as_nanos()).unwrap_or(u64::MAX - 1),
+            _ => ATTRIBUTE,
+        };
+        let old = self.configured_wait.swap(wait, Ordering::Relaxed);
+        if old != wait {
+            let show = |n: u64| {
+                if n == ATTRIBUTE {
+                    "attribute".to_owned()
+                } else {
+                    resilience_grammar::duration::display(Duration::from_nanos(n))
+                }
+            };
+            changes.push(Change::new(
+                KIND,
+                self.name,
+                "max_wait",
+                show(old),
+                show(wait),
+            ));
+        }
+        changes
+    }
+}
 
 impl Entry for Bulkhead {
     fn kind(&self) -> &'static str {
@@ -292,6 +405,15 @@ impl Entry for Bulkhead {
             waiting: self.waiting(),
             rejected: self.rejected(),
         });
+    }
+    #[cfg(feature = "config")]
+    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        // Each key was checked when the configuration was read; none depends on another.
+        Ok(())
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        self.apply_config(table)
     }
 }
 

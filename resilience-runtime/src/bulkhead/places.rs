@@ -6,28 +6,34 @@
 //! only under the queue's lock, and only while no place is available; a place given back while
 //! it is set goes straight to the first waiter (FIFO, no barging), so `available` stays zero
 //! for as long as anyone waits.
+//!
+//! The word is signed: lowering the number of places ([`Places::resize`], a configuration
+//! applied at run time) takes the difference off `available` at once, which may leave it
+//! below zero while the calls inside finish; those give their places back to the count, and
+//! nobody is admitted until it is above zero again. Raising it hands the new places to the
+//! waiters first, as a release does.
 
 #[cfg(loom)]
 use loom::sync::{
     Arc, Mutex, MutexGuard,
-    atomic::{AtomicBool, AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering},
 };
 use std::collections::VecDeque;
 #[cfg(not(loom))]
 use std::sync::{
     Arc, Mutex, MutexGuard, PoisonError,
-    atomic::{AtomicBool, AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering},
 };
 use std::task::Waker;
 
-const WAITERS: usize = 1;
-const ONE: usize = 2;
+const WAITERS: isize = 1;
+const ONE: isize = 2;
 
 /// `capacity` places, handed out first come, first served.
 #[derive(Debug)]
 pub(crate) struct Places {
-    state: AtomicUsize,
-    capacity: usize,
+    state: AtomicIsize,
+    capacity: AtomicUsize,
     queue: Mutex<VecDeque<Entry>>,
 }
 
@@ -59,8 +65,8 @@ pub(crate) enum Enqueued {
 impl Places {
     pub(crate) fn new(capacity: usize) -> Self {
         Places {
-            state: AtomicUsize::new(capacity << 1),
-            capacity,
+            state: AtomicIsize::new(places_word(capacity)),
+            capacity: AtomicUsize::new(capacity),
             queue: Mutex::new(VecDeque::new()),
         }
     }
@@ -111,9 +117,12 @@ impl Places {
     }
 
     /// Under the lock: the place goes to the first waiter, or back to the count when the queue
-    /// emptied meanwhile. Returns the waker to call once the lock is dropped.
+    /// emptied meanwhile or the count is below zero (places were taken away by a resize).
+    /// Returns the waker to call once the lock is dropped.
     fn hand_over(&self, queue: &mut VecDeque<Entry>) -> Option<Waker> {
-        let Some(first) = queue.pop_front() else {
+        let owed = self.state.load(Ordering::Relaxed) < 0;
+        let first = if owed { None } else { queue.pop_front() };
+        let Some(first) = first else {
             self.state.fetch_add(ONE, Ordering::Release);
             return None;
         };
@@ -192,14 +201,52 @@ impl Places {
         false
     }
 
-    /// Places free right now.
+    /// Sets the number of places to `capacity` (at least 1) at once. Raising it hands the new
+    /// places to the waiters first; lowering it lets the calls inside finish and admits nobody
+    /// until fewer than `capacity` are inside. Returns the old number.
+    pub(crate) fn resize(&self, capacity: usize) -> usize {
+        let capacity = capacity.max(1);
+        let mut wakers = Vec::new();
+        let old = {
+            let mut queue = self.lock();
+            let old = self.capacity.swap(capacity, Ordering::Relaxed);
+            if capacity < old {
+                let fewer = places_word(old - capacity);
+                self.state.fetch_sub(fewer, Ordering::AcqRel);
+            } else {
+                // One by one while a place is owed or someone waits, the rest at once.
+                let mut more = capacity - old;
+                while more > 0 && (self.state.load(Ordering::Relaxed) < 0 || !queue.is_empty()) {
+                    wakers.extend(self.hand_over(&mut queue));
+                    more -= 1;
+                }
+                if more > 0 {
+                    self.state.fetch_add(places_word(more), Ordering::Release);
+                }
+            }
+            old
+        };
+        for w in wakers {
+            w.wake();
+        }
+        old
+    }
+
+    /// Places free right now (zero while more calls are inside than a resize left places).
     pub(crate) fn available(&self) -> usize {
-        self.state.load(Ordering::Relaxed) >> 1
+        usize::try_from(self.state.load(Ordering::Relaxed) >> 1).unwrap_or(0)
+    }
+
+    /// Calls inside right now: the places taken, beyond a lowered number while they finish.
+    pub(crate) fn in_flight(&self) -> usize {
+        let available = self.state.load(Ordering::Relaxed) >> 1;
+        let capacity = isize::try_from(self.capacity()).unwrap_or(isize::MAX);
+        usize::try_from(capacity.saturating_sub(available)).unwrap_or(0)
     }
 
     /// The number of places.
     pub(crate) fn capacity(&self) -> usize {
-        self.capacity
+        self.capacity.load(Ordering::Relaxed)
     }
 
     /// Callers queued for a place.
@@ -216,6 +263,11 @@ impl Places {
     fn lock(&self) -> MutexGuard<'_, VecDeque<Entry>> {
         self.queue.lock().unwrap()
     }
+}
+
+/// `n` places as the state word counts them (a bulkhead holds far fewer than `isize::MAX / 2`).
+fn places_word(n: usize) -> isize {
+    isize::try_from(n).map_or(isize::MAX / ONE, |n| n.min(isize::MAX / ONE)) * ONE
 }
 
 #[cfg(all(test, not(loom)))]
@@ -269,6 +321,44 @@ mod tests {
         p.release();
         assert_eq!(p.available(), 1);
         assert_eq!(p.waiting(), 0);
+    }
+
+    #[test]
+    fn raising_admits_waiters_now_and_lowering_waits_for_calls_inside() {
+        let p = Places::new(1);
+        let w = Waker::noop();
+        assert!(p.try_acquire());
+        let Enqueued::Waiting(a) = p.enqueue(w) else {
+            panic!("no place is free")
+        };
+        // Raised to 3: the waiter gets one of the new places now, one is left free.
+        assert_eq!(p.resize(3), 1);
+        assert!(p.poll_ticket(&a, w));
+        assert_eq!(p.available(), 1);
+        assert!(p.try_acquire());
+        assert_eq!(p.in_flight(), 3);
+        // Lowered to 1 with 3 inside: nobody gets in until two have left.
+        p.resize(1);
+        assert_eq!(p.available(), 0);
+        assert!(!p.try_acquire());
+        let Enqueued::Waiting(b) = p.enqueue(w) else {
+            panic!("no place is free")
+        };
+        p.release();
+        assert!(!p.poll_ticket(&b, w));
+        p.release();
+        assert!(
+            !p.poll_ticket(&b, w),
+            "two inside were above the new limit of one"
+        );
+        p.release();
+        assert!(
+            p.poll_ticket(&b, w),
+            "the last one out hands its place over"
+        );
+        p.release();
+        assert_eq!(p.available(), 1);
+        assert_eq!(p.in_flight(), 0);
     }
 
     #[test]
@@ -385,6 +475,70 @@ mod loom_tests {
             releaser.join().unwrap();
             assert_eq!(places.available(), 1);
             assert_eq!(places.waiting(), 0);
+        });
+    }
+
+    #[test]
+    fn a_resize_racing_calls_keeps_every_place() {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(2);
+        model.check(|| {
+            let places = Arc::new(Places::new(2));
+            let inside = Arc::new(AtomicUsize::new(0));
+            let caller = {
+                let p = Arc::clone(&places);
+                let inside = Arc::clone(&inside);
+                thread::spawn(move || {
+                    acquire(&p);
+                    inside.fetch_add(1, Ordering::SeqCst);
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    p.release();
+                })
+            };
+            let resizer = {
+                let p = Arc::clone(&places);
+                thread::spawn(move || {
+                    p.resize(1);
+                    p.resize(3);
+                })
+            };
+            acquire(&places);
+            places.release();
+            caller.join().unwrap();
+            resizer.join().unwrap();
+            assert_eq!(places.available(), 3);
+            assert_eq!(places.waiting(), 0);
+        });
+    }
+
+    #[test]
+    fn a_lowered_limit_is_never_exceeded_by_newcomers() {
+        loom::model(|| {
+            let places = Arc::new(Places::new(2));
+            assert!(places.try_acquire());
+            assert!(places.try_acquire());
+            places.resize(1);
+            let inside = Arc::new(AtomicUsize::new(2));
+            let newcomer = {
+                let p = Arc::clone(&places);
+                let inside = Arc::clone(&inside);
+                thread::spawn(move || {
+                    acquire(&p);
+                    // One of the two inside has left at least; only then is there room.
+                    assert!(
+                        inside.fetch_add(1, Ordering::SeqCst) <= 1,
+                        "above the new limit"
+                    );
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    p.release();
+                })
+            };
+            inside.fetch_sub(1, Ordering::SeqCst);
+            places.release();
+            inside.fetch_sub(1, Ordering::SeqCst);
+            places.release();
+            newcomer.join().unwrap();
+            assert_eq!(places.available(), 1);
         });
     }
 

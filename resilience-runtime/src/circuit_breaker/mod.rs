@@ -475,6 +475,34 @@ impl Entry for CircuitBreaker {
             metrics: self.metrics(),
         });
     }
+    /// The rules between keys, over the attribute's values; then every key is refused, as a
+    /// breaker's values are not retuned at run time yet.
+    #[cfg(feature = "config")]
+    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        use crate::config::{Kind, Refused, Value, WindowValue, check_together};
+        let p = *self.policy();
+        let written = |key: &str| match key {
+            // The default `min_calls` is clamped to a smaller count window, as in the attribute
+            // (a written 20 reads the same: it is let through too).
+            "min_calls" if p.min_calls == BreakerPolicy::DEFAULT.min_calls => None,
+            "min_calls" => Some(Value::Count(p.min_calls)),
+            "window" => Some(Value::Window(match p.window {
+                Window::Calls(n) => WindowValue::Calls(n),
+                Window::Time(d) => WindowValue::Time(d),
+            })),
+            "slow_call" => p.slow_call.map(Value::Duration),
+            "slow_rate" => p.slow_call.map(|_| Value::Share(p.slow_rate)),
+            _ => None,
+        };
+        check_together(Kind::CircuitBreaker, |k| {
+            table.get(k).cloned().or_else(|| written(k))
+        })
+        .map_err(|(key, problem)| Refused::new(key, problem))?;
+        match table.keys().next() {
+            Some(key) => Err(Refused::not_retunable(KIND, key)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The per-callsite state of one `#[circuit_breaker(name = "..", key = ..)]`: one breaker per

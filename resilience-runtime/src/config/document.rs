@@ -179,6 +179,12 @@ impl Config {
         self.tables.get(&(kind, name.to_owned()))?.get(key)
     }
 
+    /// The values configured for the instance of the kind written `table` called `name`.
+    pub(crate) fn table_of(&self, table: &str, name: &str) -> Option<&Table> {
+        let kind = Kind::from_table(table).ok()?;
+        self.tables.get(&(kind, name.to_owned()))
+    }
+
     /// The instances configured, with their values.
     pub fn tables(&self) -> impl Iterator<Item = (Kind, &str, &Table)> {
         self.tables.iter().map(|((k, n), t)| (*k, n.as_str(), t))

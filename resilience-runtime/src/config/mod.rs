@@ -4,10 +4,12 @@
 //! Values are spelled as in the attributes (`"800ms"`, `"40%"`, `"100/1s"`,
 //! `"exponential(50ms, max = 2s)"`) and checked by the same rules, with the same words.
 
+mod apply;
 mod document;
 mod error;
 mod value;
 
+pub use apply::{Applied, Change, Refused};
 pub use document::{Config, Table};
 pub use error::ConfigError;
 pub use value::{Kind, Raw, Value, WindowValue, check_key, check_together, parse_value};

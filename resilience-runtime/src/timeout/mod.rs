@@ -40,6 +40,10 @@ pub struct TimeoutSite {
     timed_out: AtomicU64,
     /// Whether the site is in the registry (from its first call that waits).
     registered: AtomicBool,
+    /// The configured duration in nanoseconds, [`ATTRIBUTE`] or [`DISABLED`]: the one load a
+    /// call pays for configuration.
+    #[cfg(feature = "config")]
+    configured: AtomicU64,
     #[cfg(feature = "metrics")]
     counters: std::sync::OnceLock<crate::instruments::CallCounters>,
 }
@@ -52,6 +56,8 @@ impl TimeoutSite {
             calls: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
             registered: AtomicBool::new(false),
+            #[cfg(feature = "config")]
+            configured: AtomicU64::new(ATTRIBUTE),
             #[cfg(feature = "metrics")]
             counters: std::sync::OnceLock::new(),
         }
@@ -69,6 +75,13 @@ impl TimeoutSite {
     /// call that completes at once never touches the timer wheel.
     #[inline]
     pub fn call<F: Future>(&'static self, after: Duration, inner: F) -> Timeout<F> {
+        #[cfg(feature = "config")]
+        let after = match self.configured.load(Ordering::Relaxed) {
+            ATTRIBUTE => after,
+            // Switched off: a timer that never fires (tokio caps it at its far future).
+            DISABLED => Duration::MAX,
+            nanos => Duration::from_nanos(nanos),
+        };
         Timeout::new(self, after, inner)
     }
 
@@ -115,6 +128,22 @@ impl TimeoutSite {
 /// The registry's kind for timeouts (`[timeout.<name>]` in configuration).
 const KIND: &str = "timeout";
 
+/// `configured` when the attribute's duration stands.
+#[cfg(feature = "config")]
+const ATTRIBUTE: u64 = u64::MAX;
+/// `configured` when `enabled = false`.
+#[cfg(feature = "config")]
+const DISABLED: u64 = u64::MAX - 1;
+
+#[cfg(feature = "config")]
+fn show(configured: u64) -> String {
+    match configured {
+        ATTRIBUTE => "attribute".to_owned(),
+        DISABLED => "off".to_owned(),
+        n => resilience_grammar::duration::display(Duration::from_nanos(n)),
+    }
+}
+
 /// A timeout callsite in the registry (its counts live in its `static`).
 #[derive(Debug)]
 struct TimeoutEntry(&'static TimeoutSite);
@@ -136,6 +165,31 @@ impl Entry for TimeoutEntry {
             calls: self.0.calls.load(Ordering::Relaxed),
             timed_out: self.0.timed_out.load(Ordering::Relaxed),
         });
+    }
+    #[cfg(feature = "config")]
+    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        Ok(())
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        use crate::config::{Change, Value};
+        let get = |key| table.and_then(|t| t.get(key));
+        let new = match (get("enabled"), get("duration")) {
+            (Some(Value::Enabled(false)), _) => DISABLED,
+            (_, Some(Value::Duration(d))) => u64::try_from(d.as_nanos()).unwrap_or(DISABLED - 1),
+            _ => ATTRIBUTE,
+        };
+        let old = self.0.configured.swap(new, Ordering::Relaxed);
+        if old == new {
+            return Vec::new();
+        }
+        vec![Change::new(
+            KIND,
+            self.0.name,
+            "duration",
+            show(old),
+            show(new),
+        )]
     }
 }
 

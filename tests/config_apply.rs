@@ -1,0 +1,203 @@
+//! `registry().apply(&config)`: live values by name, all or nothing, names kept until their
+//! first callsite, each change listed (SPEC §13).
+
+use resilience::testing::isolated;
+use resilience::{Config, ConfigError, Error, bulkhead, circuit_breaker, registry, timeout};
+use std::time::Duration;
+use tokio::time::sleep;
+
+fn config(toml: &str) -> Config {
+    Config::from_toml_str(toml).unwrap()
+}
+
+#[bulkhead(name = "inventory", max_concurrent = 2, max_wait = 0ms)]
+async fn inventory(hold: Duration) -> Result<(), Error> {
+    sleep(hold).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulkhead_resized_by_name_admits_as_many_as_configured() {
+    let _registry = isolated();
+    inventory(Duration::ZERO).await.unwrap();
+    let applied = registry()
+        .apply(&config("[bulkhead.inventory]\nmax_concurrent = 4"))
+        .unwrap();
+    let change = &applied.changes[0];
+    assert_eq!(
+        (
+            change.kind,
+            change.name,
+            change.key,
+            change.old.as_str(),
+            change.new.as_str()
+        ),
+        ("bulkhead", "inventory", "max_concurrent", "2", "4")
+    );
+    let hold = Duration::from_millis(10);
+    let (a, b, c, d, e) = tokio::join!(
+        inventory(hold),
+        inventory(hold),
+        inventory(hold),
+        inventory(hold),
+        inventory(hold)
+    );
+    assert!(a.is_ok() && b.is_ok() && c.is_ok() && d.is_ok());
+    assert_eq!(
+        e,
+        Err(Error::BulkheadFull {
+            name: "inventory",
+            max_concurrent: 4
+        })
+    );
+    // A later configuration replaces the earlier one: without the key, the attribute's 2.
+    let applied = registry().apply(&Config::new()).unwrap();
+    assert_eq!(
+        applied.changes[0].to_string(),
+        "[bulkhead.inventory] max_concurrent: 4 → 2"
+    );
+    assert_eq!(
+        registry().bulkhead("inventory").unwrap().max_concurrent(),
+        2
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_disabled_bulkhead_lets_every_call_through_and_comes_back() {
+    let _registry = isolated();
+    registry()
+        .apply(&config("[bulkhead.inventory]\nenabled = false"))
+        .unwrap();
+    let hold = Duration::from_millis(10);
+    let (a, b, c) = tokio::join!(inventory(hold), inventory(hold), inventory(hold));
+    assert!(a.is_ok() && b.is_ok() && c.is_ok(), "off: no limit");
+    registry()
+        .apply(&config("[bulkhead.inventory]\nenabled = true"))
+        .unwrap();
+    let (a, b, c) = tokio::join!(inventory(hold), inventory(hold), inventory(hold));
+    assert!(a.is_ok() && b.is_ok());
+    assert!(matches!(
+        c,
+        Err(Error::BulkheadFull {
+            max_concurrent: 2,
+            ..
+        })
+    ));
+}
+
+#[bulkhead(name = "later", max_concurrent = 5)]
+async fn later() -> Result<usize, Error> {
+    Ok(registry().bulkhead("later").unwrap().max_concurrent())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_name_without_a_callsite_yet_is_applied_on_its_first_call() {
+    let _registry = isolated();
+    let applied = registry()
+        .apply(&config(
+            "[bulkhead.later]\nmax_concurrent = 1\nmax_wait = \"5ms\"",
+        ))
+        .unwrap();
+    assert!(applied.changes.is_empty(), "nothing registered yet");
+    assert_eq!(later().await, Ok(1));
+}
+
+#[circuit_breaker(name = "payments", window = 10)]
+async fn payments() -> Result<(), Error> {
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_refused_value_changes_nothing() {
+    let _registry = isolated();
+    inventory(Duration::ZERO).await.unwrap();
+    payments().await.unwrap();
+    // `min_calls = 20` cannot be reached in the attribute's window of 10 calls.
+    let err = registry()
+        .apply(&config(
+            "[bulkhead.inventory]\nmax_concurrent = 9\n[circuit_breaker.payments]\nmin_calls = 20",
+        ))
+        .unwrap_err();
+    let ConfigError::Invalid {
+        table,
+        name,
+        key,
+        value,
+        problem,
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        (
+            table.as_str(),
+            name.as_deref(),
+            key.as_deref(),
+            value.as_deref()
+        ),
+        (
+            "circuit_breaker",
+            Some("payments"),
+            Some("min_calls"),
+            Some("20")
+        )
+    );
+    assert!(
+        problem.contains("can never be reached in a window of 10 calls"),
+        "{problem}"
+    );
+    assert_eq!(
+        registry().bulkhead("inventory").unwrap().max_concurrent(),
+        2,
+        "nothing changed"
+    );
+}
+
+#[timeout(name = "pricing", 10ms)]
+async fn pricing(work: Duration) -> Result<(), Error> {
+    sleep(work).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_takes_its_new_duration_from_the_next_call_and_can_be_switched_off() {
+    // Timeouts live in the process-wide registry: this is the one test applying there.
+    let ms = Duration::from_millis;
+    assert!(matches!(pricing(ms(50)).await, Err(Error::Timeout { .. })));
+    let applied = registry()
+        .apply(&config("[timeout.pricing]\nduration = \"100ms\""))
+        .unwrap();
+    assert_eq!(
+        applied.changes[0].to_string(),
+        "[timeout.pricing] duration: attribute → 100ms"
+    );
+    assert_eq!(pricing(ms(50)).await, Ok(()));
+    assert!(matches!(
+        pricing(ms(150)).await,
+        Err(Error::Timeout { after, .. }) if after == ms(100)
+    ));
+    registry()
+        .apply(&config("[timeout.pricing]\nenabled = false"))
+        .unwrap();
+    assert_eq!(pricing(Duration::from_secs(3600)).await, Ok(()));
+    registry().apply(&Config::new()).unwrap();
+    assert!(matches!(
+        pricing(ms(50)).await,
+        Err(Error::Timeout { after, .. }) if after == ms(10)
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_breaker_refuses_its_keys_until_it_can_be_retuned() {
+    let _registry = isolated();
+    payments().await.unwrap();
+    let err = registry()
+        .apply(&config(
+            "[circuit_breaker.payments]\nfailure_rate = \"40%\"",
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "[circuit_breaker.payments] failure_rate = 40%: `failure_rate` of `#[circuit_breaker]` cannot be retuned at run time yet; change it in the attribute"
+    );
+}
