@@ -6,7 +6,8 @@
 #   3. callgrind (`benches/instructions.rs`): instructions per call of every variant, from
 #      runs of N1 and N2 calls (the difference cancels start-up and first-call registration);
 #   4. the size of each variant's future.
-# Needs valgrind, jq and python3. `WARM_UP`, `MEASURE` (seconds), `N1`, `N2` override the defaults.
+# Needs valgrind, jq and python3. `WARM_UP`, `MEASURE` (seconds), `N1`, `N2` override the defaults;
+# `FEATURES=config` measures with configuration by name compiled in (its one load per layer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,7 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 echo "== build" >&2
-cargo bench --bench overhead --bench instructions --no-run --message-format=json-render-diagnostics \
+cargo bench ${FEATURES:+--features "$FEATURES"} --bench overhead --bench instructions --no-run --message-format=json-render-diagnostics \
   >"$OUT/build.json"
 exe() { jq -r --arg n "$1" 'select(.reason == "compiler-artifact" and .target.name == $n and .executable != null) | .executable' "$OUT/build.json" | tail -1; }
 OVERHEAD=$(exe overhead)

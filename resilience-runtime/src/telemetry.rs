@@ -189,6 +189,21 @@ pub(crate) fn chaos_latency(name: &'static str, delay: Duration) {
     let _ = (name, delay);
 }
 
+/// A configuration file that could not be read or applied; the last good one stays.
+#[cfg(feature = "config")]
+pub(crate) fn config_rejected(path: &std::path::Path, error: &crate::config::ConfigError) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        target: "resilience",
+        path = %path.display(),
+        error = %error,
+        "configuration {} not applied, the last good one stays: {error}",
+        path.display()
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (path, error);
+}
+
 /// A configured value changed ([`Registry::apply`](crate::Registry::apply)).
 #[cfg(feature = "config")]
 pub(crate) fn config_changed(change: &crate::config::Change) {

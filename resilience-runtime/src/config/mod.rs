@@ -8,8 +8,10 @@ mod apply;
 mod document;
 mod error;
 mod value;
+mod watch;
 
 pub use apply::{Applied, Change, Refused};
 pub use document::{Config, Table};
 pub use error::ConfigError;
 pub use value::{Kind, Raw, Value, WindowValue, check_key, check_together, parse_value};
+pub use watch::watch;

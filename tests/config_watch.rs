@@ -1,0 +1,84 @@
+//! `resilience::config::watch(path, every)`: a changed file is applied; a bad one is an
+//! error event and the last good configuration stays (SPEC §13).
+
+use resilience::{Error, bulkhead, registry};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+/// Keeps the `error` field of every error event.
+#[derive(Clone, Default)]
+struct Errors(Arc<Mutex<Vec<String>>>);
+
+struct ErrorField<'a>(&'a mut Option<String>);
+impl Visit for ErrorField<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "error" {
+            *self.0 = Some(format!("{value:?}"));
+        }
+    }
+}
+
+impl Subscriber for Errors {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        if *event.metadata().level() == Level::ERROR {
+            let mut error = None;
+            event.record(&mut ErrorField(&mut error));
+            self.0.lock().unwrap().extend(error);
+        }
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[bulkhead(name = "watched", max_concurrent = 2)]
+async fn watched() -> Result<usize, Error> {
+    Ok(registry().bulkhead("watched").unwrap().max_concurrent())
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_changed_file_is_applied_and_a_bad_one_keeps_the_last_good() {
+    let errors = Errors::default();
+    let _subscriber = tracing::subscriber::set_default(errors.clone());
+    let dir = std::env::temp_dir().join(format!("resilience-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("resilience.toml");
+    std::fs::write(&path, "[bulkhead.watched]\nmax_concurrent = 5\n").unwrap();
+    assert_eq!(watched().await, Ok(2));
+
+    let every = Duration::from_secs(1);
+    let watching = resilience::config::watch(&path, every);
+    tokio::time::sleep(every / 2).await;
+    assert_eq!(watched().await, Ok(5), "read at once");
+
+    std::fs::write(&path, "[bulkhead.watched]\nmax_concurrent = 0\n").unwrap();
+    tokio::time::sleep(every).await;
+    assert_eq!(watched().await, Ok(5), "the last good configuration stays");
+    let seen = errors.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].contains(
+            "[bulkhead.watched] max_concurrent = 0: `max_concurrent = 0` would refuse every call"
+        ),
+        "{}",
+        seen[0]
+    );
+
+    std::fs::write(&path, "[bulkhead.watched]\nmax_concurrent = 3\n").unwrap();
+    tokio::time::sleep(every).await;
+    assert_eq!(watched().await, Ok(3));
+    assert_eq!(errors.0.lock().unwrap().len(), 1, "reported once");
+
+    watching.abort();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
