@@ -632,7 +632,31 @@ pub mod chaos {
     pub use resilience_runtime::chaos::{ChaosHandle, disable, enable, is_enabled, seed};
 }
 
-/// Configuration by name, at run time (feature `config`, SPEC §13).
+/// Configuration by name, at run time (feature `config`): the values written in an attribute
+/// are defaults, overridden by name from TOML ([`Config::from_toml_str`], [`Config::from_file`]),
+/// the environment ([`Config::from_env`]) or any serde source, applied all or nothing with
+/// [`Registry::apply`], or re-read from a file with [`watch`](config::watch). Values are spelled
+/// as in the attributes and refused with the attributes' words.
+///
+/// ```
+/// use resilience::{Config, Error, bulkhead, registry};
+///
+/// #[bulkhead(name = "docs_inventory", max_concurrent = 2)]
+/// async fn inventory() -> Result<(), Error> {
+///     Ok(())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// inventory().await.unwrap();
+/// let config = Config::from_toml_str("[bulkhead.docs_inventory]\nmax_concurrent = 4").unwrap();
+/// let applied = registry().apply(&config).unwrap();
+/// assert_eq!(applied.changes[0].to_string(), "[bulkhead.docs_inventory] max_concurrent: 2 → 4");
+/// assert_eq!(registry().bulkhead("docs_inventory").unwrap().max_concurrent(), 4);
+///
+/// let typo = Config::from_toml_str("[bulkhead.docs_inventory]\nmax_concurent = 4").unwrap_err();
+/// assert!(typo.to_string().contains("did you mean `max_concurrent`?"));
+/// # }
+/// ```
 #[cfg(feature = "config")]
 pub mod config {
     pub use resilience_runtime::config::*;
