@@ -201,3 +201,23 @@ async fn a_breaker_refuses_its_keys_until_it_can_be_retuned() {
         "[circuit_breaker.payments] failure_rate = 40%: `failure_rate` of `#[circuit_breaker]` cannot be retuned at run time yet; change it in the attribute"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_configured_max_wait_lets_a_third_caller_wait_for_a_place() {
+    let _registry = isolated();
+    let hold = Duration::from_millis(10);
+    let (_, _, refused) = tokio::join!(inventory(hold), inventory(hold), inventory(hold));
+    assert!(refused.is_err(), "the attribute's max_wait is 0ms");
+    let applied = registry()
+        .apply(&config("[bulkhead.inventory]\nmax_wait = \"50ms\""))
+        .unwrap();
+    assert_eq!(
+        applied.changes[0].to_string(),
+        "[bulkhead.inventory] max_wait: attribute → 50ms"
+    );
+    let (a, b, c) = tokio::join!(inventory(hold), inventory(hold), inventory(hold));
+    assert!(
+        a.is_ok() && b.is_ok() && c.is_ok(),
+        "the third waited 10ms for a place"
+    );
+}

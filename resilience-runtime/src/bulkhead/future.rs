@@ -194,6 +194,8 @@ fn poll_wait(
         if let Some(place) = bulkhead.try_acquire() {
             return Poll::Ready(Ok(place));
         }
+        // The configured `max_wait`, if any: read only by a call that found no free place.
+        let max_wait = bulkhead.max_wait(max_wait);
         if max_wait.is_zero() {
             return Poll::Ready(Err(bulkhead.reject()));
         }

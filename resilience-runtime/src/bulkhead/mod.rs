@@ -131,6 +131,7 @@ impl Bulkhead {
 
     #[cold]
     async fn acquire_slow(&self, max_wait: Duration) -> Result<Place<'_>, Error> {
+        let max_wait = self.max_wait(max_wait);
         if max_wait.is_zero() {
             return Err(self.reject());
         }
@@ -182,14 +183,15 @@ impl Bulkhead {
         error
     }
 
-    /// `written` (the attribute's `max_wait`), or the configured one: one relaxed load.
+    /// `written` (the attribute's `max_wait`), or the configured one: one relaxed load, paid
+    /// only by a call that found no free place.
     #[inline]
     pub(crate) fn max_wait(&self, written: Duration) -> Duration {
         #[cfg(feature = "config")]
         {
             let configured = self.configured_wait.load(Ordering::Relaxed);
             if configured != ATTRIBUTE {
-                return Duration::from_nanos(configured);
+                return configured_wait(configured);
             }
         }
         written
@@ -294,11 +296,11 @@ impl BulkheadSite {
     }
 
     /// Runs `inner` holding a place: a free one is taken right here (one compare-and-swap),
-    /// else the returned future waits for one up to `policy.max_wait` (or the configured one).
+    /// else the returned future waits for one up to `policy.max_wait` (or the configured one,
+    /// read only then).
     #[inline]
     pub fn call<F>(&'static self, policy: BulkheadPolicy, inner: F) -> BulkheadCall<F> {
-        let bulkhead = self.bulkhead(policy);
-        BulkheadCall::new(bulkhead, bulkhead.max_wait(policy.max_wait), inner)
+        BulkheadCall::new(self.bulkhead(policy), policy.max_wait, inner)
     }
 }
 
@@ -312,6 +314,15 @@ const ATTRIBUTE: u64 = u64::MAX;
 /// The places of a bulkhead switched off with `enabled = false`: as good as no limit.
 #[cfg(feature = "config")]
 const UNLIMITED: usize = 1 << 40;
+
+/// The configured `max_wait`: out of line, so a call without configuration pays one load and
+/// one comparison.
+#[cfg(feature = "config")]
+#[cold]
+#[inline(never)]
+fn configured_wait(nanos: u64) -> Duration {
+    Duration::from_nanos(nanos)
+}
 
 /// A bulkhead's values apart from the hot path's.
 #[cfg(feature = "config")]

@@ -58,7 +58,7 @@ where
             return Poll::Ready(out);
         }
         this.site.waits();
-        if time_is_up(this.timer, *this.after, cx) {
+        if time_is_up(this.timer, this.site, this.after, cx) {
             this.inner.set(None);
             this.site.timed_out();
             #[cfg(feature = "metrics")]
@@ -82,12 +82,19 @@ pub(crate) const NO_RUNTIME: &str = "`#[timeout]` needs a tokio runtime: this ca
 /// generic `poll`, so a call that completes at once inlines only the inner poll (and a call
 /// that completes at once needs no runtime).
 #[inline(never)]
-fn time_is_up(mut timer: Pin<&mut Option<Sleep>>, after: Duration, cx: &mut Context<'_>) -> bool {
+fn time_is_up(
+    mut timer: Pin<&mut Option<Sleep>>,
+    site: &TimeoutSite,
+    after: &mut Duration,
+    cx: &mut Context<'_>,
+) -> bool {
     if timer.is_none() {
         if tokio::runtime::Handle::try_current().is_err() {
             panic!("{NO_RUNTIME}");
         }
-        timer.set(Some(tokio::time::sleep(after)));
+        // The configured duration, if any: read only by a call that has to wait.
+        *after = site.after(*after);
+        timer.set(Some(tokio::time::sleep(*after)));
     }
     timer
         .as_pin_mut()

@@ -75,17 +75,23 @@ impl TimeoutSite {
     /// call that completes at once never touches the timer wheel.
     #[inline]
     pub fn call<F: Future>(&'static self, after: Duration, inner: F) -> Timeout<F> {
-        #[cfg(feature = "config")]
-        let after = match self.configured.load(Ordering::Relaxed) {
-            ATTRIBUTE => after,
-            // Switched off: a timer that never fires (tokio caps it at its far future).
-            DISABLED => Duration::MAX,
-            nanos => Duration::from_nanos(nanos),
-        };
         Timeout::new(self, after, inner)
     }
 
     /// Counts a call that ended: one relaxed add.
+    /// `written` (the attribute's duration), or the configured one: one relaxed load, paid
+    /// only by a call that has to wait (a ready call never starts its timer).
+    #[inline]
+    fn after(&self, written: Duration) -> Duration {
+        #[cfg(feature = "config")]
+        match self.configured.load(Ordering::Relaxed) {
+            ATTRIBUTE => written,
+            configured => configured_after(configured),
+        }
+        #[cfg(not(feature = "config"))]
+        written
+    }
+
     #[inline]
     fn ended(&self) {
         self.calls.fetch_add(1, Ordering::Relaxed);
@@ -134,6 +140,19 @@ const ATTRIBUTE: u64 = u64::MAX;
 /// `configured` when `enabled = false`.
 #[cfg(feature = "config")]
 const DISABLED: u64 = u64::MAX - 1;
+
+/// The duration a configured call waits for: out of line, so a call without configuration
+/// pays one load and one comparison.
+#[cfg(feature = "config")]
+#[cold]
+#[inline(never)]
+fn configured_after(configured: u64) -> Duration {
+    match configured {
+        // Switched off: a timer that never fires (tokio caps it at its far future).
+        DISABLED => Duration::MAX,
+        nanos => Duration::from_nanos(nanos),
+    }
+}
 
 #[cfg(feature = "config")]
 fn show(configured: u64) -> String {
