@@ -221,3 +221,28 @@ async fn a_configured_max_wait_lets_a_third_caller_wait_for_a_place() {
         "the third waited 10ms for a place"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_snapshot_shows_which_values_come_from_configuration() {
+    let _registry = isolated();
+    inventory(Duration::ZERO).await.unwrap();
+    let row = |r: &resilience::Snapshot| {
+        r.bulkheads
+            .iter()
+            .find(|b| b.name == "inventory")
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        row(&registry().snapshot()).configured.is_empty(),
+        "all the attribute's"
+    );
+    registry()
+        .apply(&config(
+            "[bulkhead.inventory]\nmax_concurrent = 3\nmax_wait = \"5ms\"",
+        ))
+        .unwrap();
+    let b = row(&registry().snapshot());
+    assert_eq!(b.max_concurrent, 3, "the effective value");
+    assert_eq!(b.configured, ["max_concurrent = 3", "max_wait = 5ms"]);
+}

@@ -91,6 +91,10 @@ pub struct BulkheadSnapshot {
     pub waiting: usize,
     /// Calls refused with `BulkheadFull` since it was created.
     pub rejected: u64,
+    /// The values that come from configuration (`registry().apply`), as `key = value`; every
+    /// other value is the attribute's. Empty (and left out of JSON) without configuration.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub configured: Vec<String>,
 }
 
 /// One rate limiter in a [`Snapshot`].
@@ -150,6 +154,10 @@ pub struct TimeoutSnapshot {
     pub calls: u64,
     /// Calls cut short with `Timeout` (each also counts in `calls`).
     pub timed_out: u64,
+    /// The values that come from configuration (`registry().apply`), as `key = value`; every
+    /// other value is the attribute's. Empty (and left out of JSON) without configuration.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub configured: Vec<String>,
 }
 
 /// One `#[chaos]` name in a [`Snapshot`] (listed from its first call with chaos switched on).
@@ -383,6 +391,7 @@ mod tests {
                 name: "db".into(),
                 calls: 9,
                 timed_out: 1,
+                configured: Vec::new(),
             }],
             ..Snapshot::default()
         };

@@ -96,6 +96,7 @@ impl Bulkhead {
                 attribute_places: max_concurrent.max(1),
                 configured_places: None,
                 enabled: true,
+                configured: Vec::new(),
             }),
             counters: CallCounters::new(name, "bulkhead"),
             available_gauge,
@@ -324,6 +325,16 @@ fn configured_wait(nanos: u64) -> Duration {
     Duration::from_nanos(nanos)
 }
 
+/// A configured table as `key = value` lines, for the snapshot.
+#[cfg(feature = "config")]
+pub(crate) fn shown_table(table: Option<&crate::config::Table>) -> Vec<String> {
+    table
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect()
+}
+
 /// A bulkhead's values apart from the hot path's.
 #[cfg(feature = "config")]
 #[derive(Debug)]
@@ -331,6 +342,8 @@ struct Settings {
     attribute_places: usize,
     configured_places: Option<usize>,
     enabled: bool,
+    /// The configured values, `key = value`, for the snapshot.
+    configured: Vec<String>,
 }
 
 #[cfg(feature = "config")]
@@ -364,6 +377,7 @@ impl Bulkhead {
                 enabled,
             ));
         }
+        settings.configured = shown_table(table);
         settings.configured_places = places;
         settings.enabled = enabled;
         let target = if enabled {
@@ -415,6 +429,10 @@ impl Entry for Bulkhead {
             available: self.available(),
             waiting: self.waiting(),
             rejected: self.rejected(),
+            #[cfg(feature = "config")]
+            configured: registry::lock(&self.settings).configured.clone(),
+            #[cfg(not(feature = "config"))]
+            configured: Vec::new(),
         });
     }
     #[cfg(feature = "config")]

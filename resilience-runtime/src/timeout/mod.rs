@@ -44,6 +44,9 @@ pub struct TimeoutSite {
     /// call pays for configuration.
     #[cfg(feature = "config")]
     configured: AtomicU64,
+    /// The configured values, `key = value`, for the snapshot.
+    #[cfg(feature = "config")]
+    shown: std::sync::Mutex<Vec<String>>,
     #[cfg(feature = "metrics")]
     counters: std::sync::OnceLock<crate::instruments::CallCounters>,
 }
@@ -58,6 +61,8 @@ impl TimeoutSite {
             registered: AtomicBool::new(false),
             #[cfg(feature = "config")]
             configured: AtomicU64::new(ATTRIBUTE),
+            #[cfg(feature = "config")]
+            shown: std::sync::Mutex::new(Vec::new()),
             #[cfg(feature = "metrics")]
             counters: std::sync::OnceLock::new(),
         }
@@ -183,6 +188,10 @@ impl Entry for TimeoutEntry {
             name: label.to_owned(),
             calls: self.0.calls.load(Ordering::Relaxed),
             timed_out: self.0.timed_out.load(Ordering::Relaxed),
+            #[cfg(feature = "config")]
+            configured: registry::lock(&self.0.shown).clone(),
+            #[cfg(not(feature = "config"))]
+            configured: Vec::new(),
         });
     }
     #[cfg(feature = "config")]
@@ -198,6 +207,7 @@ impl Entry for TimeoutEntry {
             (_, Some(Value::Duration(d))) => u64::try_from(d.as_nanos()).unwrap_or(DISABLED - 1),
             _ => ATTRIBUTE,
         };
+        *registry::lock(&self.0.shown) = crate::bulkhead::shown_table(table);
         let old = self.0.configured.swap(new, Ordering::Relaxed);
         if old == new {
             return Vec::new();
