@@ -204,6 +204,7 @@ impl Places {
     /// Sets the number of places to `capacity` (at least 1) at once. Raising it hands the new
     /// places to the waiters first; lowering it lets the calls inside finish and admits nobody
     /// until fewer than `capacity` are inside. Returns the old number.
+    #[cfg_attr(not(feature = "config"), allow(dead_code))]
     pub(crate) fn resize(&self, capacity: usize) -> usize {
         let capacity = capacity.max(1);
         let mut wakers = Vec::new();
