@@ -336,6 +336,8 @@ pub use resilience_runtime::{
 
 /// Helpers for deterministic tests (`seed`, `cancel_at_every_poll`).
 pub mod testing {
+    #[cfg(feature = "test-util")]
+    pub use resilience_runtime::testing::ManualClock;
     pub use resilience_runtime::testing::cancel_at_every_poll;
     pub use resilience_runtime::testing::seed;
 }

@@ -12,6 +12,7 @@ mod snapshot;
 mod stripe;
 mod telemetry;
 
+pub mod blocking;
 pub mod bulkhead;
 pub mod call;
 #[cfg(feature = "chaos")]
@@ -37,10 +38,11 @@ pub use snapshot::{
 #[doc(hidden)]
 pub mod __private {
     pub use crate::Error;
+    pub use crate::blocking::BlockingSite;
     pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite};
     pub use crate::call::CallSite;
     #[cfg(feature = "chaos")]
-    pub use crate::chaos::{ChaosPolicy, chaos};
+    pub use crate::chaos::{ChaosPolicy, chaos, chaos_blocking};
     pub use crate::circuit_breaker::{
         BreakerPolicy, BreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
@@ -49,6 +51,7 @@ pub mod __private {
         fallback_when,
     };
     pub use crate::outcome::Layered;
+    pub use crate::outcome::run_body;
     pub use crate::outcome::{finish, finish_unrejected, lift};
     pub use crate::rate_limit::{RateLimitPolicy, RateLimitSite};
     pub use crate::retry::{

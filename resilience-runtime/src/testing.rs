@@ -1,5 +1,7 @@
 //! Helpers for deterministic tests.
 
+#[cfg(feature = "test-util")]
+pub use crate::blocking::ManualClock;
 use std::future::Future;
 use std::task::{Context, Waker};
 use std::time::Duration;

@@ -103,8 +103,6 @@ impl Bulkhead {
                 quote!(#p::BulkheadPolicy { max_concurrent: #n, max_wait: #d })
             }
         };
-        quote! {
-            __RESILIENCE_BULKHEAD.call(#policy, async { #inner }).await
-        }
+        crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), policy, inner)
     }
 }

@@ -125,6 +125,19 @@ impl Fallback {
                 }
             }
         });
+        // A plain `fn`'s fallback is a plain `fn` too: its value is used as is.
+        let resolve = if g.sync {
+            quote!(__resilience_value)
+        } else {
+            quote! {
+                #[allow(unused_imports)]
+                use #p::{FallbackFuture as _, FallbackValue as _};
+                (&__resilience_value)
+                    .resilience_fallback_kind()
+                    .resolve(__resilience_value)
+                    .await
+            }
+        };
         let mode = quote_spanned! {output_span=>
             let __resilience_mode = {
                 #[allow(unused_imports)]
@@ -144,12 +157,7 @@ impl Fallback {
                         #p::FallbackMode::error(__resilience_mode, __resilience_failure);
                     #when
                     let __resilience_value = #call;
-                    #[allow(unused_imports)]
-                    use #p::{FallbackFuture as _, FallbackValue as _};
-                    (&__resilience_value)
-                        .resilience_fallback_kind()
-                        .resolve(__resilience_value)
-                        .await
+                    #resolve
                 }
             }
         }
@@ -179,10 +187,10 @@ pub(crate) fn check(cx: &Ctxt, item: &ItemFn, layers: &[Layer]) -> Vec<TokenStre
         );
     }
     // An `#[async_trait]` method's body sees the receiver as `__self`.
-    let receiver = if item.sig.asyncness.is_some() {
-        quote!(self)
-    } else {
+    let receiver = if matches!(item.shape(), Some(crate::item::Shape::AsyncTrait(_))) {
         quote!(__self)
+    } else {
+        quote!(self)
     };
     let mut args = Vec::new();
     for input in &item.sig.inputs {

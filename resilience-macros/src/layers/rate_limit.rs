@@ -118,9 +118,7 @@ impl RateLimit {
         } else {
             quote!(#p::RateLimitPolicy { #(#fields,)* ..#p::RateLimitPolicy::new(#count, #per) })
         };
-        quote! {
-            __RESILIENCE_RATE_LIMIT.call(#policy, async { #inner }).await
-        }
+        crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), policy, inner)
     }
 }
 

@@ -184,6 +184,7 @@ impl Retry {
                 quote!(&__resilience_policy),
             )
         };
+        let wait = crate::expand_sync::retry_wait(g);
         // `decide` is not async: a success breaks out at once, and only a retry awaits.
         quote! {{
             #local
@@ -193,7 +194,7 @@ impl Retry {
                 match __resilience_retry.decide(__resilience_result, #when) {
                     ::core::ops::ControlFlow::Break(__resilience_result) => break __resilience_result,
                     ::core::ops::ControlFlow::Continue(__resilience_delay) => {
-                        __resilience_retry.wait(__resilience_delay).await
+                        #wait
                     }
                 }
             }

@@ -21,8 +21,11 @@
 //! # }
 //! ```
 
+mod blocking;
 mod future;
 mod switch;
+
+pub use blocking::chaos_blocking;
 
 pub use future::Chaos;
 pub use switch::{disable, enable, is_enabled, seed};

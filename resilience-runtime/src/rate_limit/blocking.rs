@@ -1,0 +1,89 @@
+//! The sync front of a rate limiter: the same GCRA cell as async callers; a caller allowed
+//! to wait sleeps the thread until its permit.
+
+use super::{RateLimitPolicy, RateLimitSite, RateLimiter};
+use crate::Error;
+use crate::blocking::{self, BlockingSite};
+use crate::outcome::{Failure, Layered};
+use std::time::Duration;
+
+impl RateLimitSite {
+    /// Runs `inner` once a permit is granted: what a plain `fn` under `#[rate_limit]` calls.
+    /// A permit due within `max_wait` is waited for, blocking the thread; otherwise
+    /// [`Error::RateLimited`].
+    ///
+    /// ```
+    /// use resilience_runtime::__private::{RateLimitPolicy, RateLimitSite};
+    /// use resilience_runtime::blocking::BlockingSite;
+    /// use std::time::Duration;
+    ///
+    /// static LIMIT: RateLimitSite = RateLimitSite::new("docs::blocking_limit");
+    /// static SITE: BlockingSite = BlockingSite::new("docs::blocking_limit");
+    /// let policy = RateLimitPolicy::new(1, Duration::from_secs(60));
+    /// let call = || LIMIT.call_blocking(policy, &SITE, || Ok::<u32, resilience_runtime::Failure<()>>(1));
+    /// assert_eq!(call(), Ok(1));
+    /// assert!(call().is_err()); // the next permit is a minute away, and max_wait is 0
+    /// ```
+    #[inline]
+    pub fn call_blocking<T, E>(
+        &'static self,
+        policy: RateLimitPolicy,
+        site: &BlockingSite,
+        inner: impl FnOnce() -> Layered<T, E>,
+    ) -> Layered<T, E> {
+        let limiter = self.limiter(policy);
+        if let Err(wait) = limiter.try_acquire()
+            && let Err(e) = limiter.acquire_blocking_after(wait, policy.max_wait, site)
+        {
+            return Err(Failure::Policy(e));
+        }
+        let out = inner();
+        limiter.counters.passed(out.is_ok());
+        out
+    }
+}
+
+impl RateLimiter {
+    /// Takes a permit, blocking the thread for it if it frees within `max_wait`; else
+    /// [`Error::RateLimited`] with the time until the next permit.
+    ///
+    /// ```
+    /// use resilience_runtime::rate_limit::{RateLimitPolicy, RateLimiter};
+    /// use resilience_runtime::blocking::BlockingSite;
+    /// use std::time::Duration;
+    ///
+    /// static SITE: BlockingSite = BlockingSite::new("docs::limit");
+    /// let l = RateLimiter::new("docs::limit", RateLimitPolicy::new(1, Duration::from_secs(60)));
+    /// assert!(l.acquire_blocking(Duration::ZERO, &SITE).is_ok());
+    /// assert!(l.acquire_blocking(Duration::ZERO, &SITE).is_err());
+    /// ```
+    pub fn acquire_blocking(&self, max_wait: Duration, site: &BlockingSite) -> Result<(), Error> {
+        match self.try_acquire() {
+            Ok(()) => Ok(()),
+            Err(wait) => self.acquire_blocking_after(wait, max_wait, site),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn acquire_blocking_after(
+        &self,
+        mut wait: Duration,
+        max_wait: Duration,
+        site: &BlockingSite,
+    ) -> Result<(), Error> {
+        // The limiter's own clock: tokio's, which a `ManualClock` drives in tests.
+        let deadline = tokio::time::Instant::now() + max_wait;
+        loop {
+            if tokio::time::Instant::now() + wait > deadline {
+                return Err(self.refuse(wait));
+            }
+            site.before_wait();
+            blocking::sleep(wait);
+            wait = match self.try_acquire() {
+                Ok(()) => return Ok(()),
+                Err(wait) => wait,
+            };
+        }
+    }
+}
