@@ -334,7 +334,36 @@ pub use resilience_runtime::{
     RetrySnapshot, Snapshot,
 };
 
-/// Helpers for deterministic tests (`seed`, `cancel_at_every_poll`).
+/// Helpers for deterministic tests (`seed`, `cancel_at_every_poll`), and for sync functions
+/// `ManualClock` (feature `test-util`, for dev-dependencies): tokio's paused clock does not
+/// reach a thread that sleeps, so a sync test moves this clock by hand, and every sync wait
+/// (a retry's delay, a `max_wait`, chaos latency) moves it instead of sleeping.
+///
+#[cfg_attr(feature = "test-util", doc = "```")]
+#[cfg_attr(not(feature = "test-util"), doc = "```ignore")]
+/// use resilience::testing::ManualClock;
+/// use resilience::{Error, circuit_breaker, retry};
+/// use std::time::Duration;
+///
+/// #[retry(attempts = 3, backoff = exponential(100ms), jitter = none)]
+/// fn always_fails() -> Result<(), Error> {
+///     Err(Error::Injected { name: "docs" })
+/// }
+///
+/// #[circuit_breaker(name = "docs-clock", min_calls = 1, open_for = 30s)]
+/// fn guarded() -> Result<(), Error> {
+///     Err(Error::Injected { name: "docs" })
+/// }
+///
+/// let clock = ManualClock::new();
+/// assert!(always_fails().is_err());
+/// assert_eq!(clock.elapsed(), Duration::from_millis(300)); // 100ms, then 200ms: no real sleep
+///
+/// assert!(guarded().is_err()); // opens the breaker
+/// assert!(matches!(guarded(), Err(Error::CircuitOpen { .. })));
+/// clock.advance(Duration::from_secs(30));
+/// assert!(matches!(guarded(), Err(Error::Injected { .. }))); // half-open: the probe runs
+/// ```
 pub mod testing {
     #[cfg(feature = "test-util")]
     pub use resilience_runtime::testing::ManualClock;

@@ -204,3 +204,30 @@ fn a_retry_that_succeeds_at_once_waits_for_nothing() {
 fn limited_waits_elsewhere() -> Result<(), E> {
     Ok(())
 }
+
+#[cfg(feature = "chaos")]
+#[resilience::chaos(latency = 200ms, error_rate = 100%, name = "sync-clock-chaos")]
+fn injected() -> Result<(), E> {
+    Ok(())
+}
+
+/// Chaos on a plain `fn`: its latency blocks the thread (here: moves the clock), then the
+/// injected error is the async one.
+#[cfg(feature = "chaos")]
+#[test]
+fn chaos_latency_blocks_then_injects_the_same_error() {
+    let clock = ManualClock::new();
+    resilience::chaos::disable();
+    assert_eq!(injected(), Ok(()));
+    assert_eq!(clock.elapsed(), Duration::ZERO);
+    resilience::chaos::enable();
+    let out = injected();
+    resilience::chaos::disable();
+    assert_eq!(
+        out,
+        Err(E::Policy(Error::Injected {
+            name: "sync-clock-chaos"
+        }))
+    );
+    assert_eq!(clock.elapsed(), 200 * MS);
+}

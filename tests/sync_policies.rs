@@ -202,3 +202,55 @@ fn a_full_bulkhead_rejects_a_sync_call_with_the_same_error() {
     assert_eq!(no_wait(), Ok(1));
     assert_eq!(b.rejected(), 1);
 }
+
+#[resilience::retry(name = "sync-shared-retry", backoff = none)]
+fn retry_sync() -> Result<(), E> {
+    Ok(())
+}
+
+#[resilience::retry(name = "sync-shared-retry", backoff = none)]
+async fn retry_async() -> Result<(), E> {
+    Ok(())
+}
+
+#[test]
+fn a_retry_budget_is_shared_by_a_sync_and_an_async_callsite() {
+    assert_eq!(retry_sync(), Ok(()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(retry_async()), Ok(()));
+    let rows: Vec<_> = registry()
+        .retries()
+        .into_iter()
+        .filter(|r| r.name() == "sync-shared-retry")
+        .collect();
+    assert_eq!(rows.len(), 1, "one registry entry for both callsites");
+}
+
+#[resilience::rate_limit(rate = 1/60s, name = "sync-shared-rate")]
+fn rate_sync() -> Result<(), E> {
+    Ok(())
+}
+
+#[resilience::rate_limit(rate = 1/60s, name = "sync-shared-rate")]
+async fn rate_async() -> Result<(), E> {
+    Ok(())
+}
+
+#[test]
+fn a_rate_limiter_is_shared_by_a_sync_and_an_async_callsite() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    assert_eq!(rate_sync(), Ok(()));
+    // The one permit of this minute went to the sync call.
+    assert!(matches!(
+        rt.block_on(rate_async()),
+        Err(E::Policy(Error::RateLimited {
+            name: "sync-shared-rate",
+            ..
+        }))
+    ));
+}

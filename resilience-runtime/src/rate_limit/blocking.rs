@@ -72,10 +72,13 @@ impl RateLimiter {
         max_wait: Duration,
         site: &BlockingSite,
     ) -> Result<(), Error> {
-        // The limiter's own clock: tokio's, which a `ManualClock` drives in tests.
+        // The limiter's own clock: tokio's, which a `ManualClock` drives in tests. The thread's
+        // real time bounds the wait too: under a paused tokio clock (a sync call inside a
+        // paused test) the limiter's clock never moves while the thread sleeps.
         let deadline = tokio::time::Instant::now() + max_wait;
+        let started = std::time::Instant::now();
         loop {
-            if tokio::time::Instant::now() + wait > deadline {
+            if tokio::time::Instant::now() + wait > deadline || started.elapsed() > max_wait {
                 return Err(self.refuse(wait));
             }
             site.before_wait();
