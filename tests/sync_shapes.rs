@@ -193,3 +193,36 @@ fn a_plain_return_type_gets_the_fallback_when_the_bulkhead_is_full() {
     drop(place);
     assert_eq!(recommendations(4), vec![4, 4, 4]);
 }
+
+struct Counter {
+    n: u32,
+}
+
+impl Counter {
+    /// `&mut self` under every waiting layer at once: the body's closure borrows `self`
+    /// mutably inside the layers' closures, attempt after attempt.
+    #[retry(attempts = 3, backoff = none)]
+    #[rate_limit(rate = 1000/1s)]
+    #[bulkhead(max_concurrent = 1)]
+    fn bump(&mut self, fail_below: u32) -> Result<u32, E> {
+        self.n += 1;
+        if self.n < fail_below {
+            Err(E::Flaky)
+        } else {
+            Ok(self.n)
+        }
+    }
+
+    #[circuit_breaker]
+    fn shared(self: std::sync::Arc<Self>) -> Result<u32, E> {
+        Ok(self.n)
+    }
+}
+
+#[test]
+fn mut_self_under_nested_layers_and_an_arc_receiver() {
+    let mut c = Counter { n: 0 };
+    assert_eq!(c.bump(3), Ok(3));
+    assert_eq!(c.bump(0), Ok(4));
+    assert_eq!(std::sync::Arc::new(c).shared(), Ok(4));
+}
