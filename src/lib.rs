@@ -1,12 +1,80 @@
 //! # resilience
 //!
-//! Attribute macros that make an `async fn` resilient: retries with jittered backoff,
+//! Attribute macros that make an `async fn` (or a [plain `fn`](#sync-functions)) resilient: retries with jittered backoff,
 //! timeouts, circuit breakers, bulkheads, rate limits, fallbacks and fault injection. Each
-//! attribute expands to a few readable lines (see them with `cargo expand`) calling a small
-//! runtime, which keeps every policy instance in a [`registry`] and reports through `tracing`
-//! and (feature `metrics`) the `metrics` facade.
+//! attribute expands to a few readable lines ([see them](#seeing-the-expansion)) calling a
+//! small runtime, which keeps every policy instance in a [`registry`] and reports through
+//! `tracing` and (feature `metrics`) the `metrics` facade.
 //!
-//! # Features
+//! This page is the guide: start here, then read each attribute's page for its keys.
+//!
+//! - [Getting started](#getting-started): the dependency lines and a first function
+//! - [The attributes](#the-attributes): what each does, its keys on its own page
+//! - [Where they go](#where-they-go): methods, `&mut self`, traits, `#[async_trait]`, generics;
+//!   [sync functions](#sync-functions) (a plain `fn`)
+//! - [Stacking](#stacking-and-the-recommended-order) and [errors](#errors-and-return-types)
+//! - [Tokio](#tokio-is-required), [testing](#testing-with-the-paused-clock),
+//!   [labels and logs](#labels-and-logs), [the expansion](#seeing-the-expansion),
+//!   [compile errors](#compile-errors)
+//!
+//! # Getting started
+//!
+//! The crate is not on crates.io (`publish = false`): depend on it by path or git. Tokio is
+//! required (see [below](#tokio-is-required)).
+//!
+//! ```toml
+//! [dependencies]
+//! resilience = { path = "../resilience" }   # or: { git = "<this repository's URL>" }
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread", "time"] }
+//! ```
+//!
+//! ```
+//! use resilience::{retry, timeout};
+//!
+//! #[derive(Debug)]
+//! enum PricingError { Unavailable, BadSku, Resilience(resilience::Error) }
+//!
+//! // `#[timeout]` can fail a call with `resilience::Error`: the error type must hold one.
+//! impl From<resilience::Error> for PricingError {
+//!     fn from(e: resilience::Error) -> Self { PricingError::Resilience(e) }
+//! }
+//!
+//! fn is_transient(e: &PricingError) -> bool { !matches!(e, PricingError::BadSku) }
+//!
+//! // Up to 4 attempts, each cut off after 800ms, 50ms, 100ms, 200ms apart (full jitter),
+//! // only for transient errors. The signature is unchanged.
+//! #[retry(attempts = 4, backoff = exponential(50ms, max = 2s), when = is_transient)]
+//! #[timeout(800ms)]
+//! async fn quote(sku: &str) -> Result<u64, PricingError> {
+//!     if sku.is_empty() { return Err(PricingError::BadSku); }
+//!     Ok(sku.len() as u64 * 100)
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() {
+//!     assert_eq!(quote("ab").await.unwrap(), 200);
+//!     assert!(matches!(quote("").await, Err(PricingError::BadSku)));
+//! }
+//! ```
+//!
+//! # The attributes
+//!
+//! | attribute | what it does | fails a call with |
+//! |---|---|---|
+//! | [`#[retry]`](macro@retry) `(attempts, backoff, jitter, max_elapsed, when, budget, name)` | runs the body again after failures | the last error |
+//! | [`#[timeout]`](macro@timeout) `(800ms)` or `(duration, name)` | cancels the call when its time is up | [`Error::Timeout`] |
+//! | [`#[circuit_breaker]`](macro@circuit_breaker) `(name, failure_rate, slow_call, slow_rate, window, min_calls, consecutive_failures, open_for, half_open_calls, when)` | stops calling a failing dependency | [`Error::CircuitOpen`] |
+//! | [`#[bulkhead]`](macro@bulkhead) `(max_concurrent, max_wait, name)` | bounds the calls inside at once | [`Error::BulkheadFull`] |
+//! | [`#[rate_limit]`](macro@rate_limit) `(rate, burst, max_wait, name)` | bounds how often it runs (GCRA) | [`Error::RateLimited`] |
+//! | [`#[fallback]`](macro@fallback) `(path, when)` | supplies the value when the layers beneath fail | — |
+//! | [`#[chaos]`](macro@chaos) `(error_rate, latency, latency_rate, name)` | injects faults (feature `chaos`) | [`Error::Injected`] |
+//!
+//! Every key of every attribute is in the table on the attribute's page. Durations are a
+//! suffixed literal — `250ms`, `2s`, `1.5s`, `100us`, `5m`, `1h` (also `ns`) — or any
+//! expression of type [`std::time::Duration`] (a `const`, `Duration::from_millis(x)`,
+//! `self.timeout`), evaluated at each call.
+//!
+//! ## Features
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
@@ -15,29 +83,286 @@
 //! | `serde` | no | `Serialize` for [`Snapshot`], e.g. for a `/health` endpoint |
 //! | `chaos` | no | `#[chaos]` fault injection, inert until switched on |
 //!
+//! # Where they go
+//!
+//! On any `async fn` with a body: free functions, inherent methods with `&self`, `&mut self`,
+//! `self` or `self: Arc<Self>`, trait impl methods, trait methods with a default body, methods
+//! in an `#[async_trait]` impl (put `#[async_trait]` on the impl, the resilience attributes on
+//! the method), generic functions (type, lifetime and const parameters, `impl Trait`
+//! arguments, `where` clauses). Visibility, doc comments, other attributes and the signature
+//! are kept as written. Attribute arguments may read the receiver (`#[timeout(self.limit)]`).
+//!
 //! ```
 //! use resilience::{retry, timeout};
+//! use std::io;
+//! use std::sync::Arc;
 //! use std::time::Duration;
 //!
+//! struct Client { calls: u32, limit: Duration }
+//!
+//! impl Client {
+//!     #[retry(attempts = 2)]
+//!     async fn get(&self, key: &str) -> io::Result<usize> { Ok(key.len()) }
+//!
+//!     // `&mut self`: each attempt reborrows it, so the body may mutate the receiver.
+//!     #[retry(attempts = 2)]
+//!     async fn count(&mut self) -> io::Result<u32> { self.calls += 1; Ok(self.calls) }
+//!
+//!     // The duration may read the receiver.
+//!     #[timeout(self.limit)]
+//!     async fn limited(self: Arc<Self>) -> io::Result<u32> { Ok(self.calls) }
+//! }
+//!
+//! // A trait method with a default body (async fn in traits), and a trait impl method.
+//! trait Store {
+//!     #[retry(attempts = 2)]
+//!     async fn load(&self, id: u32) -> io::Result<u32> { Ok(id) }
+//!     async fn save(&self, id: u32) -> io::Result<()>;
+//! }
+//! impl Store for Client {
+//!     #[timeout(1s)]
+//!     async fn save(&self, _id: u32) -> io::Result<()> { Ok(()) }
+//! }
+//!
+//! // `#[async_trait]` on the impl, the resilience attributes on the method.
+//! #[async_trait::async_trait]
+//! trait Remote { async fn fetch(&self) -> io::Result<u8>; }
+//! #[async_trait::async_trait]
+//! impl Remote for Client {
+//!     #[retry(attempts = 2)]
+//!     #[timeout(1s)]
+//!     async fn fetch(&self) -> io::Result<u8> { Ok(1) }
+//! }
+//!
+//! // Generics, `impl Trait` arguments and `where` clauses.
+//! #[retry(attempts = 2)]
+//! async fn first<T: Clone, const N: usize>(items: [T; N], empty: impl Into<T> + Clone) -> io::Result<T>
+//! where
+//!     T: Send,
+//! {
+//!     // Each attempt runs the body afresh: clone what it consumes.
+//!     Ok(items.first().cloned().unwrap_or_else(|| empty.clone().into()))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> io::Result<()> {
+//! let mut c = Client { calls: 0, limit: Duration::from_secs(1) };
+//! assert_eq!(c.get("abc").await?, 3);
+//! assert_eq!(c.count().await?, 1);
+//! c.save(1).await?;
+//! assert_eq!(c.load(4).await?, 4);
+//! assert_eq!(c.fetch().await?, 1);
+//! assert_eq!(Arc::new(c).limited().await?, 1);
+//! assert_eq!(first([7, 8], 0).await?, 7);
+//! # Ok(()) }
+//! ```
+//!
+//! `#[retry]` runs the body afresh on each attempt, so the body must not move out of its
+//! arguments (clone inside instead: rustc points at the move). A trait method without a body
+//! cannot carry an attribute: put it on each impl's method.
+//!
+//! # Sync functions
+//!
+//! `#[retry]`, `#[circuit_breaker]`, `#[bulkhead]`, `#[rate_limit]`, `#[fallback]` and
+//! `#[chaos]` work on a plain `fn` too (blocking code: `reqwest::blocking`, diesel, FFI), with
+//! the same keys, defaults and errors, `key = ..` included. Waiting blocks the thread: a retry's
+//! delay and a rate limit's `max_wait` sleep, a bulkhead's `max_wait` parks the thread in the
+//! same queue as async waiters. A sync and an async callsite with one `name` share one instance.
+//! A `#[fallback]` on a plain `fn` calls a plain `fn`. `#[timeout]` does not go on a plain `fn`
+//! (a thread cannot be cancelled): make the function `async`, or use the I/O library's own
+//! timeout. No tokio runtime is needed; tests move a
+//! [`ManualClock`](testing#sync-functions-a-clock-moved-by-hand) (feature `test-util`) instead
+//! of tokio's paused clock.
+//!
+//! ```
+//! use resilience::{bulkhead, circuit_breaker, retry};
+//! use std::io;
+//!
 //! #[derive(Debug)]
-//! enum PricingError { Unavailable, Resilience(resilience::Error) }
-//! impl From<resilience::Error> for PricingError {
-//!     fn from(e: resilience::Error) -> Self { PricingError::Resilience(e) }
-//! }
-//! fn is_transient(e: &PricingError) -> bool { matches!(e, PricingError::Unavailable) }
-//!
-//! #[retry(attempts = 4, backoff = exponential(50ms, max = 2s), when = is_transient)]
-//! #[timeout(800ms)]
-//! async fn quote(sku: &str) -> Result<u64, PricingError> {
-//!     Ok(sku.len() as u64 * 100)
+//! enum DbError { Io(io::Error), Resilience(resilience::Error) }
+//! impl From<resilience::Error> for DbError {
+//!     fn from(e: resilience::Error) -> Self { DbError::Resilience(e) }
 //! }
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! assert_eq!(quote("ab").await.unwrap(), 200);
+//! #[retry(attempts = 3, backoff = none)]
+//! #[circuit_breaker(name = "db")]
+//! #[bulkhead(max_concurrent = 4)]
+//! fn query(id: u32) -> Result<u32, DbError> {
+//!     if id == 0 { Err(DbError::Io(io::ErrorKind::NotFound.into())) } else { Ok(id * 2) }
+//! }
+//!
+//! assert_eq!(query(21).unwrap(), 42); // no runtime, no `.await`
+//! assert!(matches!(query(0), Err(DbError::Io(_))));
+//! ```
+//!
+//! # Stacking, and the recommended order
+//!
+//! Stack attributes on one function: the topmost is the outermost layer, so
+//! `#[timeout(5s)] #[retry]` bounds all attempts together and `#[retry] #[timeout(1s)]` bounds
+//! each attempt. The first attribute collects the others and generates one expansion; one kind
+//! twice is a compile error. Recommended order, outermost first:
+//!
+//! 1. **`fallback`**: the last line of defence, it sees every failure, rejections included.
+//! 2. **`retry`**: around everything that can fail transiently, a timeout included.
+//! 3. **`circuit_breaker`**: each attempt is counted, and an open breaker stops the retries.
+//! 4. **`rate_limit`**: a rejected call never reaches the dependency.
+//! 5. **`timeout`**: bounds one attempt; a timeout counts as a breaker failure.
+//! 6. **`bulkhead`**: a place is held only while the dependency is really called.
+//! 7. **`chaos`**: faults right at the call, seen by every layer above.
+//!
+//! # Errors and return types
+//!
+//! The function returns a `Result<T, E>` (any alias: `io::Result<T>`, `anyhow::Result<T>`,
+//! your own). When an attribute of the stack can reject a call (timeout, circuit breaker,
+//! bulkhead, rate limit, chaos), `E` needs `From<`[`Error`]`>`: `std::io::Error`,
+//! `anyhow::Error` and `Box<dyn Error + Send + Sync>` have it already; a lone `#[retry]` needs
+//! nothing. [`Error`] is `#[non_exhaustive]`, `Clone`, and its messages say what happened and
+//! what to do.
+//!
+//! A function returning anything else (`Vec<Item>`, `u64`) takes `#[fallback(f)]` on top: `f`
+//! then receives the [`Error`] and supplies the value. `f` is called with the function's own
+//! arguments, receiver first, then the error, and returns the function's return type (an
+//! `async fn` is awaited):
+//!
+//! ```
+//! use resilience::{Error, fallback, timeout};
+//! use std::time::Duration;
+//!
+//! struct Shop;
+//! impl Shop {
+//!     // The fallback of `fn recommendations(&self, user: u32) -> Vec<String>`.
+//!     fn popular(&self, _user: u32, error: Error) -> Vec<String> {
+//!         vec![format!("popular ({})", error.kind())]
+//!     }
+//!
+//!     #[fallback(Self::popular)]
+//!     #[timeout(100ms)]
+//!     async fn recommendations(&self, user: u32) -> Vec<String> {
+//!         tokio::time::sleep(Duration::from_secs(1)).await; // a slow dependency
+//!         vec![format!("for {user}")]
+//!     }
+//! }
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+//! assert_eq!(Shop.recommendations(7).await, ["popular (timeout)"]);
 //! # }
 //! ```
 //!
-//! The user-facing contract (attributes, defaults, semantics, errors) is in the README.
+//! # Tokio is required
+//!
+//! Timers and clocks are tokio's: the call must run inside a tokio runtime with the time
+//! driver (`#[tokio::main]`, `#[tokio::test]`, or a `Runtime` built with `enable_time()` or
+//! `enable_all()`), with tokio's features `rt` (or `rt-multi-thread`) and `time`. Outside
+//! one, a `#[timeout]` call that has to wait panics with "`#[timeout]` needs a tokio runtime"
+//! (tokio itself would say "there is no reactor running"), and a `#[retry]` about to sleep
+//! before its next attempt with "`#[retry]` needs a tokio runtime". Polled by
+//! `futures::executor::block_on` or another executor, a call that completes at once works,
+//! one that has to wait does not:
+//!
+//! ```should_panic
+//! #[resilience::timeout(1s)]
+//! async fn waits() -> std::io::Result<()> {
+//!     std::future::pending::<()>().await; // not ready at once
+//!     Ok(())
+//! }
+//! // Panics: "`#[timeout]` needs a tokio runtime: ...".
+//! futures::executor::block_on(waits()).unwrap();
+//! ```
+//!
+//! When the body itself uses tokio (a tokio sleep, `reqwest`), tokio's own panic comes first.
+//!
+//! # Testing with the paused clock
+//!
+//! Every policy reads tokio's clock, so under `#[tokio::test(start_paused = true)]` backoffs,
+//! timeouts, open breakers and rate windows run at once and exactly, with no real sleeping.
+//! [`testing::seed`] fixes the jitter. The example's `main` stands for a
+//! `#[tokio::test(start_paused = true)] async fn`:
+//!
+//! ```
+//! use resilience::retry;
+//! use std::sync::atomic::{AtomicU32, Ordering};
+//! use tokio::time::{Duration, Instant};
+//!
+//! #[derive(Debug)]
+//! struct Flaky;
+//!
+//! #[retry(attempts = 3, backoff = constant(1s), jitter = none)]
+//! async fn flaky(calls: &AtomicU32) -> Result<u32, Flaky> {
+//!     match calls.fetch_add(1, Ordering::SeqCst) {
+//!         0 | 1 => Err(Flaky),
+//!         n => Ok(n),
+//!     }
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread", start_paused = true)] // in tests: #[tokio::test(start_paused = true)]
+//! async fn main() {
+//!     let calls = AtomicU32::new(0);
+//!     let start = Instant::now();
+//!     assert_eq!(flaky(&calls).await.unwrap(), 2);
+//!     // Two waits of exactly 1s, on the paused clock: the test took no real time.
+//!     assert_eq!(start.elapsed(), Duration::from_secs(2));
+//! }
+//! ```
+//!
+//! Layers without a `name` keep their own state per function. Layers with one `name` share
+//! one breaker, bulkhead, rate limiter or retry budget in the whole process, and `cargo test`
+//! runs the tests of a binary as threads of one process: give each test's functions names of
+//! their own (or none), so that one test's failures do not open another test's breaker.
+//!
+//! # Labels and logs
+//!
+//! Each function has one label, used by every layer on it without a `name` of its own: the
+//! first `name = ".."` written on the function, else `module::fn` (the module path and the
+//! function's name, without the type for a method). Events go to `tracing` under target
+//! `resilience` with stable fields (a retry: `name`, `attempt`, `delay_ms`, `error`); the
+//! error is written with `Display` when it has one and `Debug` otherwise, never with a
+//! backtrace (an `anyhow::Error` logs its message). The same moments reach
+//! [`Registry::subscribe`] as typed [`Event`]s.
+//!
+//! # Seeing the expansion
+//!
+//! The expansion is short and meant to be read. Install `cargo-expand` once, then expand the
+//! module holding your function:
+//!
+//! ```sh
+//! cargo install cargo-expand
+//! cargo expand client            # the module `client` of your crate, expanded
+//! ```
+//!
+//! `#[timeout(800ms)] pub async fn price(sku: &str) -> Result<u64, PricingError>` becomes:
+//!
+//! ```text
+//! pub async fn price(sku: &str) -> Result<u64, PricingError> {
+//!     const __RESILIENCE_NAME: &str = concat!(module_path!(), "::", "price");
+//!     static __RESILIENCE_TIMEOUT: TimeoutSite = TimeoutSite::new(__RESILIENCE_NAME);
+//!     static __RESILIENCE_CALL: CallSite = CallSite::new(__RESILIENCE_NAME);
+//!     let __resilience_timer = __RESILIENCE_CALL.start();
+//!     let __resilience_outcome = __RESILIENCE_TIMEOUT
+//!         .call(Duration::from_millis(800), async { lift(async { lookup(sku).await }.await) })
+//!         .await;
+//!     finish::<Result<u64, PricingError>>(__resilience_outcome)
+//! }
+//! ```
+//!
+//! (paths shortened: they are `::resilience::__private::…`, the runtime's one door for
+//! generated code; every attribute accepts `crate = path::to::resilience` for re-exporting
+//! crates.)
+//!
+//! # Compile errors
+//!
+//! Every misuse is an error spanned on the token at fault that says what to write, all the
+//! mistakes of a function at once, and the function is still emitted, so the rest of the crate
+//! and the IDE keep working. For instance a fallback of the wrong shape:
+//!
+//! ```text
+//! error[E0277]: this fallback must have the signature `fn(&PaymentsClient, &str, PayError) -> Result<u64, PayError>` (or be an `async fn` with it)
+//!   --> src/client.rs:20:22
+//!    |
+//! 20 |     #[fallback(Self::cached)]
+//!    |                      ^^^^^^ expected a fallback `fn(&PaymentsClient, &str, PayError) -> Result<u64, PayError>`,
+//!    |                             found `for<'a> fn(&'a PaymentsClient, String, PayError) -> Result<u64, PayError> {PaymentsClient::cached}`
+//! ```
+//!
+//! The catalogue, one file per mistake with the compiler's message, is `tests/ui/` in the
+//! repository.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -51,7 +376,7 @@
 /// | `max_elapsed = 30s` | no retry whose delay would end past this since the first attempt | none |
 /// | `when = path` | `fn(&E) -> bool` or `-> RetryDecision`: which errors to retry | every error |
 /// | `budget = 20%` · `none` | retries at most this share of calls over a sliding 10 s, plus 10 retries/s always allowed; callsites with one `name` share it; when it says no, the last error is returned | 20% |
-/// | `name = ".."` | label in telemetry and the registry | `module::fn` |
+/// | `name = ".."` | label in telemetry and the registry; callsites with one name share one budget | [the function's label](crate#labels-and-logs) |
 ///
 /// The body runs afresh on each attempt, so it must not move out of its arguments.
 /// Rejections from layers beneath are classified by the runtime: a timeout, a full bulkhead
@@ -72,7 +397,10 @@ pub use resilience_macros::retry;
 /// [`Error::Timeout`]. Written `#[timeout(800ms)]` or `#[timeout(duration = 2s, name = "..")]`;
 /// the duration may be any `Duration` expression, evaluated at each call.
 ///
-/// Above `#[retry]` it bounds all attempts together; below it, each attempt.
+/// Above `#[retry]` it bounds all attempts together; below it, each attempt. The timer is
+/// tokio's: a call that has to wait outside a tokio runtime panics saying so (see
+/// [Tokio is required](crate#tokio-is-required)). Labelled by
+/// [the function's label](crate#labels-and-logs) unless `name` is given.
 ///
 /// ```
 /// use std::time::Duration;
@@ -97,7 +425,9 @@ pub use resilience_macros::timeout;
 /// |---|---|---|
 /// | `max_concurrent = 10` | calls inside at once (≥ 1) | 25 |
 /// | `max_wait = 50ms` | how long a caller waits for a place | 0 |
-/// | `name = ".."` | shared bulkhead, label in telemetry and the registry | `module::fn` |
+/// | `name = ".."` | shared bulkhead, label in telemetry and the registry | [the function's label](crate#labels-and-logs) |
+/// | `key = expr` | one bulkhead per value of `expr` (`AsRef<str>`), listed as `name[key]`; needs `name` | one per name |
+/// | `max_keys = 1000` | with `key`: bulkheads kept at most, the least recently used dropped past it | 1000 |
 ///
 /// Taking and giving back a free place is one atomic compare-and-swap each; the queue's lock
 /// is touched only when every place is taken.
@@ -128,7 +458,9 @@ pub use resilience_macros::bulkhead;
 /// | `rate = 100/1s` | permits per period (required) | — |
 /// | `burst = 20` | permits available at once | the rate's count |
 /// | `max_wait = 50ms` | how long a call may wait for its permit | 0 |
-/// | `name = ".."` | shared limiter, label in telemetry and the registry | `module::fn` |
+/// | `name = ".."` | shared limiter, label in telemetry and the registry | [the function's label](crate#labels-and-logs) |
+/// | `key = expr` | one limiter per value of `expr` (`AsRef<str>`, such as `user.id.as_str()`), listed as `name[key]`; needs `name` | one per name |
+/// | `max_keys = 1000` | with `key`: limiters kept at most, the least recently used dropped past it | 1000 |
 ///
 /// A waiting call holds no permit, so cancelling it costs none.
 ///
@@ -157,6 +489,9 @@ pub use resilience_macros::rate_limit;
 ///   degraded value.
 /// - `#[fallback(path, when = pred)]`: only errors for which `pred(&error)` is true go to the
 ///   fallback; the others are returned (so this needs a `Result` return type).
+///
+/// A fallback of another shape is one compile error on its path naming the signature it must
+/// have, such as `fn(&PaymentsClient, &str, PayError) -> Result<u64, PayError>`.
 ///
 /// `#[fallback]` must be the outermost attribute (written first). Every argument needs a name,
 /// since it is passed on: write `pair: (u32, u32)` rather than `(a, b): (u32, u32)`. Like
@@ -188,20 +523,30 @@ pub use resilience_macros::fallback;
 ///
 /// | key | meaning | default |
 /// |---|---|---|
-/// | `name = "payments"` | callsites with one name share one breaker | one per function, `module::fn` |
+/// | `name = "payments"` | callsites with one name share one breaker | one per function, [the function's label](crate#labels-and-logs) |
 /// | `failure_rate = 50%` | open when the window's failure rate reaches this | 50% |
 /// | `slow_call = 2s`, `slow_rate = 100%` | calls lasting at least `slow_call` are slow; open when the slow rate reaches `slow_rate` | off |
-/// | `window = 100` · `window = 60s` | the last N calls, or the calls of the last D | 100 calls |
+/// | `window = 100` · `window = 60s` | exactly the last N calls; or the calls of the last D, in buckets of D/16 (nothing older than D counts, however long the breaker was idle) | 100 calls |
 /// | `min_calls = 20` | no rate decision before the window holds this many calls | 20 |
 /// | `consecutive_failures = 5` | also open after N failures in a row | off |
 /// | `open_for = 30s` · `open_for = exponential(10s, max = 5m)` | time open before probing; exponential doubles each time the probes fail | 30s |
 /// | `half_open_calls = 5` | probes; when all have finished, close if their failure rate is below `failure_rate`, else reopen | 5 |
 /// | `when = path` | `fn(&E) -> bool`: which errors count as failures | every error |
+/// | `key = expr` | one breaker per value of `expr` (`AsRef<str>`, such as `self.host.as_str()`), listed as `name[key]`; needs `name` | one breaker per name |
+/// | `max_keys = 1000` | with `key`: breakers kept at most; past it the least recently used is dropped (and counted) | 1000 |
 ///
 /// A timeout from a layer beneath and a panic count as failures; a cancelled call counts as
-/// nothing and gives its probe slot back. The window's exact semantics, and what the hot path
-/// costs, are in the runtime's `circuit_breaker` module docs. Inspect and override breakers
-/// through [`registry()`]: [`Registry::circuit_breaker`].
+/// nothing and gives its probe slot back. With `key`, errors, events and metrics carry the
+/// attribute's `name` (a `&'static str`, and a bounded number of metric labels); the registry
+/// lists each key's breaker as `name[key]`.
+///
+/// **The window** is exact, and `metrics()` reports the very window the breaker decides on. The
+/// breaker decides when a failure or slow call is recorded, never on a success (a success
+/// cannot raise a rate): a window that reaches the threshold on a success opens at the next
+/// failure. No rate decision is taken below `min_calls`. Closing after half-open, or `reset`,
+/// starts an empty window. The runtime's `circuit_breaker` module docs give the details and
+/// what the hot path costs. Inspect and override breakers through [`registry()`]:
+/// [`Registry::circuit_breaker`].
 ///
 /// ```
 /// use resilience::{CircuitState, Error};
@@ -239,7 +584,7 @@ pub use resilience_macros::circuit_breaker;
 /// | `error_rate = 10%` | share of calls failed with [`Error::Injected`] | none |
 /// | `latency = 200ms` | delay injected before the body (any `Duration` expression) | none |
 /// | `latency_rate = 20%` | share of calls delayed (needs `latency`) | 100% |
-/// | `name = ".."` | label in [`Error::Injected`] and telemetry | `module::fn` |
+/// | `name = ".."` | label in [`Error::Injected`] and telemetry | [the function's label](crate#labels-and-logs) |
 ///
 /// At least one of `error_rate` and `latency` is required. It is inert until switched on at
 /// run time, by `resilience::chaos::enable()` or the environment variable
@@ -313,7 +658,7 @@ pub use resilience_macros::chaos;
 /// ```
 #[cfg(feature = "chaos")]
 pub mod chaos {
-    pub use resilience_runtime::chaos::{disable, enable, is_enabled, seed};
+    pub use resilience_runtime::chaos::{ChaosHandle, disable, enable, is_enabled, seed};
 }
 
 pub use resilience_runtime::{
@@ -330,14 +675,64 @@ pub use resilience_runtime::{
 /// Operating it: the registry's [`Snapshot`] (`serde::Serialize` with feature `serde`) and the
 /// [`Event`] stream of [`Registry::subscribe`].
 pub use resilience_runtime::{
-    BulkheadSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, RateLimiterSnapshot,
-    RetrySnapshot, Snapshot,
+    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, KeyedSnapshot,
+    RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutHandle, TimeoutSnapshot,
 };
 
-/// Helpers for deterministic tests (`seed`, `cancel_at_every_poll`), and for sync functions
-/// `ManualClock` (feature `test-util`, for dev-dependencies): tokio's paused clock does not
-/// reach a thread that sleeps, so a sync test moves this clock by hand, and every sync wait
-/// (a retry's delay, a `max_wait`, chaos latency) moves it instead of sleeping.
+/// Helpers for tests: a registry of a test's own, so tests that share names run in parallel
+/// ([`isolated`](testing::isolated)), seeded jitter, cancellation at every poll, and for sync
+/// functions a clock moved by hand (`ManualClock`, feature `test-util`).
+///
+/// # Tests that share names, in parallel
+///
+/// Named policies are process-wide, so two tests calling `#[circuit_breaker(name =
+/// "payments")]` functions share one breaker. Start each such test with
+/// `let _registry = resilience::testing::isolated();`: until the guard drops, the callsites
+/// called on the test's thread and [`registry()`](crate::registry) use fresh instances of the
+/// test's own, created under its own (paused) clock.
+///
+/// ```
+/// use resilience::{testing, CircuitState, Error};
+///
+/// #[derive(Debug)]
+/// struct Down;
+/// impl From<Error> for Down { fn from(_: Error) -> Self { Down } }
+///
+/// #[resilience::circuit_breaker(name = "docs-testing-payments", consecutive_failures = 1)]
+/// async fn pay(ok: bool) -> Result<(), Down> { if ok { Ok(()) } else { Err(Down) } }
+///
+/// // `#[tokio::test(start_paused = true)] async fn opens() {`
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let _registry = testing::isolated();
+/// assert!(pay(false).await.is_err());
+/// let b = resilience::registry().circuit_breaker("docs-testing-payments").unwrap();
+/// assert_eq!(b.state(), CircuitState::Open); // only in this test's registry
+/// # }
+/// ```
+///
+/// * **`cargo test`** runs a binary's tests on several threads of one process: every test that
+///   shares a name needs `isolated()` (keep those tests on tokio's current-thread runtime, the
+///   `#[tokio::test]` default, whose tasks run on the test's thread; a multi-thread runtime's
+///   workers do not see the test's registry).
+/// * **`cargo nextest`** runs each test in a process of its own, so tests never share
+///   instances; `isolated()` is harmless there and keeps the test right under `cargo test`.
+/// * **Paused clocks**: an instant of one test's paused clock means nothing to another's (each
+///   starts where the real clock stood and moves by its own sleeps). A breaker shared by two
+///   tests would measure `open_for` from an instant of the first test's clock with the second's,
+///   and report a `retry_after` neither test waited for. A test's own instances are created and
+///   read under its clock alone.
+///
+/// Outside tests this costs nothing measurable: until a test registry is first created, each
+/// call reads one relaxed flag that is false. Timeout counts are per callsite and process-wide
+/// (they change no behaviour, so they are not isolated).
+///
+/// # Sync functions: a clock moved by hand
+///
+/// tokio's paused clock does not reach a thread that sleeps, so a test of a plain `fn` uses
+/// `ManualClock` (feature `test-util`, for dev-dependencies:
+/// `resilience = { .., features = ["test-util"] }`). While it lives on the test's thread, the
+/// policies read it, and every sync wait (a retry's delay, a `max_wait`, chaos latency) moves
+/// it instead of sleeping.
 ///
 #[cfg_attr(feature = "test-util", doc = "```")]
 #[cfg_attr(not(feature = "test-util"), doc = "```ignore")]
@@ -367,8 +762,7 @@ pub use resilience_runtime::{
 pub mod testing {
     #[cfg(feature = "test-util")]
     pub use resilience_runtime::testing::ManualClock;
-    pub use resilience_runtime::testing::cancel_at_every_poll;
-    pub use resilience_runtime::testing::seed;
+    pub use resilience_runtime::testing::{Isolated, cancel_at_every_poll, isolated, seed};
 }
 
 #[doc(hidden)]

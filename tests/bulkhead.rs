@@ -30,7 +30,7 @@ async fn a_third_call_is_rejected_at_once_without_max_wait() {
             max_concurrent: 2
         })
     );
-    let b = registry().bulkhead_named("bh-reject").unwrap();
+    let b = registry().bulkhead("bh-reject").unwrap();
     assert_eq!((b.available(), b.in_flight(), b.waiting()), (2, 0, 0));
     assert_eq!(b.rejected(), 1);
 }
@@ -58,7 +58,7 @@ async fn a_caller_waits_up_to_max_wait_for_a_place() {
     assert!(a.is_ok());
     assert!(matches!(b.0, Err(Error::BulkheadFull { .. })));
     assert_eq!(b.1, t1 + 50 * MS);
-    let b = registry().bulkhead_named("bh-wait").unwrap();
+    let b = registry().bulkhead("bh-wait").unwrap();
     assert_eq!((b.available(), b.waiting()), (1, 0));
 }
 
@@ -98,7 +98,7 @@ async fn a_panic_gives_the_place_back_and_still_reaches_the_caller() {
     let caught = AssertUnwindSafe(panics(true)).catch_unwind().await;
     let payload = caught.expect_err("the panic reaches the caller");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
-    let b = registry().bulkhead_named("bh-panic").unwrap();
+    let b = registry().bulkhead("bh-panic").unwrap();
     assert_eq!(b.available(), 1);
     assert_eq!(panics(false).await, Ok(1));
 
@@ -140,14 +140,14 @@ async fn callsites_with_one_name_share_one_bulkhead() {
 
 #[bulkhead]
 async fn defaults() -> Result<usize, Error> {
-    let me = registry().bulkhead_named("bulkhead::defaults").unwrap();
+    let me = registry().bulkhead("bulkhead::defaults").unwrap();
     Ok(me.in_flight())
 }
 
 #[tokio::test]
 async fn defaults_are_25_places_and_the_function_path() {
     assert_eq!(defaults().await, Ok(1));
-    let me = registry().bulkhead_named("bulkhead::defaults").unwrap();
+    let me = registry().bulkhead("bulkhead::defaults").unwrap();
     assert_eq!(me.max_concurrent(), 25);
     assert_eq!(me.in_flight(), 0);
 }
@@ -199,7 +199,7 @@ async fn threads_never_exceed_max_concurrent_and_give_every_place_back() {
         t.await.unwrap();
     }
     assert!(MOST.load(std::sync::atomic::Ordering::SeqCst) <= 3);
-    let b = registry().bulkhead_named("bh-threads").unwrap();
+    let b = registry().bulkhead("bh-threads").unwrap();
     assert_eq!((b.available(), b.waiting(), b.rejected()), (3, 0, 0));
 }
 
@@ -223,7 +223,7 @@ async fn a_panic_under_retry_and_timeout_gives_the_place_back_and_is_not_retried
             .downcast_ref::<&str>(),
         Some(&"deep")
     );
-    let b = registry().bulkhead_named("bh-stack-panic").unwrap();
+    let b = registry().bulkhead("bh-stack-panic").unwrap();
     assert_eq!((b.available(), b.waiting()), (1, 0));
     assert_eq!(stacked_panic(false).await, Ok(2));
 }

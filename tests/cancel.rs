@@ -35,7 +35,7 @@ async fn bulkhead_loses_no_place_when_cancelled_anywhere() {
         STEP,
         |k| async move {
             sleep(Duration::from_secs(1)).await;
-            let b = registry().bulkhead_named("cancel-bh").unwrap();
+            let b = registry().bulkhead("cancel-bh").unwrap();
             assert_eq!(
                 (b.available(), b.waiting()),
                 (1, 0),
@@ -69,7 +69,7 @@ async fn rate_limit_loses_no_permit_when_cancelled_anywhere() {
         STEP,
         |k| async move {
             // A permit is taken only by a call whose body runs: a cancelled wait took none.
-            let l = registry().rate_limiter_named("cancel-rl").unwrap();
+            let l = registry().rate_limiter("cancel-rl").unwrap();
             assert_eq!(
                 l.admitted(),
                 RL_BODIES.load(Ordering::Relaxed),
@@ -118,13 +118,13 @@ async fn a_stack_loses_nothing_when_cancelled_anywhere() {
         STEP,
         |k| async move {
             sleep(Duration::from_secs(1)).await;
-            let b = registry().bulkhead_named("cancel-stack-bh").unwrap();
+            let b = registry().bulkhead("cancel-stack-bh").unwrap();
             assert_eq!(
                 (b.available(), b.waiting()),
                 (1, 0),
                 "after cancelling at poll {k}"
             );
-            if let Some(l) = registry().rate_limiter_named("cancel-stack-rl") {
+            if let Some(l) = registry().rate_limiter("cancel-stack-rl") {
                 assert_eq!(l.rejected(), 0, "after cancelling at poll {k}");
             }
         },
@@ -188,7 +188,7 @@ async fn a_half_open_probe_stack_loses_nothing_when_cancelled_anywhere() {
         STEP,
         |k| async move {
             sleep(Duration::from_secs(1)).await;
-            let b = registry().bulkhead_named("cancel-cb-bh").unwrap();
+            let b = registry().bulkhead("cancel-cb-bh").unwrap();
             assert_eq!(
                 (b.available(), b.waiting()),
                 (1, 0),
@@ -238,13 +238,13 @@ async fn a_fallback_stack_loses_nothing_when_cancelled_anywhere() {
         STEP,
         |k| async move {
             sleep(Duration::from_secs(1)).await;
-            let b = registry().bulkhead_named("cancel-fb-bh").unwrap();
+            let b = registry().bulkhead("cancel-fb-bh").unwrap();
             assert_eq!(
                 (b.available(), b.waiting()),
                 (1, 0),
                 "after cancelling at poll {k}"
             );
-            let l = registry().rate_limiter_named("cancel-fb-rl").unwrap();
+            let l = registry().rate_limiter("cancel-fb-rl").unwrap();
             assert_eq!(l.rejected(), 0, "after cancelling at poll {k}");
         },
     )

@@ -61,7 +61,7 @@ async fn opens_when_the_failure_rate_reaches_the_threshold_after_min_calls() {
     assert_eq!(open_for(&rate(true).await), Some(20 * S));
     assert_eq!(RATE_RUNS.load(Ordering::SeqCst), before);
     let m = registry().circuit_breaker("t-rate").unwrap().metrics();
-    assert_eq!(m.not_permitted, 2);
+    assert_eq!(m.rejected, 2);
 }
 
 #[circuit_breaker(failure_rate = 50%, window = 10, min_calls = 4, name = "t-below")]

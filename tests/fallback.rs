@@ -261,3 +261,23 @@ async fn a_unit_function_can_fall_back() {
     notify().await;
     assert_eq!(LOGGED.load(std::sync::atomic::Ordering::Relaxed), 1);
 }
+
+// A generic fallback: its error parameter is inferred from the error it is called with.
+
+fn generic_default<E: std::fmt::Display>(user: u32, error: E) -> Vec<String> {
+    vec![format!("default for {user} ({error})")]
+}
+
+#[fallback(generic_default)]
+#[timeout(10ms)]
+async fn generic_fallback(user: u32) -> Vec<String> {
+    sleep(Duration::from_secs(1)).await;
+    vec![format!("fresh for {user}")]
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_generic_fallback_is_inferred() {
+    let out = generic_fallback(3).await;
+    assert_eq!(out.len(), 1);
+    assert!(out[0].starts_with("default for 3 ("), "{out:?}");
+}

@@ -32,7 +32,7 @@ async fn burst_defaults_to_the_count_and_retry_after_is_exact() {
     three_per_second().await.unwrap();
     assert_eq!(retry_after(three_per_second().await), period);
 
-    let l = registry().rate_limiter_named("rl-burst").unwrap();
+    let l = registry().rate_limiter("rl-burst").unwrap();
     assert_eq!((l.admitted(), l.rejected()), (4, 3));
     assert_eq!(l.policy().burst, 3);
 }
@@ -121,7 +121,7 @@ async fn the_period_may_be_any_duration_expression() {
     assert_eq!(retry_after(expression_period().await), PERIOD);
     assert!(
         registry()
-            .rate_limiter_named("rate_limit::expression_period")
+            .rate_limiter("rate_limit::expression_period")
             .is_some()
     );
 }

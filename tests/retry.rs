@@ -591,9 +591,9 @@ async fn registered(dep: &Flaky) -> Result<u32, Fail> {
 #[tokio::test(start_paused = true)]
 async fn the_registry_counts_retries_and_give_ups() {
     let reg = resilience::registry();
-    assert!(reg.retry_named("retry-tests.registry").is_none());
+    assert!(reg.retry("retry-tests.registry").is_none());
     assert_eq!(registered(&Flaky::failing(1)).await, Ok(2));
-    let entry = reg.retry_named("retry-tests.registry").unwrap();
+    let entry = reg.retry("retry-tests.registry").unwrap();
     assert_eq!(entry.name(), "retry-tests.registry");
     assert_eq!((entry.retries(), entry.gave_up()), (1, 0));
     assert_eq!(entry.policy().attempts, 3);
@@ -622,7 +622,7 @@ async fn callsites_with_one_name_share_an_entry() {
     let reg = resilience::registry();
     let _ = shared_a(&Flaky::always(Step::Transient)).await;
     let _ = shared_b(&Flaky::always(Step::Transient)).await;
-    let entry = reg.retry_named("retry-tests.shared").unwrap();
+    let entry = reg.retry("retry-tests.shared").unwrap();
     assert_eq!((entry.retries(), entry.gave_up()), (2, 2));
     let named: Vec<_> = reg
         .retries()
@@ -635,16 +635,14 @@ async fn callsites_with_one_name_share_an_entry() {
 #[tokio::test(start_paused = true)]
 async fn the_default_name_is_module_and_function() {
     let _ = no_backoff(&Flaky::always(Step::Ok)).await;
-    let entry = resilience::registry().retry_named("retry::no_backoff");
+    let entry = resilience::registry().retry("retry::no_backoff");
     assert!(entry.is_some());
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_stop_counts_as_giving_up() {
     let _ = when_bool(&Flaky::always(Step::Permanent)).await;
-    let entry = resilience::registry()
-        .retry_named("retry::when_bool")
-        .unwrap();
+    let entry = resilience::registry().retry("retry::when_bool").unwrap();
     assert!(entry.gave_up() >= 1);
 }
 
@@ -674,4 +672,20 @@ async fn zero_retry_after(dep: &Flaky) -> Result<u32, Fail> {
 fn a_zero_retry_after_needs_no_timer() {
     let dep = Flaky::new([Step::Throttled(Duration::ZERO), Step::Ok]);
     assert_eq!(futures::executor::block_on(zero_retry_after(&dep)), Ok(2));
+}
+
+// ---- outside a tokio runtime ----
+
+#[derive(Debug)]
+struct Outside;
+
+#[resilience::retry(attempts = 2, backoff = constant(10ms), jitter = none, budget = none)]
+async fn fails_outside_tokio() -> Result<(), Outside> {
+    Err(Outside)
+}
+
+#[test]
+#[should_panic(expected = "`#[retry]` needs a tokio runtime")]
+fn a_retry_that_must_wait_outside_tokio_panics_saying_it_needs_tokio() {
+    let _ = futures::executor::block_on(fails_outside_tokio());
 }

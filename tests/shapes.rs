@@ -714,7 +714,7 @@ async fn named(dep: &Flaky, slow: bool) -> Result<u32, Fail> {
 async fn the_name_key_labels_registry_and_errors() {
     let dep = Flaky::failing(1);
     assert_eq!(named(&dep, false).await, Ok(2));
-    let entry = resilience::registry().retry_named("shapes.named").unwrap();
+    let entry = resilience::registry().retry("shapes.named").unwrap();
     assert_eq!(entry.retries(), 1);
     let err = named(&dep, true).await.unwrap_err();
     assert_eq!(

@@ -70,7 +70,7 @@ fn a_breaker_is_shared_by_a_sync_and_an_async_callsite() {
             ..
         }))
     ));
-    assert_eq!(breaker.metrics().not_permitted, 2);
+    assert_eq!(breaker.metrics().rejected, 2);
     let rows = registry()
         .circuit_breakers()
         .into_iter()

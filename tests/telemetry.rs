@@ -313,3 +313,49 @@ async fn a_successful_call_reports_nothing() {
     assert!(logged.is_empty(), "{logged:?}");
     assert!(of(&received(&mut events), "telemetry.quiet").is_empty());
 }
+
+// ---- one label per function ----
+
+#[retry(name = "telemetry.one_label", attempts = 2, backoff = none, budget = none)]
+#[timeout(10ms)]
+async fn one_label() -> Result<(), E> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_layer_of_a_function_logs_under_its_one_label() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mut events = registry().subscribe();
+
+    assert!(matches!(
+        one_label().await,
+        Err(E::R(Error::Timeout {
+            name: "telemetry.one_label",
+            ..
+        }))
+    ));
+
+    // The timeout has no `name` of its own: it takes the retry's, in events and in logs.
+    let events = of(&received(&mut events), "telemetry.one_label");
+    let timeouts = events
+        .iter()
+        .filter(|e| matches!(e, Event::Rejected(Error::Timeout { .. })))
+        .count();
+    let retries = events
+        .iter()
+        .filter(|e| matches!(e, Event::Retry { .. }))
+        .count();
+    assert_eq!((timeouts, retries), (2, 1), "{events:?}");
+    let names: std::collections::BTreeSet<String> = capture
+        .take()
+        .into_iter()
+        .filter(|e| e.target == "resilience")
+        .map(|e| e.field("name").to_owned())
+        .collect();
+    assert_eq!(
+        names.into_iter().collect::<Vec<_>>(),
+        ["telemetry.one_label"]
+    );
+}

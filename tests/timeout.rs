@@ -391,3 +391,41 @@ async fn every_unit_fires_on_time() {
         Some(resilience::Error::Timeout { after, .. }) if *after == Duration::from_micros(100)
     ));
 }
+
+// ---- outside a tokio runtime ----
+
+/// Pending once (waking itself), then ready: a call that has to wait.
+async fn pending_once() {
+    let mut waited = false;
+    std::future::poll_fn(move |cx| {
+        if waited {
+            return std::task::Poll::Ready(());
+        }
+        waited = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+#[timeout(1s)]
+async fn waits_once() -> std::io::Result<()> {
+    pending_once().await;
+    Ok(())
+}
+
+#[test]
+#[should_panic(expected = "`#[timeout]` needs a tokio runtime")]
+fn a_pending_timeout_outside_tokio_panics_saying_it_needs_tokio() {
+    let _ = futures::executor::block_on(waits_once());
+}
+
+#[test]
+fn a_timeout_call_that_is_ready_at_once_needs_no_runtime() {
+    assert!(futures::executor::block_on(timeout_ready()).is_ok());
+}
+
+#[timeout(1s)]
+async fn timeout_ready() -> std::io::Result<()> {
+    Ok(())
+}

@@ -3,7 +3,8 @@
 //!
 //! Regenerate after a deliberate message change with `TRYBUILD=overwrite cargo test --test ui`
 //! (one category: `.. --test ui -- ui trybuild=ui/retry/`), then read every changed `.stderr`.
-//! Every directory under `tests/ui/` other than `pass/` is a compile-fail category.
+//! Every directory under `tests/ui/` other than `pass/` is a compile-fail category (`lint/`
+//! denies a lint, so a warning the expansion must keep shows as an error).
 
 use std::path::Path;
 

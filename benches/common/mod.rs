@@ -104,7 +104,13 @@ pub const VARIANTS: &[Variant] = &[
         "breaker_time_window",
         with_breaker_time_window,
         ours = true,
-        peers = ["failsafe", "recloser"]
+        peers = ["circuit_breaker"]
+    ),
+    variant!(
+        "breaker_keyed",
+        with_keyed_breaker,
+        ours = true,
+        peers = ["circuit_breaker"]
     ),
     variant!("retry", with_retry, ours = true, peers = ["backon"]),
     variant!(
@@ -189,6 +195,13 @@ pub async fn with_breaker(i: u64) -> Out {
 /// A time window: a success reads the clock and counts in its bucket.
 #[circuit_breaker(window = 60s)]
 pub async fn with_breaker_time_window(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+/// The breaker with `key = ..`: its cost above the unkeyed one is the lookup of the key's
+/// breaker in the name's concurrent map.
+#[circuit_breaker(name = "bench.keyed", key = "host-1")]
+pub async fn with_keyed_breaker(i: u64) -> Out {
     Ok(black_box(i))
 }
 

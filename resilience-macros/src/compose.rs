@@ -80,6 +80,8 @@ pub(crate) fn expand_with(
     reject_duplicates(&cx, &found);
     let kinds: Vec<(Kind, Span)> = found.iter().map(|f| (f.kind, f.span)).collect();
     let collected: Vec<syn::Path> = found.iter().filter_map(|f| f.path.clone()).collect();
+    // Written, even when its arguments are wrong: then the function may return anything.
+    let fallback_written = found.iter().any(|f| f.kind == Kind::Fallback);
     let mut krate: Option<syn::Path> = None;
     let mut layers = Vec::new();
     for f in found {
@@ -98,7 +100,12 @@ pub(crate) fn expand_with(
         }
     }
     validate_together(&cx, &layers);
-    let shape = check_shape(&cx, &item, kind, &kinds);
+    let shape = check_shape(&cx, &item, kind, &kinds, &layers);
+    if let Some(shape) = &shape
+        && !fallback_written
+    {
+        check_result_type(&cx, shape, &layers);
+    }
     let fallback_args = crate::layers::fallback::check(&cx, &item, &layers);
 
     if let Err(errors) = cx.finish() {
@@ -122,6 +129,7 @@ pub(crate) fn expand_with(
     let g = Gen {
         krate: krate.map_or_else(|| quote!(::resilience), |p| p.to_token_stream()),
         fn_name: item.sig.ident.clone(),
+        stack_name: layers.iter().find_map(Layer::explicit_name).cloned(),
         default_name_used: std::cell::Cell::new(false),
         args: fallback_args,
         sync: matches!(shape, Shape::Sync { .. }),
@@ -236,7 +244,13 @@ fn validate_together(cx: &Ctxt, layers: &[Layer]) {
 
 /// The function must be an `async fn`, an `#[async_trait]` method or a plain `fn` (without
 /// `#[timeout]`) returning a nameable type.
-fn check_shape(cx: &Ctxt, item: &ItemFn, kind: Kind, kinds: &[(Kind, Span)]) -> Option<Shape> {
+fn check_shape(
+    cx: &Ctxt,
+    item: &ItemFn,
+    kind: Kind,
+    kinds: &[(Kind, Span)],
+    layers: &[Layer],
+) -> Option<Shape> {
     let shape = item.shape()?;
     if let Shape::Sync { .. } = shape {
         if let Some(span) = item.returns_future() {
@@ -261,13 +275,11 @@ fn check_shape(cx: &Ctxt, item: &ItemFn, kind: Kind, kinds: &[(Kind, Span)]) -> 
         && matches!(shape, Shape::Async { .. } | Shape::Sync { .. })
         && kind != Kind::Fallback
     {
-        cx.error(
-                item.sig.ident.span(),
-                format!(
-                    "`#[{}]` needs the function to return a `Result`: add `-> Result<(), E>`, or put `#[fallback(..)]` on top",
-                    kind.name()
-                ),
-            );
+        let mut written: Vec<Kind> = layers.iter().map(Layer::kind).collect();
+        if written.is_empty() {
+            written.push(kind);
+        }
+        cx.error(item.sig.ident.span(), not_a_result(&written, "()"));
         return None;
     }
     if let Some(span) = contains_impl_trait(output) {
@@ -275,6 +287,103 @@ fn check_shape(cx: &Ctxt, item: &ItemFn, kind: Kind, kinds: &[(Kind, Span)]) -> 
         return None;
     }
     Some(shape)
+}
+
+/// A return type that is plainly not a `Result` (`u64`, `Option<String>`, `Vec<T>`, a tuple),
+/// without `#[fallback]` on top: one error on the return type, with the fix that fits the
+/// attributes. Other types (an alias, a type of the crate) are left to the compiler, which
+/// names the `Outcome` trait when they are not a `Result`.
+fn check_result_type(cx: &Ctxt, shape: &Shape, layers: &[Layer]) {
+    let output = match shape {
+        Shape::Async { output }
+        | Shape::Sync { output }
+        | Shape::AsyncTrait(crate::item::AsyncTraitBody { output, .. }) => output,
+    };
+    if layers.is_empty() || !never_a_result(output) {
+        return;
+    }
+    let kinds: Vec<Kind> = layers.iter().map(Layer::kind).collect();
+    cx.error(output.span(), not_a_result(&kinds, &type_text(output)));
+}
+
+/// What to say when the function under `kinds` returns `output`, which is not a `Result`.
+fn not_a_result(kinds: &[Kind], output: &str) -> String {
+    let rejecting: Vec<String> = kinds
+        .iter()
+        .filter(|k| **k != Kind::Retry)
+        .map(|k| format!("`#[{}]`", k.name()))
+        .collect();
+    let first = kinds.first().map_or("retry", |k| k.name());
+    if rejecting.is_empty() {
+        // A lone `#[retry]` can only retry errors the body returns; a fallback cannot help.
+        return format!(
+            "`#[retry]` retries the calls that return `Err(..)`, so the function must return a `Result`: write `-> Result<{output}, E>` with your own error type `E` (any alias of `Result` works)"
+        );
+    }
+    format!(
+        "`#[{first}]` needs the function to return a `Result`, because {} can fail a call with `resilience::Error`: write `-> Result<{output}, E>` with `E: From<resilience::Error>`, or put `#[fallback(f)]` on top, where `f` returns a `{output}` when a policy fails",
+        rejecting.join(", ")
+    )
+}
+
+/// `ty` as written, without the spaces of token printing: `Option<String>`.
+fn type_text(ty: &syn::Type) -> String {
+    let mut s = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ::", "::"),
+        (":: ", "::"),
+        (" ,", ","),
+        ("& ", "&"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+/// Whether `ty` can never be a `Result`: a primitive, `String`, `Option`, a std collection, a
+/// tuple, an array or a slice. (`Box<T>` and `&T` could be, through a crate's own `Outcome`.)
+fn never_a_result(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Tuple(_) | syn::Type::Array(_) | syn::Type::Slice(_) | syn::Type::Never(_) => {
+            true
+        }
+        syn::Type::Paren(p) => never_a_result(&p.elem),
+        syn::Type::Group(g) => never_a_result(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "bool"
+                    | "char"
+                    | "str"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "f32"
+                    | "f64"
+                    | "String"
+                    | "Option"
+                    | "Vec"
+                    | "VecDeque"
+                    | "HashMap"
+                    | "HashSet"
+                    | "BTreeMap"
+                    | "BTreeSet"
+            )
+        }),
+        _ => false,
+    }
 }
 
 /// Not a function at all: say where the attribute goes, and give the item back unchanged.
@@ -562,6 +671,47 @@ mod tests {
         let import = out.find("use timeout as _").expect("import kept used");
         assert!(out.contains("#! [allow (unused)]"), "{out}");
         assert!(inner < import, "inner attributes stay first: {out}");
+    }
+
+    #[test]
+    fn a_plain_non_result_return_type_is_one_error_fitting_the_attributes() {
+        let lone_retry = run(Kind::Retry, "", "async fn f() -> Option<String> { None }");
+        assert_eq!(
+            lone_retry.matches("compile_error").count(),
+            1,
+            "{lone_retry}"
+        );
+        assert!(
+            lone_retry.contains("Result<Option<String>, E>"),
+            "{lone_retry}"
+        );
+        assert!(!lone_retry.contains("fallback"), "{lone_retry}");
+        let timeout = run(
+            Kind::Timeout,
+            "1s",
+            "async fn f() -> (u8, Vec<u8>) { (1, vec![]) }",
+        );
+        assert_eq!(timeout.matches("compile_error").count(), 1, "{timeout}");
+        assert!(timeout.contains("#[fallback(f)]"), "{timeout}");
+        // With a fallback on top any type works; a type the macro cannot judge (an alias, a
+        // crate's own type, `Box<T>`) is left to the compiler.
+        let under_fallback = run(
+            Kind::Fallback,
+            "g",
+            "#[timeout(1s)] async fn f() -> u64 { 1 }",
+        );
+        assert!(
+            !under_fallback.contains("compile_error"),
+            "{under_fallback}"
+        );
+        for item in [
+            "async fn f() -> Balance { Balance }",
+            "async fn f() -> Box<Outcome> { todo!() }",
+            "async fn f() -> io::Result<u64> { Ok(1) }",
+        ] {
+            let out = run(Kind::Timeout, "1s", item);
+            assert!(!out.contains("compile_error"), "{item}: {out}");
+        }
     }
 
     #[test]

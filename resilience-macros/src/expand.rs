@@ -40,7 +40,7 @@ pub(crate) fn generate(
     };
     let mut statics = uses;
     statics.extend(layers.iter().map(|l| l.statics(g)));
-    statics.extend(call_timer(g, layers));
+    statics.extend(call_timer(g));
     statics.extend(crate::expand_sync::blocking_static(g, layers));
     // Whether the default name is used is known only once every layer has been generated.
     let with_name = |statics: TokenStream| {
@@ -53,13 +53,10 @@ pub(crate) fn generate(
             let body = &item.body;
             let layered = layered(g, layers, &output, output_span, body.clone());
             let statics = with_name(statics);
-            quote! {
-                #(#attrs)*
-                #vis #sig {
-                    #statics
-                    #layered
-                }
-            }
+            let mut out = quote!(#(#attrs)* #vis #sig);
+            item.brace
+                .surround(&mut out, |out| out.extend(quote!(#statics #layered)));
+            out
         }
         Shape::AsyncTrait(AsyncTraitBody {
             output,
@@ -82,27 +79,28 @@ pub(crate) fn generate(
                 None => layered(g, layers, &output, output_span, body),
             };
             let statics = with_name(statics);
-            quote! {
-                #(#attrs)*
-                #vis #sig {
+            let mut out = quote!(#(#attrs)* #vis #sig);
+            item.brace.surround(&mut out, |out| {
+                out.extend(quote! {
                     #(#before)*
                     #box_pin(async move {
                         #(#prelude)*
                         #statics
                         #layered
                     })
-                }
-            }
+                });
+            });
+            out
         }
     }
 }
 
 /// The function's own `static` and the timer of this call (its duration, all layers included,
 /// is recorded when the timer drops; both are empty without the runtime's `metrics` feature).
-/// Labelled by the first explicit `name` of the stack, else `module::fn`.
-fn call_timer(g: &Gen, layers: &[Layer]) -> TokenStream {
+/// Labelled by the function's label: the first explicit `name` of the stack, else `module::fn`.
+fn call_timer(g: &Gen) -> TokenStream {
     let krate = &g.krate;
-    let name = g.name(layers.iter().find_map(Layer::explicit_name));
+    let name = g.name(None);
     quote! {
         static __RESILIENCE_CALL: #krate::__private::CallSite = #krate::__private::CallSite::new(#name);
         let __resilience_timer = __RESILIENCE_CALL.start();
@@ -143,9 +141,11 @@ fn layered(
     } else {
         quote_spanned!(output_span=> #krate::__private::finish_unrejected::<#output>)
     };
-    // The binding carries the return type's span, so a missing `From` points at the signature.
+    // The binding carries the return type's span, so a missing `From` points at the signature;
+    // so does the whole `let`, so a return type that is not a `Result` is one error there (a
+    // `let` spanned on the attribute was a second one).
     let outcome = syn::Ident::new("__resilience_outcome", output_span);
-    quote! {
+    quote_spanned! {output_span=>
         let #outcome = #expr;
         #finish(#outcome)
     }

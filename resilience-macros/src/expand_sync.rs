@@ -52,7 +52,8 @@ pub(crate) fn blocking_static(g: &Gen, layers: &[Layer]) -> TokenStream {
         return TokenStream::new();
     }
     let krate = &g.krate;
-    let name = g.name(layers.iter().find_map(Layer::explicit_name));
+    // The function's one label, as the layers without a `name` use.
+    let name = g.name(None);
     quote! {
         static __RESILIENCE_BLOCKING: #krate::__private::BlockingSite =
             #krate::__private::BlockingSite::new(#name);
@@ -90,6 +91,22 @@ pub(crate) fn call(
         quote!(#site.call_blocking(#policy, &__RESILIENCE_BLOCKING, || #inner))
     } else {
         quote!(#site.call(#policy, async { #inner }).await)
+    }
+}
+
+/// `<instance>.run_blocking(max_wait, &__RESILIENCE_BLOCKING, || inner)` for a plain `fn`,
+/// `<instance>.run(max_wait, async { inner }).await` for an async one: a per-key instance
+/// (`key = ..`) found for this call.
+pub(crate) fn run_instance(
+    g: &Gen,
+    instance: TokenStream,
+    max_wait: TokenStream,
+    inner: TokenStream,
+) -> TokenStream {
+    if g.sync {
+        quote!(#instance.run_blocking(#max_wait, &__RESILIENCE_BLOCKING, || #inner))
+    } else {
+        quote!(#instance.run(#max_wait, async { #inner }).await)
     }
 }
 
@@ -150,6 +167,10 @@ mod tests {
             (Kind::Chaos, quote!(latency = 1s)),
             (Kind::CircuitBreaker, quote!()),
             (Kind::Fallback, quote!(f)),
+            // Per-key instances: found per call, then run by their blocking front.
+            (Kind::Bulkhead, quote!(name = "b", key = x, max_wait = 10ms)),
+            (Kind::RateLimit, quote!(name = "r", key = x, rate = 1 / 1s)),
+            (Kind::CircuitBreaker, quote!(name = "c", key = x)),
         ] {
             let out = run(
                 kind,
@@ -174,6 +195,16 @@ mod tests {
             ),
         );
         assert!(out.contains("wait_blocking"), "{out}");
+        let out = run(
+            Kind::Bulkhead,
+            quote!(name = "b", key = x),
+            quote!(
+                fn f(x: &str) -> Result<(), E> {
+                    Ok(())
+                }
+            ),
+        );
+        assert!(out.contains("run_blocking"), "{out}");
     }
 
     #[test]

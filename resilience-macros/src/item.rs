@@ -15,6 +15,9 @@ pub(crate) struct ItemFn {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
+    /// The body's braces as written: the function's span ends on the user's `}`, so rustc's
+    /// lints on the function (`dead_code` for one never called) are not taken for a macro's.
+    pub(crate) brace: syn::token::Brace,
     pub(crate) body: TokenStream,
 }
 
@@ -31,12 +34,13 @@ impl Parse for ItemFn {
             ));
         }
         let content;
-        syn::braced!(content in input);
+        let brace = syn::braced!(content in input);
         let body: TokenStream = content.parse()?;
         Ok(ItemFn {
             attrs,
             vis,
             sig,
+            brace,
             body,
         })
     }
@@ -48,10 +52,11 @@ impl ToTokens for ItemFn {
             attrs,
             vis,
             sig,
+            brace,
             body,
-            ..
         } = self;
-        tokens.extend(quote!(#(#attrs)* #vis #sig { #body }));
+        tokens.extend(quote!(#(#attrs)* #vis #sig));
+        brace.surround(tokens, |tokens| body.to_tokens(tokens));
     }
 }
 

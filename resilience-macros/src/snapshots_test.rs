@@ -222,3 +222,20 @@ fn retry_over_chaos_without_the_feature() {
         retry_over_chaos(false)
     );
 }
+
+#[test]
+fn keyed_rate_limit_over_keyed_bulkhead() {
+    // `key = ..`: a keyed site per attribute, and the key's instance looked up at each call.
+    // (No breaker here: syn reads its `break 'label ::path` as a labeled loop; rustc does not.)
+    let out = expanded(
+        Kind::RateLimit,
+        quote!(name = "per_user", key = user, rate = 10 / 1s),
+        quote! {
+            #[bulkhead(name = "per_user_pool", key = user, max_concurrent = 4, max_keys = 100)]
+            async fn search(user: &str, q: &str) -> Result<Vec<Hit>, SearchError> {
+                index(user, q).await
+            }
+        },
+    );
+    insta::assert_snapshot!("keyed_rate_limit_over_keyed_bulkhead", out);
+}

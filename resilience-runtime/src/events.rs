@@ -25,7 +25,7 @@ pub enum Event {
         attempt: u32,
         /// The sleep before the next attempt.
         delay: Duration,
-        /// The error, as `{:?}`.
+        /// The error: its `Display` when it has one, else its `Debug` (never a backtrace).
         error: String,
     },
     /// A retry was refused by the retry budget; the call returned its last error.
@@ -34,7 +34,7 @@ pub enum Event {
         name: &'static str,
         /// The attempt that failed.
         attempt: u32,
-        /// The error, as `{:?}`.
+        /// The error: its `Display` when it has one, else its `Debug` (never a backtrace).
         error: String,
     },
     /// A circuit breaker changed state.

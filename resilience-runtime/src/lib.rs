@@ -19,8 +19,10 @@ pub mod call;
 pub mod chaos;
 pub mod circuit_breaker;
 pub mod fallback;
+pub mod keyed;
 pub mod rate_limit;
 pub mod retry;
+pub mod show;
 pub mod testing;
 pub mod timeout;
 
@@ -28,38 +30,65 @@ pub use circuit_breaker::{CircuitBreakerHandle, CircuitState, Metrics as Circuit
 pub use error::Error;
 pub use events::{EVENT_BUFFER, Event};
 pub use outcome::{Failure, FromResilienceError, Layered, Outcome, PolicyError};
-pub use registry::{Registry, RetryHandle, registry};
-pub use retry::RetryDecision;
+pub use registry::{Registry, registry};
+pub use retry::{RetryDecision, RetryHandle};
 pub use snapshot::{
-    BulkheadSnapshot, CircuitBreakerSnapshot, RateLimiterSnapshot, RetrySnapshot, Snapshot,
+    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, KeyedSnapshot, RateLimiterSnapshot,
+    RetrySnapshot, Snapshot, TimeoutSnapshot,
 };
+pub use timeout::TimeoutHandle;
 
 /// What the generated code calls. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::Error;
     pub use crate::blocking::BlockingSite;
-    pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite};
+    pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite, KeyedBulkheadSite};
     pub use crate::call::CallSite;
     #[cfg(feature = "chaos")]
     pub use crate::chaos::{ChaosPolicy, chaos, chaos_blocking};
     pub use crate::circuit_breaker::{
-        BreakerPolicy, BreakerSite, OpenFor, Window, every_error_fails, rejected,
+        BreakerPolicy, BreakerSite, KeyedBreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
     pub use crate::fallback::{
-        FallbackFuture, FallbackMode, FallbackValue, Probe, ProbeResult, ProbeValue, Propagate,
+        BlockingFallbackFn, FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
         fallback_when,
     };
+    pub use crate::keyed::DEFAULT_MAX_KEYS;
     pub use crate::outcome::Layered;
     pub use crate::outcome::run_body;
     pub use crate::outcome::{finish, finish_unrejected, lift};
-    pub use crate::rate_limit::{RateLimitPolicy, RateLimitSite};
+    pub use crate::rate_limit::{KeyedRateLimitSite, RateLimitPolicy, RateLimitSite};
     pub use crate::retry::{
         Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
     };
+    pub use crate::show::{ShowDebug, ShowDisplay, ShowError};
     pub use crate::timeout::TimeoutSite;
     pub use std::convert::Infallible;
     pub use std::time::Duration;
+
+    /// A `key = ..` value: anything that reads as a `&str`.
+    #[diagnostic::on_unimplemented(
+        message = "`key = ..` needs a string to tell instances apart, and `{Self}` is not `AsRef<str>`",
+        label = "not a string",
+        note = "give a `&str` or a `String`, such as `key = self.host.as_str()` or `key = user_id.to_string()`"
+    )]
+    pub trait Key {
+        /// The key as the `&str` its instance is found by.
+        fn as_key(&self) -> &str;
+    }
+    impl<K: AsRef<str> + ?Sized> Key for K {
+        #[inline(always)]
+        fn as_key(&self) -> &str {
+            self.as_ref()
+        }
+    }
+
+    /// A `key = ..` value as the `&str` its instance is found by.
+    #[inline(always)]
+    pub fn key<K: Key + ?Sized>(key: &K) -> &str {
+        key.as_key()
+    }
 
     /// Pins a duration argument's type, so a mismatch points at the argument.
     #[inline(always)]

@@ -15,7 +15,7 @@ use std::convert::Infallible;
 #[diagnostic::on_unimplemented(
     message = "resilience attributes need the function to return a `Result`, not `{Self}`",
     label = "this is not a `Result<T, E>`",
-    note = "return `Result<{Self}, E>` (any alias of `Result` works), or put `#[fallback(..)]` on top to supply a `{Self}` when a policy fails"
+    note = "return `Result<{Self}, E>` (any alias of `Result` works); under `#[timeout]`, `#[circuit_breaker]`, `#[bulkhead]`, `#[rate_limit]` or `#[chaos]` (not a lone `#[retry]`, which retries `Err` only), `#[fallback(f)]` on top can supply a `{Self}` when a policy fails instead"
 )]
 pub trait Outcome: Sized {
     /// The success value.
@@ -78,21 +78,11 @@ pub enum Failure<E, P = Error> {
     Policy(P),
 }
 
-impl<E: std::fmt::Debug, P: std::fmt::Debug> Failure<E, P> {
-    /// The error itself, as logged: the function's own error or the policy's, unwrapped.
-    pub(crate) fn as_debug(&self) -> &dyn std::fmt::Debug {
-        match self {
-            Failure::Inner(e) => e,
-            Failure::Policy(p) => p,
-        }
-    }
-}
-
 /// What a layer beneath reports: the body's success value, or a [`Failure`].
 pub type Layered<T, E, P = Error> = Result<T, Failure<E, P>>;
 
 /// A policy error type: [`Error`], or [`Infallible`] when no layer can reject.
-pub trait PolicyError: Sized + std::fmt::Debug {
+pub trait PolicyError: Sized + std::fmt::Debug + std::fmt::Display {
     /// The resilience error, when there is one.
     fn as_error(&self) -> Option<&Error>;
 }

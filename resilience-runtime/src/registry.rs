@@ -1,16 +1,43 @@
-//! Every policy instance a callsite created, for operators to inspect and override.
+//! Every policy instance a callsite created, for operators to inspect and override: one table
+//! keyed by (kind, name) that knows no policy type.
 //!
-//! A callsite registers on its first call; the hot path keeps a `&'static` to its entry and
-//! never looks anything up by name.
+//! Each policy module registers its instances through the [`Entry`] trait (name, kind, snapshot
+//! row) and adds its typed lookups (`reg.bulkhead(name)`, `reg.bulkheads()`) to [`Registry`]
+//! in its own file, so a new kind of policy touches its own module and not this file. This file
+//! imports no policy: the policies import it.
+//!
+//! A callsite registers on its first call and caches a `&'static` to its instance; the hot path
+//! reads that cache and never looks anything up by name. Test registries
+//! ([`crate::testing::isolated`]) cost it nothing: once one has been created in the process, a
+//! callsite that has not cached its instance yet no longer caches it, and each of its calls
+//! takes the cold path, which finds the instance of this thread's test (or the process-wide
+//! one) by the address of the callsite's `static`.
 
-use crate::bulkhead::{Bulkhead, BulkheadHandle};
-use crate::instruments::{CallCounters, NamedCounter};
-use crate::rate_limit::{RateLimitPolicy, RateLimiter, RateLimiterHandle};
-use crate::retry::RetryPolicy;
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::snapshot::Snapshot;
+use std::any::Any;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-/// The process-wide registry of resilience policies.
+/// What the registry needs of an instance: its kind, its name and its snapshot row. Each policy
+/// module implements it for its own type (and a later one, `apply`, for configuration).
+pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
+    /// The kind, as written in the attribute (`"circuit_breaker"`, `"bulkhead"`, …).
+    fn kind(&self) -> &'static str;
+    /// The name its callsites share (the attribute's `name`, or `module::fn`).
+    fn name(&self) -> &'static str;
+    /// Adds its row to `into`, labelled `label` (its name, or `name[key]`).
+    fn snapshot(&self, label: &str, into: &mut Snapshot);
+}
+
+/// The process-wide registry of resilience policies, or a test's own
+/// ([`testing::isolated`](crate::testing::isolated)).
+///
+/// Lookups are named alike for every kind: `circuit_breaker(name)` and `circuit_breakers()`,
+/// `bulkhead`/`bulkheads`, `rate_limiter`/`rate_limiters`, `retry`/`retries`,
+/// `timeout`/`timeouts`. A per-key instance is found by its label, `name[key]`.
 ///
 /// ```
 /// let reg = resilience_runtime::registry();
@@ -18,207 +45,259 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 ///     println!("{} retried {} times", r.name(), r.retries());
 /// }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Registry {
-    retries: Mutex<Vec<Arc<RetryStats>>>,
-    pub(crate) circuit_breakers: Mutex<Vec<Arc<crate::circuit_breaker::CircuitBreaker>>>,
-    bulkheads: Mutex<Vec<Arc<Bulkhead>>>,
-    rate_limiters: Mutex<Vec<Arc<RateLimiter>>>,
+    table: Mutex<Table>,
+    /// A test registry's instance for each callsite (by the address of its `static`); the
+    /// process-wide registry keeps them in the callsites themselves.
+    sites: Mutex<HashMap<usize, &'static (dyn Any + Send + Sync)>>,
+}
+
+/// The entries in order of first call, and the first entry of each (kind, name).
+#[derive(Default)]
+struct Table {
+    entries: Vec<Arc<dyn Entry>>,
+    named: HashMap<(&'static str, &'static str), usize>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let table = lock(&self.table);
+        f.debug_struct("Registry")
+            .field("entries", &table.entries.len())
+            .finish()
+    }
 }
 
 static GLOBAL: LazyLock<Registry> = LazyLock::new(Registry::default);
 
-/// The process-wide [`Registry`].
+/// True once a test registry has ever been created in this process.
+static ISOLATING: AtomicBool = AtomicBool::new(false);
+/// Callsites that cached a process-wide instance (before any test registry existed).
+static CACHED: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's test registry, while a [`testing::Isolated`](crate::testing::Isolated)
+    /// guard lives.
+    static CURRENT: Cell<Option<&'static Registry>> = const { Cell::new(None) };
+}
+
+/// The process-wide [`Registry`], or, on a thread inside
+/// [`testing::isolated`](crate::testing::isolated), that test's own.
 ///
 /// ```
 /// assert!(std::ptr::eq(resilience_runtime::registry(), resilience_runtime::registry()));
 /// ```
 pub fn registry() -> &'static Registry {
+    test_registry().unwrap_or(&GLOBAL)
+}
+
+/// The process-wide registry, whatever this thread's.
+pub(crate) fn global() -> &'static Registry {
     &GLOBAL
 }
 
-impl Registry {
-    /// Every retry name seen so far, in order of first call.
-    pub fn retries(&self) -> Vec<RetryHandle> {
-        lock(&self.retries)
-            .iter()
-            .map(|s| RetryHandle(Arc::clone(s)))
-            .collect()
-    }
+/// Whether a test registry was ever created: read only on a callsite's cold path.
+#[inline]
+pub(crate) fn isolating() -> bool {
+    ISOLATING.load(Ordering::Relaxed)
+}
 
-    /// The retry entry called `name`, once a callsite with that name has run.
-    pub fn retry_named(&self, name: &str) -> Option<RetryHandle> {
-        lock(&self.retries)
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| RetryHandle(Arc::clone(s)))
-    }
-
-    /// The entry for `name`, created with `policy` if this is the first callsite of that name.
-    /// `shared` is false for a callsite with a default name: it always gets its own entry.
-    pub(crate) fn retry(
-        &self,
-        name: &'static str,
-        shared: bool,
-        policy: RetryPolicy,
-    ) -> Arc<RetryStats> {
-        let mut all = lock(&self.retries);
-        if let Some(existing) = all.iter().find(|s| shared && s.name == name) {
-            return Arc::clone(existing);
-        }
-        let stats = Arc::new(RetryStats {
-            name,
-            policy,
-            retries: AtomicU64::new(0),
-            gave_up: AtomicU64::new(0),
-            budget: crate::retry::RetryBudget::new(policy.budget),
-            counters: CallCounters::new(name, "retry"),
-            retries_total: NamedCounter::retries(name),
-        });
-        all.push(Arc::clone(&stats));
-        stats
+/// This thread's test registry, if any.
+#[inline]
+pub(crate) fn test_registry() -> Option<&'static Registry> {
+    if isolating() {
+        CURRENT.with(Cell::get)
+    } else {
+        None
     }
 }
 
-/// Bulkheads and rate limiters: one entry per name, created by its first callsite.
+/// A callsite's instance once test registries exist (the callsite no longer caches it): in this
+/// thread's test registry, else in the process-wide one, registered there by `register` on the
+/// callsite's first call. `site` is the address of the callsite's `static`.
+#[cold]
+#[inline(never)]
+pub(crate) fn isolating_instance<T: Entry>(
+    site: usize,
+    register: impl FnOnce(&Registry) -> Arc<T>,
+) -> &'static T {
+    test_registry()
+        .unwrap_or(&GLOBAL)
+        .site_instance(site, register)
+}
+
+/// Counts a callsite that cached its process-wide instance; see [`set_current`].
+pub(crate) fn note_cached() {
+    CACHED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Makes `registry` this thread's registry (`None`: the process-wide one again); returns the
+/// one it replaces. For [`crate::testing`]. The first call warns if callsites had already
+/// cached process-wide instances: those stay on them, whatever thread calls them.
+pub(crate) fn set_current(registry: Option<&'static Registry>) -> Option<&'static Registry> {
+    if !ISOLATING.swap(true, Ordering::Relaxed) {
+        let cached = CACHED.load(Ordering::Relaxed);
+        if cached > 0 {
+            crate::telemetry::cached_before_isolation(cached);
+        }
+    }
+    CURRENT.with(|c| c.replace(registry))
+}
+
 impl Registry {
-    /// Every bulkhead seen so far, in order of first call.
-    pub fn bulkheads(&self) -> Vec<BulkheadHandle> {
-        lock(&self.bulkheads)
+    /// The entry of `kind` called `name` for a callsite, made by `make` unless one exists:
+    /// `shared` callsites (an explicit `name`) share the first entry of their name; others
+    /// always get their own. Returns the entry and whether it was made now.
+    pub(crate) fn register<T: Entry>(
+        &self,
+        kind: &'static str,
+        name: &'static str,
+        shared: bool,
+        make: impl FnOnce() -> T,
+    ) -> (Arc<T>, bool) {
+        let mut table = lock(&self.table);
+        if shared
+            && let Some(&i) = table.named.get(&(kind, name))
+            && let Some(existing) = downcast::<T>(&table.entries[i])
+        {
+            return (existing, false);
+        }
+        let made = Arc::new(make());
+        let i = table.entries.len();
+        table.entries.push(Arc::clone(&made) as Arc<dyn Entry>);
+        table.named.entry((kind, name)).or_insert(i);
+        (made, true)
+    }
+
+    /// A test registry's instance for the callsite at `site`, registered with `register` on
+    /// its first call there. Kept for good (a test registry lives until the process ends), so
+    /// the callsite gets a `&'static` as it does from its own cache.
+    pub(crate) fn site_instance<T: Entry>(
+        &self,
+        site: usize,
+        register: impl FnOnce(&Self) -> Arc<T>,
+    ) -> &'static T {
+        if let Some(found) = lock(&self.sites).get(&site)
+            && let Some(t) = found.downcast_ref::<Arc<T>>()
+        {
+            return t;
+        }
+        // Registered outside the lock of `sites`: `register` takes the table's.
+        let arc = register(self);
+        let mut sites = lock(&self.sites);
+        let kept: &'static Arc<T> = match sites.get(&site).and_then(|f| f.downcast_ref()) {
+            Some(t) => t,
+            None => {
+                let kept: &'static Arc<T> = Box::leak(Box::new(arc));
+                sites.insert(site, kept);
+                kept
+            }
+        };
+        kept
+    }
+
+    /// The first entry of `kind` called `name`.
+    pub(crate) fn named(&self, kind: &'static str, name: &str) -> Option<Arc<dyn Entry>> {
+        let table = lock(&self.table);
+        table
+            .entries
             .iter()
-            .map(|b| BulkheadHandle(Arc::clone(b)))
+            .find(|e| e.kind() == kind && e.name() == name)
+            .cloned()
+    }
+
+    /// Every entry of `kind`, in order of first call.
+    pub(crate) fn of_kind(&self, kind: &'static str) -> Vec<Arc<dyn Entry>> {
+        lock(&self.table)
+            .entries
+            .iter()
+            .filter(|e| e.kind() == kind)
+            .cloned()
             .collect()
     }
 
-    /// The bulkhead called `name`, once a callsite with that name has run.
-    pub fn bulkhead_named(&self, name: &str) -> Option<BulkheadHandle> {
-        lock(&self.bulkheads)
-            .iter()
-            .find(|b| b.name() == name)
-            .map(|b| BulkheadHandle(Arc::clone(b)))
-    }
-
-    pub(crate) fn bulkhead(
-        &self,
-        name: &'static str,
-        shared: bool,
-        max_concurrent: usize,
-    ) -> Arc<Bulkhead> {
-        let mut all = lock(&self.bulkheads);
-        if let Some(existing) = all.iter().find(|b| shared && b.name() == name) {
-            if existing.max_concurrent() != max_concurrent.max(1) {
-                crate::telemetry::shared_config_conflict("bulkhead", name);
-            }
-            return Arc::clone(existing);
+    /// Every instance with its live figures, each kind in its own section, in order of first
+    /// call. Each figure is read on its own (relaxed), so under load the figures of one entry
+    /// may be a few calls apart.
+    ///
+    /// ```
+    /// let snap = resilience_runtime::registry().snapshot();
+    /// println!("{snap}");
+    /// ```
+    pub fn snapshot(&self) -> Snapshot {
+        let entries = lock(&self.table).entries.clone();
+        let mut snapshot = Snapshot::default();
+        for e in entries {
+            e.snapshot(e.name(), &mut snapshot);
         }
-        let b = Arc::new(Bulkhead::new(name, max_concurrent));
-        all.push(Arc::clone(&b));
-        b
+        snapshot
     }
+}
 
-    /// Every rate limiter seen so far, in order of first call.
-    pub fn rate_limiters(&self) -> Vec<RateLimiterHandle> {
-        lock(&self.rate_limiters)
-            .iter()
-            .map(|l| RateLimiterHandle(Arc::clone(l)))
-            .collect()
-    }
-
-    /// The rate limiter called `name`, once a callsite with that name has run.
-    pub fn rate_limiter_named(&self, name: &str) -> Option<RateLimiterHandle> {
-        lock(&self.rate_limiters)
-            .iter()
-            .find(|l| l.name() == name)
-            .map(|l| RateLimiterHandle(Arc::clone(l)))
-    }
-
-    pub(crate) fn rate_limiter(
-        &self,
-        name: &'static str,
-        shared: bool,
-        policy: RateLimitPolicy,
-    ) -> Arc<RateLimiter> {
-        let mut all = lock(&self.rate_limiters);
-        if let Some(existing) = all.iter().find(|l| shared && l.name() == name) {
-            let kept = existing.policy();
-            if (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
-                crate::telemetry::shared_config_conflict("rate limit", name);
-            }
-            return Arc::clone(existing);
-        }
-        let l = Arc::new(RateLimiter::new(name, policy));
-        all.push(Arc::clone(&l));
-        l
-    }
+/// `entry` as a `T`, if it is one.
+pub(crate) fn downcast<T: Entry>(entry: &Arc<dyn Entry>) -> Option<Arc<T>> {
+    let any: Arc<dyn Any + Send + Sync> = Arc::clone(entry) as Arc<dyn Any + Send + Sync>;
+    any.downcast::<T>().ok()
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Live figures of one retry name.
-#[derive(Debug)]
-pub(crate) struct RetryStats {
-    name: &'static str,
-    policy: RetryPolicy,
-    retries: AtomicU64,
-    gave_up: AtomicU64,
-    /// The retry budget this name's callsites share.
-    pub(crate) budget: crate::retry::RetryBudget,
-    counters: CallCounters,
-    retries_total: NamedCounter,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl RetryStats {
-    /// The retry name (every callsite sharing these stats has it).
-    pub(crate) fn name(&self) -> &'static str {
-        self.name
+    /// A kind the registry has never heard of, registered the way every policy module
+    /// registers its own (the shape a later `#[hedge]` takes).
+    #[derive(Debug)]
+    struct Hedge {
+        name: &'static str,
     }
-    pub(crate) fn record_retry(&self) {
-        self.retries.fetch_add(1, Ordering::Relaxed);
-        self.retries_total.increment();
-    }
-    /// A call ended with an `Ok` (after any number of attempts).
-    #[inline]
-    pub(crate) fn record_success(&self) {
-        self.counters.passed(true);
-    }
-    pub(crate) fn record_gave_up(&self) {
-        self.gave_up.fetch_add(1, Ordering::Relaxed);
-        self.counters.passed(false);
-    }
-}
 
-/// A view of one retry name in the [`Registry`].
-///
-/// ```
-/// # let reg = resilience_runtime::registry();
-/// if let Some(r) = reg.retry_named("pricing") {
-///     println!("{}: {} retries, gave up {} times", r.name(), r.retries(), r.gave_up());
-/// }
-/// ```
-#[derive(Debug, Clone)]
-pub struct RetryHandle(Arc<RetryStats>);
+    impl Entry for Hedge {
+        fn kind(&self) -> &'static str {
+            "hedge"
+        }
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn snapshot(&self, _label: &str, _into: &mut Snapshot) {}
+    }
 
-impl RetryHandle {
-    /// The retry name.
-    pub fn name(&self) -> &'static str {
-        self.0.name
+    #[test]
+    fn a_new_kind_registers_without_this_file_knowing_it() {
+        let reg = Registry::default();
+        let make = || Hedge { name: "search" };
+        let (first, made) = reg.register("hedge", "search", true, make);
+        assert!(made);
+        let (shared, made) = reg.register("hedge", "search", true, make);
+        assert!(!made && Arc::ptr_eq(&first, &shared));
+        // A callsite without `name` keeps its own entry, even with the same label.
+        let (own, made) = reg.register("hedge", "search", false, make);
+        assert!(made && !Arc::ptr_eq(&first, &own));
+        assert_eq!(reg.of_kind("hedge").len(), 2);
+        let found = reg.named("hedge", "search").expect("registered");
+        assert!(Arc::ptr_eq(&downcast::<Hedge>(&found).unwrap(), &first));
+        // Kinds do not mix: the same name under another kind is another entry.
+        assert!(reg.named("retry", "search").is_none());
     }
-    /// The policy of the first callsite that used this name.
-    pub fn policy(&self) -> RetryPolicy {
-        self.0.policy
-    }
-    /// Retries made (attempts after the first).
-    pub fn retries(&self) -> u64 {
-        self.0.retries.load(Ordering::Relaxed)
-    }
-    /// Calls that failed after a last attempt or a `Stop`.
-    pub fn gave_up(&self) -> u64 {
-        self.0.gave_up.load(Ordering::Relaxed)
-    }
-    /// Retries the retry budget refused (each also counts in [`gave_up`](Self::gave_up)).
-    pub fn budget_exhausted(&self) -> u64 {
-        self.0.budget.exhausted()
+
+    #[test]
+    fn this_file_imports_no_policy() {
+        let source = include_str!("registry.rs");
+        for policy in [
+            "bulkhead",
+            "chaos",
+            "circuit_breaker",
+            "fallback",
+            "rate_limit",
+            "retry",
+            "timeout",
+        ] {
+            let import = format!("crate::{policy}");
+            assert!(!source.contains(&import), "registry.rs names {import}");
+        }
     }
 }

@@ -1,27 +1,35 @@
-//! [`Registry::snapshot`]: every policy instance with its live figures, as plain data
-//! (`serde::Serialize` with feature `serde`) and as a table (`Display`).
+//! [`Registry::snapshot`](crate::Registry::snapshot): every policy instance with its live
+//! figures, as plain data (`serde::Serialize` with feature `serde`) and as a table (`Display`).
+//!
+//! Data only: each policy module fills its own section through the registry's entry trait, so
+//! this file names no policy type. The table's column headings are the field names, so what
+//! people read in the table is what they find in the JSON.
 
-use crate::CircuitMetrics;
-use crate::circuit_breaker::CircuitState;
-use crate::registry::Registry;
+use crate::circuit_breaker::{CircuitState, Metrics as CircuitMetrics};
 use std::fmt;
 
-/// Every breaker, bulkhead, rate limiter and retry name at one moment, in order of first call.
+/// Every instance at one moment, each kind in its section, in order of first call (the keys of
+/// one name in key order).
 ///
-/// With feature `serde` it serialises to JSON with these stable field names:
+/// With feature `serde` it serialises to JSON with these stable field names, which are also the
+/// table's column headings:
 ///
 /// ```text
 /// { "circuit_breakers": [ { "name", "state", "calls", "failures", "slow_calls",
-///                           "failure_rate", "slow_rate", "not_permitted" } ],
-///   "bulkheads":        [ { "name", "max_concurrent", "available", "in_flight", "waiting",
+///                           "failure_rate", "slow_rate", "rejected" } ],
+///   "bulkheads":        [ { "name", "max_concurrent", "in_flight", "available", "waiting",
 ///                           "rejected" } ],
 ///   "rate_limiters":    [ { "name", "count", "per_ms", "burst", "admitted", "rejected" } ],
-///   "retries":          [ { "name", "max_attempts", "retries", "gave_up",
-///                           "budget_exhausted" } ] }
+///   "retries":          [ { "name", "attempts", "calls", "retries", "gave_up", "exhausted",
+///                           "stopped", "budget_refused" } ],
+///   "timeouts":         [ { "name", "calls", "timed_out" } ],
+///   "chaos":            [ { "name", "enabled", "injected_errors", "injected_delays" } ],
+///   "keyed":            [ { "kind", "name", "keys", "max_keys", "dropped" } ] }
 /// ```
 ///
-/// `state` is one of `"closed"`, `"open"`, `"half_open"`, `"forced_open"`, `"disabled"`;
-/// rates are fractions from 0.0 to 1.0.
+/// A per-key instance (`key = ..`) is a row named `name[key]`; `keyed` has one row per keyed
+/// name. `state` is one of `"closed"`, `"open"`, `"half_open"`, `"forced_open"`,
+/// `"disabled"`; rates are fractions from 0.0 to 1.0.
 ///
 /// ```
 /// let snap = resilience_runtime::registry().snapshot();
@@ -42,6 +50,12 @@ pub struct Snapshot {
     pub rate_limiters: Vec<RateLimiterSnapshot>,
     /// Every retry name.
     pub retries: Vec<RetrySnapshot>,
+    /// Every timeout callsite.
+    pub timeouts: Vec<TimeoutSnapshot>,
+    /// Every chaos name that has run while chaos was switched on.
+    pub chaos: Vec<ChaosSnapshot>,
+    /// Every name with per-key instances.
+    pub keyed: Vec<KeyedSnapshot>,
 }
 
 /// One circuit breaker in a [`Snapshot`]: its state and its window's figures (serialised
@@ -50,8 +64,8 @@ pub struct Snapshot {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct CircuitBreakerSnapshot {
-    /// The breaker's name.
-    pub name: &'static str,
+    /// The breaker's name, or `name[key]`.
+    pub name: String,
     /// Its state.
     pub state: CircuitState,
     /// Its window's figures, as [`CircuitBreakerHandle::metrics`](crate::CircuitBreakerHandle::metrics)
@@ -65,17 +79,17 @@ pub struct CircuitBreakerSnapshot {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct BulkheadSnapshot {
-    /// The bulkhead's name.
-    pub name: &'static str,
+    /// The bulkhead's name, or `name[key]`.
+    pub name: String,
     /// Its number of places.
     pub max_concurrent: usize,
-    /// Places free.
-    pub available: usize,
-    /// Calls inside.
+    /// Calls inside right now (places taken).
     pub in_flight: usize,
-    /// Callers queued for a place.
+    /// Places free right now.
+    pub available: usize,
+    /// Callers queued for a place right now.
     pub waiting: usize,
-    /// Calls refused so far.
+    /// Calls refused with `BulkheadFull` since it was created.
     pub rejected: u64,
 }
 
@@ -84,166 +98,236 @@ pub struct BulkheadSnapshot {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct RateLimiterSnapshot {
-    /// The limiter's name.
-    pub name: &'static str,
+    /// The limiter's name, or `name[key]`.
+    pub name: String,
     /// Permits per period…
     pub count: u32,
     /// …of this many milliseconds.
     pub per_ms: u64,
     /// Permits that can be taken at once.
     pub burst: u32,
-    /// Calls let through so far.
+    /// Calls given a permit since it was created (at once or after waiting).
     pub admitted: u64,
-    /// Calls refused so far.
+    /// Calls refused with `RateLimited` since it was created.
     pub rejected: u64,
 }
 
-/// One retry name in a [`Snapshot`].
+/// One retry name in a [`Snapshot`]. Every call that ends counts once in `calls`, and a call
+/// that ends with an error counts once in `gave_up` and once in exactly one of `exhausted`,
+/// `stopped` and `budget_refused`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct RetrySnapshot {
     /// The retry name.
-    pub name: &'static str,
-    /// Attempts per call, the first included.
-    pub max_attempts: u32,
-    /// Retries made so far.
+    pub name: String,
+    /// Attempts per call, the first included (the attribute's `attempts`).
+    pub attempts: u32,
+    /// Calls that ended (returned `Ok` or their last error).
+    pub calls: u64,
+    /// Retries made (attempts after the first).
     pub retries: u64,
-    /// Calls that failed after their last attempt.
+    /// Calls that ended with an error: `exhausted + stopped + budget_refused`.
     pub gave_up: u64,
-    /// Retries the retry budget refused.
-    pub budget_exhausted: u64,
+    /// Calls whose last allowed attempt failed: `attempts` used up, or the next delay would
+    /// have ended past `max_elapsed`.
+    pub exhausted: u64,
+    /// Calls ended by an error not to be retried: `when` said no (or `Stop`), or a rejection
+    /// that stops retrying (an open circuit).
+    pub stopped: u64,
+    /// Calls ended because the retry budget refused their next retry.
+    pub budget_refused: u64,
 }
 
-impl Registry {
-    /// Every policy instance with its live figures. Each figure is read on its own (relaxed),
-    /// so under load the figures of one entry may be a few calls apart.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            circuit_breakers: self
-                .circuit_breakers()
-                .iter()
-                .map(|b| CircuitBreakerSnapshot {
-                    name: b.name(),
-                    state: b.state(),
-                    metrics: b.metrics(),
-                })
-                .collect(),
-            bulkheads: self
-                .bulkheads()
-                .iter()
-                .map(|b| BulkheadSnapshot {
-                    name: b.name(),
-                    max_concurrent: b.max_concurrent(),
-                    available: b.available(),
-                    in_flight: b.in_flight(),
-                    waiting: b.waiting(),
-                    rejected: b.rejected(),
-                })
-                .collect(),
-            rate_limiters: self
-                .rate_limiters()
-                .iter()
-                .map(|l| {
-                    let p = l.policy();
-                    RateLimiterSnapshot {
-                        name: l.name(),
-                        count: p.count,
-                        per_ms: u64::try_from(p.per.as_millis()).unwrap_or(u64::MAX),
-                        burst: p.burst,
-                        admitted: l.admitted(),
-                        rejected: l.rejected(),
-                    }
-                })
-                .collect(),
-            retries: self
-                .retries()
-                .iter()
-                .map(|r| RetrySnapshot {
-                    name: r.name(),
-                    max_attempts: r.policy().attempts,
-                    retries: r.retries(),
-                    gave_up: r.gave_up(),
-                    budget_exhausted: r.budget_exhausted(),
-                })
-                .collect(),
-        }
-    }
+/// One `#[timeout]` callsite in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct TimeoutSnapshot {
+    /// The timeout's name.
+    pub name: String,
+    /// Calls that ended: completed in time, or timed out.
+    pub calls: u64,
+    /// Calls cut short with `Timeout` (each also counts in `calls`).
+    pub timed_out: u64,
 }
 
-/// A table per kind of policy (kinds with no entry are left out).
+/// One `#[chaos]` name in a [`Snapshot`] (listed from its first call with chaos switched on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct ChaosSnapshot {
+    /// The chaos name.
+    pub name: String,
+    /// Whether chaos is switched on (process-wide) as the snapshot is taken.
+    pub enabled: bool,
+    /// Calls failed with `Injected`.
+    pub injected_errors: u64,
+    /// Calls delayed by the injected latency (a delayed call may also be failed).
+    pub injected_delays: u64,
+}
+
+/// One name with per-key instances (`key = ..`) in a [`Snapshot`]; its instances are rows of
+/// their kind's section, named `name[key]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct KeyedSnapshot {
+    /// The kind, as written in the attribute: `circuit_breaker`, `bulkhead` or `rate_limit`.
+    pub kind: &'static str,
+    /// The name the keys share.
+    pub name: String,
+    /// Instances live now.
+    pub keys: usize,
+    /// The most instances kept at once.
+    pub max_keys: usize,
+    /// Least recently used instances dropped so far to stay within `max_keys`.
+    pub dropped: u64,
+}
+
+/// A table per kind of policy (kinds with no entry are left out); the column headings are the
+/// field names.
 impl fmt::Display for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.name_width();
+        let w = self.name_width();
         let mut first = true;
-        let mut section = |f: &mut fmt::Formatter<'_>, head: &str| -> fmt::Result {
+        let mut section = |f: &mut fmt::Formatter<'_>, head: String| -> fmt::Result {
             if !std::mem::take(&mut first) {
                 writeln!(f)?;
             }
-            writeln!(f, "{head}")
+            writeln!(f, "{}", head.trim_end())
         };
         if !self.circuit_breakers.is_empty() {
-            let head = format!(
-                "{:width$}  {:<11} {:>6} {:>8} {:>6} {:>5} {:>8}",
-                "circuit breaker", "state", "calls", "failures", "rate", "slow", "rejected"
-            );
-            section(f, &head)?;
+            section(
+                f,
+                format!(
+                    "{:w$}  {:<11} {:>6} {:>8} {:>10} {:>12} {:>9} {:>8}",
+                    "circuit breaker",
+                    "state",
+                    "calls",
+                    "failures",
+                    "slow_calls",
+                    "failure_rate",
+                    "slow_rate",
+                    "rejected"
+                ),
+            )?;
             for b in &self.circuit_breakers {
                 let m = &b.metrics;
                 writeln!(
                     f,
-                    "{:width$}  {:<11} {:>6} {:>8} {:>5.0}% {:>5} {:>8}",
+                    "{:w$}  {:<11} {:>6} {:>8} {:>10} {:>11.0}% {:>8.0}% {:>8}",
                     b.name,
                     b.state.as_str(),
                     m.calls,
                     m.failures,
-                    m.failure_rate * 100.0,
                     m.slow_calls,
-                    m.not_permitted
+                    m.failure_rate * 100.0,
+                    m.slow_rate * 100.0,
+                    m.rejected
                 )?;
             }
         }
         if !self.bulkheads.is_empty() {
-            let head = format!(
-                "{:width$}  {:>7} {:>9} {:>7} {:>8}",
-                "bulkhead", "in use", "available", "waiting", "rejected"
-            );
-            section(f, &head)?;
+            section(
+                f,
+                format!(
+                    "{:w$}  {:>14} {:>9} {:>9} {:>7} {:>8}",
+                    "bulkhead", "max_concurrent", "in_flight", "available", "waiting", "rejected"
+                ),
+            )?;
             for b in &self.bulkheads {
-                let in_use = format!("{}/{}", b.in_flight, b.max_concurrent);
                 writeln!(
                     f,
-                    "{:width$}  {:>7} {:>9} {:>7} {:>8}",
-                    b.name, in_use, b.available, b.waiting, b.rejected
+                    "{:w$}  {:>14} {:>9} {:>9} {:>7} {:>8}",
+                    b.name, b.max_concurrent, b.in_flight, b.available, b.waiting, b.rejected
                 )?;
             }
         }
         if !self.rate_limiters.is_empty() {
-            let head = format!(
-                "{:width$}  {:>12} {:>6} {:>8} {:>8}",
-                "rate limiter", "rate", "burst", "admitted", "rejected"
-            );
-            section(f, &head)?;
+            section(
+                f,
+                format!(
+                    "{:w$}  {:>10} {:>8} {:>6} {:>8} {:>8}",
+                    "rate limiter", "count", "per_ms", "burst", "admitted", "rejected"
+                ),
+            )?;
             for l in &self.rate_limiters {
-                let rate = format!("{}/{}ms", l.count, l.per_ms);
                 writeln!(
                     f,
-                    "{:width$}  {:>12} {:>6} {:>8} {:>8}",
-                    l.name, rate, l.burst, l.admitted, l.rejected
+                    "{:w$}  {:>10} {:>8} {:>6} {:>8} {:>8}",
+                    l.name, l.count, l.per_ms, l.burst, l.admitted, l.rejected
                 )?;
             }
         }
         if !self.retries.is_empty() {
-            let head = format!(
-                "{:width$}  {:>8} {:>7} {:>7} {:>14}",
-                "retry", "attempts", "retries", "gave up", "budget refused"
-            );
-            section(f, &head)?;
+            section(
+                f,
+                format!(
+                    "{:w$}  {:>8} {:>6} {:>7} {:>7} {:>9} {:>7} {:>14}",
+                    "retry",
+                    "attempts",
+                    "calls",
+                    "retries",
+                    "gave_up",
+                    "exhausted",
+                    "stopped",
+                    "budget_refused"
+                ),
+            )?;
             for r in &self.retries {
                 writeln!(
                     f,
-                    "{:width$}  {:>8} {:>7} {:>7} {:>14}",
-                    r.name, r.max_attempts, r.retries, r.gave_up, r.budget_exhausted
+                    "{:w$}  {:>8} {:>6} {:>7} {:>7} {:>9} {:>7} {:>14}",
+                    r.name,
+                    r.attempts,
+                    r.calls,
+                    r.retries,
+                    r.gave_up,
+                    r.exhausted,
+                    r.stopped,
+                    r.budget_refused
+                )?;
+            }
+        }
+        if !self.timeouts.is_empty() {
+            section(
+                f,
+                format!("{:w$}  {:>6} {:>9}", "timeout", "calls", "timed_out"),
+            )?;
+            for t in &self.timeouts {
+                writeln!(f, "{:w$}  {:>6} {:>9}", t.name, t.calls, t.timed_out)?;
+            }
+        }
+        if !self.chaos.is_empty() {
+            section(
+                f,
+                format!(
+                    "{:w$}  {:>7} {:>15} {:>15}",
+                    "chaos", "enabled", "injected_errors", "injected_delays"
+                ),
+            )?;
+            for c in &self.chaos {
+                writeln!(
+                    f,
+                    "{:w$}  {:>7} {:>15} {:>15}",
+                    c.name, c.enabled, c.injected_errors, c.injected_delays
+                )?;
+            }
+        }
+        if !self.keyed.is_empty() {
+            section(
+                f,
+                format!(
+                    "{:w$}  {:<15} {:>5} {:>8} {:>7}",
+                    "keyed", "kind", "keys", "max_keys", "dropped"
+                ),
+            )?;
+            for k in &self.keyed {
+                writeln!(
+                    f,
+                    "{:w$}  {:<15} {:>5} {:>8} {:>7}",
+                    k.name, k.kind, k.keys, k.max_keys, k.dropped
                 )?;
             }
         }
@@ -257,15 +341,14 @@ impl Snapshot {
         let names = self
             .circuit_breakers
             .iter()
-            .map(|b| b.name)
-            .chain(self.bulkheads.iter().map(|b| b.name))
-            .chain(self.rate_limiters.iter().map(|l| l.name))
-            .chain(self.retries.iter().map(|r| r.name));
-        names
-            .map(str::len)
-            .max()
-            .unwrap_or(0)
-            .max("circuit breaker".len())
+            .map(|b| b.name.len())
+            .chain(self.bulkheads.iter().map(|b| b.name.len()))
+            .chain(self.rate_limiters.iter().map(|l| l.name.len()))
+            .chain(self.retries.iter().map(|r| r.name.len()))
+            .chain(self.timeouts.iter().map(|t| t.name.len()))
+            .chain(self.chaos.iter().map(|c| c.name.len()))
+            .chain(self.keyed.iter().map(|k| k.name.len()));
+        names.max().unwrap_or(0).max("circuit breaker".len())
     }
 }
 
@@ -274,10 +357,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_table_has_a_section_per_kind_in_use() {
+    fn the_table_has_a_section_per_kind_in_use_headed_by_the_field_names() {
         let snap = Snapshot {
             circuit_breakers: vec![CircuitBreakerSnapshot {
-                name: "pricing",
+                name: "pricing".into(),
                 state: CircuitState::HalfOpen,
                 metrics: CircuitMetrics {
                     calls: 10,
@@ -285,28 +368,35 @@ mod tests {
                     slow_calls: 0,
                     failure_rate: 0.6,
                     slow_rate: 0.0,
-                    not_permitted: 4,
+                    rejected: 4,
                 },
             }],
-            bulkheads: vec![],
             rate_limiters: vec![RateLimiterSnapshot {
-                name: "search",
+                name: "search".into(),
                 count: 5,
                 per_ms: 1000,
                 burst: 3,
                 admitted: 7,
                 rejected: 2,
             }],
-            retries: vec![],
+            timeouts: vec![TimeoutSnapshot {
+                name: "db".into(),
+                calls: 9,
+                timed_out: 1,
+            }],
+            ..Snapshot::default()
         };
         let table = snap.to_string();
         assert_eq!(
             table,
-            "circuit breaker  state        calls failures   rate  slow rejected\n\
-             pricing          half_open       10        6    60%     0        4\n\
+            "circuit breaker  state        calls failures slow_calls failure_rate slow_rate rejected\n\
+             pricing          half_open       10        6          0          60%        0%        4\n\
              \n\
-             rate limiter             rate  burst admitted rejected\n\
-             search               5/1000ms      3        7        2\n"
+             rate limiter          count   per_ms  burst admitted rejected\n\
+             search                    5     1000      3        7        2\n\
+             \n\
+             timeout           calls timed_out\n\
+             db                    9         1\n"
         );
     }
 }

@@ -12,7 +12,7 @@ use crate::Error;
 #[cfg(feature = "tracing")]
 use crate::circuit_breaker::CircuitState;
 use crate::events::{Event, emit};
-use std::fmt::Debug;
+use std::fmt::Display;
 use std::time::Duration;
 
 #[cfg(feature = "tracing")]
@@ -22,21 +22,21 @@ fn millis(d: Duration) -> u64 {
 
 /// A retry is about to sleep `delay` after attempt number `attempt` failed with `error`.
 #[inline]
-pub(crate) fn retry(name: &'static str, attempt: u32, delay: Duration, error: &dyn Debug) {
+pub(crate) fn retry(name: &'static str, attempt: u32, delay: Duration, error: &dyn Display) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         target: "resilience",
         name,
         attempt,
         delay_ms = millis(delay),
-        error = ?error,
+        error = %error,
         "retrying after failure"
     );
     emit(|| Event::Retry {
         name,
         attempt,
         delay,
-        error: format!("{error:?}"),
+        error: error.to_string(),
     });
 }
 
@@ -142,19 +142,19 @@ pub(crate) fn circuit_config_conflict(
 /// The retry budget refused a retry: too many retries for the calls made lately. The last
 /// error is returned.
 #[inline]
-pub(crate) fn retry_budget_exhausted(name: &'static str, attempt: u32, error: &dyn Debug) {
+pub(crate) fn retry_budget_exhausted(name: &'static str, attempt: u32, error: &dyn Display) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         target: "resilience",
         name,
         attempt,
-        error = ?error,
+        error = %error,
         "not retrying: retry budget exhausted (retries are over their share of recent calls)"
     );
     emit(|| Event::RetryBudgetExhausted {
         name,
         attempt,
-        error: format!("{error:?}"),
+        error: error.to_string(),
     });
 }
 
@@ -187,4 +187,17 @@ pub(crate) fn chaos_latency(name: &'static str, delay: Duration) {
     );
     #[cfg(not(feature = "tracing"))]
     let _ = (name, delay);
+}
+
+/// The first test registry of the process was created after `cached` callsites had already
+/// cached their process-wide instances: those callsites stay on them.
+pub(crate) fn cached_before_isolation(cached: usize) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "resilience",
+        cached,
+        "{cached} callsites ran before the first `testing::isolated()` of this process and keep their process-wide instances; call `isolated()` at the top of every test of this binary that calls resilient functions"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = cached;
 }

@@ -1,7 +1,44 @@
-//! Helpers for deterministic tests.
+//! Helpers for deterministic tests: a registry of a test's own ([`isolated`]), seeded jitter
+//! ([`seed`]), cancellation at every poll ([`cancel_at_every_poll`]) and, with the feature
+//! `test-util`, a clock that sync tests move by hand (`ManualClock`).
+//!
+//! # Tests that share names, in parallel
+//!
+//! Named policies are process-wide: two tests that call functions with
+//! `#[circuit_breaker(name = "payments")]` share one breaker, so under `cargo test` (which runs
+//! the tests of a binary on several threads at once) one test's failures can open the other's
+//! breaker, fill its bulkhead or spend its rate limit. Start such a test with
+//! [`isolated()`]: until the guard is dropped, every callsite called on this thread, and
+//! [`registry()`](crate::registry), use a registry of the test's own, with fresh instances
+//! created under the test's own clock.
+//!
+//! * **`cargo test`**: tests run on threads of one process, so each test that shares names
+//!   needs `let _registry = isolated();` at its top. `#[tokio::test]` runs the test's future on
+//!   the test's thread (the current-thread runtime), so everything it awaits and spawns sees
+//!   the test's registry. A `flavor = "multi_thread"` runtime runs tasks on its own worker
+//!   threads, which do not see it: keep isolated tests on the current-thread runtime.
+//! * **`cargo nextest`**: each test runs in a process of its own, so tests cannot see each
+//!   other's instances anyway; `isolated()` costs nothing there and keeps the same test
+//!   correct under `cargo test`.
+//!
+//! **Paused clocks.** Under `#[tokio::test(start_paused = true)]` each test's runtime has its own
+//! clock, and a `tokio::time::Instant` read under one paused clock means nothing to another: each
+//! runtime starts its clock where the real one stood and moves it on by its own sleeps. A
+//! breaker shared by two such tests keeps the instant it opened under the first test's clock and
+//! measures `open_for` with the second's, so the second sees a `retry_after` that is neither its
+//! `open_for` nor anything it waited (such as 2.25 s left of `open_for = 2s`). An isolated
+//! registry creates its instances on the test's first call, under the test's clock, and only
+//! that test reads them, so every time they measure is on one clock.
+//!
+//! Outside tests none of this costs anything measurable: until the first `isolated()` of the
+//! process, a callsite reads one relaxed flag (false) before its cached instance.
+//!
+//! Timeout counts (`registry().timeouts()`) are per callsite and process-wide: they change no
+//! behaviour, so they are not isolated.
 
 #[cfg(feature = "test-util")]
 pub use crate::blocking::ManualClock;
+use crate::registry::{self, Registry};
 use std::future::Future;
 use std::task::{Context, Waker};
 use std::time::Duration;
@@ -16,6 +53,67 @@ use std::time::Duration;
 /// ```
 pub fn seed(seed: u64) {
     fastrand::seed(seed);
+}
+
+/// Gives this thread a registry of its own until the returned guard is dropped: the callsites
+/// called on this thread create fresh instances in it (under the caller's clock), and
+/// [`registry()`](crate::registry) returns it. See the [module docs](self) for `cargo test`,
+/// `cargo nextest` and paused clocks.
+///
+/// ```
+/// use resilience_runtime::circuit_breaker::{BreakerPolicy, BreakerSite};
+/// use resilience_runtime::{registry, testing, CircuitState};
+///
+/// static SITE: BreakerSite = BreakerSite::new("docs::payments", "docs.rs:1");
+///
+/// // A test that opens the shared breaker…
+/// let one = std::thread::spawn(|| {
+///     let _registry = testing::isolated();
+///     SITE.breaker(BreakerPolicy::DEFAULT); // registers in this test's registry
+///     registry().circuit_breaker("docs::payments").unwrap().force_open();
+///     assert!(SITE.acquire(BreakerPolicy::DEFAULT).is_err());
+/// });
+/// one.join().unwrap();
+///
+/// // …and another, on another thread, which never sees it open.
+/// let _registry = testing::isolated();
+/// assert!(SITE.acquire(BreakerPolicy::DEFAULT).is_ok());
+/// assert_eq!(registry().circuit_breaker("docs::payments").unwrap().state(), CircuitState::Closed);
+/// ```
+#[must_use = "the test's registry is this thread's only while the guard lives"]
+pub fn isolated() -> Isolated {
+    let own: &'static Registry = Box::leak(Box::default());
+    let previous = registry::set_current(Some(own));
+    Isolated {
+        registry: own,
+        previous,
+        _not_send: std::marker::PhantomData,
+    }
+}
+
+/// A test's own registry, this thread's while the guard lives; see [`isolated`].
+///
+/// Its instances live until the process ends (a few hundred bytes per callsite and test), so
+/// an instance kept by a callsite is never freed under it.
+#[derive(Debug)]
+pub struct Isolated {
+    registry: &'static Registry,
+    previous: Option<&'static Registry>,
+    /// The guard belongs to the thread whose registry it set.
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Isolated {
+    /// The test's registry (what [`registry()`](crate::registry) returns on this thread).
+    pub fn registry(&self) -> &'static Registry {
+        self.registry
+    }
+}
+
+impl Drop for Isolated {
+    fn drop(&mut self) {
+        registry::set_current(self.previous);
+    }
 }
 
 /// Cancels a call at every point it can be cancelled: for `k = 0, 1, 2, …` it runs `setup`,

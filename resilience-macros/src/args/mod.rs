@@ -119,6 +119,13 @@ pub(crate) fn require_key<'a>(
 
 /// Reports `key` as unknown to the attribute `attr`, suggesting the closest of `keys`.
 pub(crate) fn unknown_key(cx: &Ctxt, attr: &str, key: &Ident, keys: &[&str]) {
+    if key == "key" || key == "max_keys" {
+        cx.error(
+            key.span(),
+            format!("`#[{attr}]` has no per-key instances, so it takes no `{key}`; put `key = ..` on `#[circuit_breaker]`, `#[bulkhead]` or `#[rate_limit]` (with their `name`)"),
+        );
+        return;
+    }
     let hint = suggest::hint(&key.unraw().to_string(), "keys", keys);
     cx.error(
         key.span(),
@@ -175,4 +182,109 @@ pub(crate) fn parse_predicate(cx: &Ctxt, value: &Value, message: &str) -> Option
 /// Renders a value back as text, for messages.
 pub(crate) fn text(tokens: &impl ToTokens) -> String {
     tokens.to_token_stream().to_string()
+}
+
+/// `key = expr` and `max_keys = N` of `circuit_breaker`, `bulkhead` and `rate_limit`: one
+/// instance per value of `expr`, at most `N` of them.
+pub(crate) struct KeyArgs {
+    key: Setting<syn::Expr>,
+    max_keys: Setting<usize>,
+}
+
+/// A checked `key = expr` (with `name`), ready to generate.
+pub(crate) struct PerKey {
+    pub(crate) key: syn::Expr,
+    pub(crate) max_keys: Option<usize>,
+}
+
+impl KeyArgs {
+    pub(crate) fn new() -> Self {
+        KeyArgs {
+            key: None,
+            max_keys: None,
+        }
+    }
+
+    /// Takes `key` or `max_keys`; false for any other key.
+    pub(crate) fn parse(&mut self, cx: &Ctxt, key: &Ident, value: &Value) -> bool {
+        if key == "key" {
+            let expr = match value.parse::<syn::Expr>() {
+                Ok(e) => Some(e),
+                Err(_) => {
+                    cx.error(
+                        value.span(),
+                        "expected an expression giving the key, such as `key = self.host.as_str()`",
+                    );
+                    None
+                }
+            };
+            set_once(cx, &mut self.key, key, expr);
+            true
+        } else if key == "max_keys" {
+            let n = match cx.check(parse_int::<usize>(value, "`max_keys`")) {
+                Some(0) => {
+                    cx.error(
+                        value.span(),
+                        "`max_keys = 0` would keep no instance; allow at least 1 (default 1000)",
+                    );
+                    None
+                }
+                n => n,
+            };
+            set_once(cx, &mut self.max_keys, key, n);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Checks `key` against `name` and `max_keys` against `key`.
+    pub(crate) fn finish(
+        self,
+        cx: &Ctxt,
+        attr: &str,
+        name: Option<&syn::LitStr>,
+    ) -> Option<PerKey> {
+        match (self.key, self.max_keys) {
+            (None, None) => None,
+            (None, Some((_, span))) => {
+                cx.error(
+                    span,
+                    format!("`max_keys` bounds the instances made per value of `key`; add `key = ..` to `#[{attr}]`, or remove `max_keys`"),
+                );
+                None
+            }
+            (Some((_, span)), _) if name.is_none() => {
+                cx.error(
+                    span,
+                    format!("`key` needs a `name`: per-key instances are listed as `name[key]` and shared by name; add `name = \"upstream\"` to `#[{attr}]`"),
+                );
+                None
+            }
+            (Some((key, _)), max_keys) => Some(PerKey {
+                key,
+                max_keys: max_keys.map(|(n, _)| n),
+            }),
+        }
+    }
+}
+
+impl PerKey {
+    /// `max_keys`, or the runtime's default.
+    pub(crate) fn max_keys(&self, krate: &TokenStream) -> TokenStream {
+        match self.max_keys {
+            Some(n) => {
+                let n = proc_macro2::Literal::usize_unsuffixed(n);
+                quote::quote!(#n)
+            }
+            None => quote::quote!(#krate::__private::DEFAULT_MAX_KEYS),
+        }
+    }
+
+    /// The key as a `&str`, spanned on the expression so a key of the wrong type is reported
+    /// there.
+    pub(crate) fn key(&self, krate: &TokenStream) -> TokenStream {
+        let key = &self.key;
+        quote::quote_spanned!(key.span()=> #krate::__private::key(&(#key)))
+    }
 }

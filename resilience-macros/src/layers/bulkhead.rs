@@ -6,23 +6,35 @@
 //! static __RESILIENCE_BULKHEAD: BulkheadSite = BulkheadSite::new("mod::f");
 //! __RESILIENCE_BULKHEAD.call(BulkheadPolicy { max_concurrent: 10, ..DEFAULT }, async { <body> }).await
 //! ```
+//!
+//! With `key = expr` (and a `name`): a `KeyedBulkheadSite`, and the call runs through the
+//! bulkhead of that key: `__RESILIENCE_BULKHEAD.bulkhead(key(&(expr)), policy).run(max_wait, ..)`.
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, parse_int, parse_name, require_key, set_once, unknown_key,
+    Args, DurationArg, KeyArgs, PerKey, Setting, parse_int, parse_name, require_key, set_once,
+    unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
 
-const KEYS: &[&str] = &["max_concurrent", "max_wait", "name", "crate"];
+const KEYS: &[&str] = &[
+    "max_concurrent",
+    "max_wait",
+    "name",
+    "key",
+    "max_keys",
+    "crate",
+];
 
 /// A checked `#[bulkhead]`.
 pub(crate) struct Bulkhead {
     max_concurrent: Option<usize>,
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
+    per_key: Option<PerKey>,
 }
 
 impl Bulkhead {
@@ -30,11 +42,15 @@ impl Bulkhead {
         let mut max_concurrent: Setting<usize> = None;
         let mut max_wait: Setting<DurationArg> = None;
         let mut name: Setting<LitStr> = None;
+        let mut per_key = KeyArgs::new();
         for arg in args.0 {
             let Some(key) = require_key(cx, "bulkhead", "max_concurrent = 10", &arg) else {
                 continue;
             };
             let v = &arg.value;
+            if per_key.parse(cx, key, v) {
+                continue;
+            }
             match key.to_string().as_str() {
                 "max_concurrent" => {
                     let n = cx.check(parse_int::<usize>(v, "`max_concurrent`"));
@@ -67,14 +83,26 @@ impl Bulkhead {
                 _ => unknown_key(cx, "bulkhead", key, KEYS),
             }
         }
+        let name = name.map(|(n, _)| n);
+        let per_key = per_key.finish(cx, "bulkhead", name.as_ref());
         Some(Bulkhead {
             max_concurrent: max_concurrent.map(|(n, _)| n),
             max_wait: max_wait.map(|(d, _)| d),
-            name: name.map(|(n, _)| n),
+            name,
+            per_key,
         })
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        if let Some(per_key) = &self.per_key {
+            let krate = &g.krate;
+            let name = g.name(self.name.as_ref());
+            let max_keys = per_key.max_keys(krate);
+            return quote! {
+                static __RESILIENCE_BULKHEAD: #krate::__private::KeyedBulkheadSite =
+                    #krate::__private::KeyedBulkheadSite::new(#name, #max_keys);
+            };
+        }
         g.site_static(
             "__RESILIENCE_BULKHEAD",
             "BulkheadSite",
@@ -103,6 +131,22 @@ impl Bulkhead {
                 quote!(#p::BulkheadPolicy { max_concurrent: #n, max_wait: #d })
             }
         };
+        if let Some(per_key) = &self.per_key {
+            let key = per_key.key(krate);
+            let run = crate::expand_sync::run_instance(
+                g,
+                quote!(__resilience_instance),
+                quote!(__resilience_policy.max_wait),
+                inner,
+            );
+            return quote! {
+                {
+                    let __resilience_policy = #policy;
+                    let __resilience_instance = __RESILIENCE_BULKHEAD.bulkhead(#key, __resilience_policy);
+                    #run
+                }
+            };
+        }
         crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), policy, inner)
     }
 }

@@ -12,11 +12,15 @@
 //!     permit.finish(<body>, every_error_fails)
 //! }
 //! ```
+//!
+//! With `key = expr` (and a `name`): `static __RESILIENCE_BREAKER: KeyedBreakerSite =
+//! KeyedBreakerSite::new("upstream", DEFAULT_MAX_KEYS);` and the admission goes through
+//! `__RESILIENCE_BREAKER.breaker(key(&(expr)), || policy)`, the breaker of that key.
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_int, parse_name, parse_percent, parse_predicate,
-    require_key, set_once, unknown_key,
+    Args, DurationArg, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, parse_percent,
+    parse_predicate, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::suggest;
@@ -36,6 +40,8 @@ const KEYS: &[&str] = &[
     "open_for",
     "half_open_calls",
     "when",
+    "key",
+    "max_keys",
     "crate",
 ];
 
@@ -54,6 +60,7 @@ pub(crate) struct CircuitBreaker {
     half_open_calls: Option<u32>,
     when: Option<Expr>,
     pub(crate) name: Option<LitStr>,
+    per_key: Option<PerKey>,
 }
 
 /// `window = 100` (calls) or `window = 60s`.
@@ -80,11 +87,15 @@ impl CircuitBreaker {
         let mut half_open: Setting<u32> = None;
         let mut when: Setting<Expr> = None;
         let mut name: Setting<LitStr> = None;
+        let mut per_key = KeyArgs::new();
         for arg in args.0 {
             let Some(key) = require_key(cx, "circuit_breaker", "failure_rate = 50%", &arg) else {
                 continue;
             };
             let v = &arg.value;
+            if per_key.parse(cx, key, v) {
+                continue;
+            }
             match key.to_string().as_str() {
                 "failure_rate" => set_once(cx, &mut failure_rate, key, parse_rate(cx, v, "failure_rate")),
                 "slow_rate" => set_once(cx, &mut slow_rate, key, parse_rate(cx, v, "slow_rate")),
@@ -132,7 +143,10 @@ impl CircuitBreaker {
                 format!("`min_calls = {m}` can never be reached in a window of {n} calls; lower it or widen the window"),
             );
         }
+        let name = name.map(|(n, _)| n);
+        let per_key = per_key.finish(cx, "circuit_breaker", name.as_ref());
         Some(CircuitBreaker {
+            per_key,
             failure_rate: failure_rate.map(|(r, _)| r),
             slow_call: slow_call.map(|(d, _)| d),
             slow_rate: slow_rate.map(|(r, _)| r),
@@ -142,11 +156,20 @@ impl CircuitBreaker {
             open_for: open_for.map(|(o, _)| o),
             half_open_calls: half_open.map(|(h, _)| h),
             when: when.map(|(w, _)| w),
-            name: name.map(|(n, _)| n),
+            name,
         })
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        if let Some(per_key) = &self.per_key {
+            let krate = &g.krate;
+            let name = g.name(self.name.as_ref());
+            let max_keys = per_key.max_keys(krate);
+            return quote! {
+                static __RESILIENCE_BREAKER: #krate::__private::KeyedBreakerSite =
+                    #krate::__private::KeyedBreakerSite::new(#name, #max_keys);
+            };
+        }
         // The callsite, for the warning when two callsites configure one name differently.
         let callsite = quote!(, ::core::concat!(::core::file!(), ":", ::core::line!()));
         g.site_static(
@@ -164,6 +187,21 @@ impl CircuitBreaker {
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::every_error_fails),
         };
+        if let Some(per_key) = &self.per_key {
+            let key = per_key.key(krate);
+            return quote! {
+                '__resilience_breaker: {
+                    let __resilience_instance = __RESILIENCE_BREAKER.breaker(#key, || #policy);
+                    let __resilience_permit = match __resilience_instance.acquire() {
+                        ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
+                        ::core::result::Result::Err(__resilience_rejection) => {
+                            break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
+                        }
+                    };
+                    __resilience_permit.finish(#inner, #when)
+                }
+            };
+        }
         // The admission's `Result` is a temporary of the `let`, not of a `match` around the
         // body: it ends before the body's `.await`, so the future does not keep it.
         quote! {

@@ -10,8 +10,8 @@
 //!     Ok(v) => FallbackMode::ok(__resilience_mode, v),
 //!     Err(f) => {
 //!         let __resilience_error = FallbackMode::error(__resilience_mode, f); // E, or resilience::Error
-//!         let v = cached(u, __resilience_error);
-//!         (&v).resilience_fallback_kind().resolve(v).await                   // awaited if a future
+//!         FallbackFn::<_, Vec<Item>, _>::call_fallback((u, __resilience_error,), cached).await
+//!         // a fallback of the wrong shape fails here: "must have the signature `fn(UserId, Error) -> Vec<Item>`"
 //!     }
 //! }
 //! ```
@@ -114,8 +114,22 @@ impl Fallback {
         };
         let path = &self.path;
         let args = &g.args;
-        let call = quote_spanned! {path.span()=>
-            #path(#(#args,)* __resilience_error)
+        // Through `FallbackFn`, spanned on the path: a fallback of the wrong shape is one error
+        // there naming the signature it must have, and an `async fn` fallback is awaited.
+        // The last segment: on stable a span cannot cover `Self::cached`, and `Self` says little.
+        let span = path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |s| s.ident.span());
+        // A plain `fn`'s fallback is a plain `fn` too, through `BlockingFallbackFn`.
+        let call = if g.sync {
+            quote_spanned! {span=>
+                #p::BlockingFallbackFn::<_, #output, _>::call_fallback_blocking((#(#args,)* __resilience_error,), #path)
+            }
+        } else {
+            quote_spanned! {span=>
+                #p::FallbackFn::<_, #output, _>::call_fallback((#(#args,)* __resilience_error,), #path).await
+            }
         };
         let when = self.when.as_ref().map(|w| {
             let w = quote_spanned!(w.span()=> #w);
@@ -125,19 +139,6 @@ impl Fallback {
                 }
             }
         });
-        // A plain `fn`'s fallback is a plain `fn` too: its value is used as is.
-        let resolve = if g.sync {
-            quote!(__resilience_value)
-        } else {
-            quote! {
-                #[allow(unused_imports)]
-                use #p::{FallbackFuture as _, FallbackValue as _};
-                (&__resilience_value)
-                    .resilience_fallback_kind()
-                    .resolve(__resilience_value)
-                    .await
-            }
-        };
         let mode = quote_spanned! {output_span=>
             let __resilience_mode = {
                 #[allow(unused_imports)]
@@ -156,8 +157,7 @@ impl Fallback {
                     let __resilience_error =
                         #p::FallbackMode::error(__resilience_mode, __resilience_failure);
                     #when
-                    let __resilience_value = #call;
-                    #resolve
+                    #call
                 }
             }
         }

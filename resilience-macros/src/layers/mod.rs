@@ -46,6 +46,19 @@ impl Layer {
         }
     }
 
+    /// The attribute this layer comes from.
+    pub(crate) fn kind(&self) -> Kind {
+        match self {
+            Layer::Retry(_) => Kind::Retry,
+            Layer::Timeout(_) => Kind::Timeout,
+            Layer::Bulkhead(_) => Kind::Bulkhead,
+            Layer::RateLimit(_) => Kind::RateLimit,
+            Layer::CircuitBreaker(_) => Kind::CircuitBreaker,
+            Layer::Fallback(_) => Kind::Fallback,
+            Layer::Chaos(_) => Kind::Chaos,
+        }
+    }
+
     /// The layer's explicit `name = ".."`, if any.
     pub(crate) fn explicit_name(&self) -> Option<&LitStr> {
         match self {
@@ -107,6 +120,9 @@ pub(crate) struct Gen {
     pub(crate) krate: TokenStream,
     /// The annotated function's name.
     pub(crate) fn_name: syn::Ident,
+    /// The first `name = ".."` written on the function, if any: the label of every layer
+    /// without a name of its own, so one function logs under one label.
+    pub(crate) stack_name: Option<LitStr>,
     /// The function's arguments as passed on to a fallback, receiver first.
     pub(crate) args: Vec<TokenStream>,
     /// Whether a layer used the default label, so `__RESILIENCE_NAME` must be declared.
@@ -116,8 +132,8 @@ pub(crate) struct Gen {
 }
 
 impl Gen {
-    /// The label of a layer: its `name = ".."`, else `module::fn` (the `__RESILIENCE_NAME`
-    /// constant that [`Gen::default_name`] declares).
+    /// The label of a layer: its `name = ".."`, else the function's label (the
+    /// `__RESILIENCE_NAME` constant that [`Gen::default_name`] declares).
     pub(crate) fn name(&self, name: Option<&LitStr>) -> TokenStream {
         match name {
             Some(lit) => quote!(#lit),
@@ -156,10 +172,14 @@ impl Gen {
         }
     }
 
-    /// `const __RESILIENCE_NAME: &str = "module::fn";`, when a layer used it.
+    /// `const __RESILIENCE_NAME: &str = "module::fn";`, when a layer used it: the function's
+    /// label, which is the first `name = ".."` of the stack when there is one.
     pub(crate) fn default_name(&self) -> TokenStream {
         if !self.default_name_used.get() {
             return TokenStream::new();
+        }
+        if let Some(name) = &self.stack_name {
+            return quote!(const __RESILIENCE_NAME: &str = #name;);
         }
         let f = self.fn_name.to_string();
         let f = f.strip_prefix("r#").unwrap_or(&f);

@@ -6,17 +6,23 @@
 //! static __RESILIENCE_RATE_LIMIT: RateLimitSite = RateLimitSite::new("mod::f");
 //! __RESILIENCE_RATE_LIMIT.call(RateLimitPolicy::new(100, Duration::from_secs(1)), async { <body> }).await
 //! ```
+//!
+//! With `key = expr` (and a `name`): a `KeyedRateLimitSite`, and the call runs through the
+//! limiter of that key: `__RESILIENCE_RATE_LIMIT.limiter(key(&(expr)), policy).run(max_wait, ..)`.
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_int, parse_name, require_key, set_once, unknown_key,
+    Args, DurationArg, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, require_key,
+    set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::LitStr;
 
-const KEYS: &[&str] = &["rate", "burst", "max_wait", "name", "crate"];
+const KEYS: &[&str] = &[
+    "rate", "burst", "max_wait", "name", "key", "max_keys", "crate",
+];
 
 /// A checked `#[rate_limit]`.
 pub(crate) struct RateLimit {
@@ -25,6 +31,7 @@ pub(crate) struct RateLimit {
     burst: Option<u32>,
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
+    per_key: Option<PerKey>,
 }
 
 impl RateLimit {
@@ -35,11 +42,15 @@ impl RateLimit {
         let mut name: Setting<LitStr> = None;
         // A `rate` written wrongly is reported once, not again as missing.
         let mut rate_written = false;
+        let mut per_key = KeyArgs::new();
         for arg in args.0 {
             let Some(key) = require_key(cx, "rate_limit", "rate = 100/1s", &arg) else {
                 continue;
             };
             let v = &arg.value;
+            if per_key.parse(cx, key, v) {
+                continue;
+            }
             match key.to_string().as_str() {
                 "rate" => {
                     rate_written = true;
@@ -72,6 +83,8 @@ impl RateLimit {
                 _ => unknown_key(cx, "rate_limit", key, KEYS),
             }
         }
+        let name = name.map(|(n, _)| n);
+        let per_key = per_key.finish(cx, "rate_limit", name.as_ref());
         let Some(((count, per), _)) = rate else {
             if rate_written {
                 return None;
@@ -87,11 +100,21 @@ impl RateLimit {
             per,
             burst: burst.map(|(b, _)| b),
             max_wait: max_wait.map(|(d, _)| d),
-            name: name.map(|(n, _)| n),
+            name,
+            per_key,
         })
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
+        if let Some(per_key) = &self.per_key {
+            let krate = &g.krate;
+            let name = g.name(self.name.as_ref());
+            let max_keys = per_key.max_keys(krate);
+            return quote! {
+                static __RESILIENCE_RATE_LIMIT: #krate::__private::KeyedRateLimitSite =
+                    #krate::__private::KeyedRateLimitSite::new(#name, #max_keys);
+            };
+        }
         g.site_static(
             "__RESILIENCE_RATE_LIMIT",
             "RateLimitSite",
@@ -118,6 +141,22 @@ impl RateLimit {
         } else {
             quote!(#p::RateLimitPolicy { #(#fields,)* ..#p::RateLimitPolicy::new(#count, #per) })
         };
+        if let Some(per_key) = &self.per_key {
+            let key = per_key.key(krate);
+            let run = crate::expand_sync::run_instance(
+                g,
+                quote!(__resilience_instance),
+                quote!(__resilience_policy.max_wait),
+                inner,
+            );
+            return quote! {
+                {
+                    let __resilience_policy = #policy;
+                    let __resilience_instance = __RESILIENCE_RATE_LIMIT.limiter(#key, __resilience_policy);
+                    #run
+                }
+            };
+        }
         crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), policy, inner)
     }
 }

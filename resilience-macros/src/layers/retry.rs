@@ -6,8 +6,12 @@
 //! static __RESILIENCE_RETRY: RetrySite = RetrySite::new("mod::f");
 //! let mut __resilience_retry = __RESILIENCE_RETRY.begin(&const { RetryPolicy { attempts: 4, ..DEFAULT } });
 //! loop {
-//!     let __resilience_result = <body>;
-//!     match __resilience_retry.decide(__resilience_result, retry_every_error) {
+//!     match {
+//!         let __resilience_result = <body>;
+//!         // The error is logged with its `Display` when it has one, else its `Debug`.
+//!         let __resilience_show = (&ShowError::of(&__resilience_result)).resilience_show();
+//!         __resilience_retry.decide(__resilience_result, retry_every_error, __resilience_show)
+//!     } {
 //!         Break(r) => break r,
 //!         Continue(delay) => __resilience_retry.wait(delay).await,
 //!     }
@@ -190,8 +194,17 @@ impl Retry {
             #local
             let mut __resilience_retry = __RESILIENCE_RETRY.begin(#policy);
             loop {
-                let __resilience_result = #inner;
-                match __resilience_retry.decide(__resilience_result, #when) {
+                // The attempt's result lives in the scrutinee's block only: it is borrowed (to
+                // pick how its error is logged), and a borrowed local of the loop body would be
+                // kept in the future across the retry's wait.
+                match {
+                    let __resilience_result = #inner;
+                    #[allow(unused_imports)]
+                    use #krate::__private::{ShowDebug as _, ShowDisplay as _};
+                    let __resilience_show =
+                        (&#krate::__private::ShowError::of(&__resilience_result)).resilience_show();
+                    __resilience_retry.decide(__resilience_result, #when, __resilience_show)
+                } {
                     ::core::ops::ControlFlow::Break(__resilience_result) => break __resilience_result,
                     ::core::ops::ControlFlow::Continue(__resilience_delay) => {
                         #wait

@@ -32,22 +32,50 @@ impl BulkheadSite {
         site: &BlockingSite,
         inner: impl FnOnce() -> Layered<T, E>,
     ) -> Layered<T, E> {
-        let bulkhead = self.bulkhead(policy);
-        let place = match bulkhead.try_acquire() {
+        self.bulkhead(policy)
+            .run_blocking(policy.max_wait, site, inner)
+    }
+}
+
+impl Bulkhead {
+    /// Runs `inner` holding a place, blocking the thread up to `max_wait` for one: what a
+    /// plain `fn`'s per-key bulkhead (`key = ..`) calls. The place is given back when `inner`
+    /// returns or panics.
+    ///
+    /// ```
+    /// use resilience_runtime::{bulkhead::Bulkhead, blocking::BlockingSite, Failure};
+    /// use std::time::Duration;
+    ///
+    /// static SITE: BlockingSite = BlockingSite::new("docs::run_blocking");
+    /// let b = Bulkhead::new("docs::run_blocking", 1);
+    /// let out = b.run_blocking(Duration::ZERO, &SITE, || {
+    ///     // The one place is taken while `inner` runs.
+    ///     let nested = b.run_blocking(Duration::ZERO, &SITE, || Ok::<u8, Failure<()>>(2));
+    ///     assert!(nested.is_err());
+    ///     Ok::<u8, Failure<()>>(1)
+    /// });
+    /// assert_eq!(out, Ok(1));
+    /// ```
+    #[inline]
+    pub fn run_blocking<T, E>(
+        &self,
+        max_wait: Duration,
+        site: &BlockingSite,
+        inner: impl FnOnce() -> Layered<T, E>,
+    ) -> Layered<T, E> {
+        let place = match self.try_acquire() {
             Some(place) => place,
-            None => match bulkhead.acquire_blocking_slow(policy.max_wait, site) {
+            None => match self.acquire_blocking_slow(max_wait, site) {
                 Ok(place) => place,
                 Err(e) => return Err(Failure::Policy(e)),
             },
         };
         let out = inner();
         drop(place);
-        bulkhead.counters.passed(out.is_ok());
+        self.counters.passed(out.is_ok());
         out
     }
-}
 
-impl Bulkhead {
     /// Takes a place, blocking the thread up to `max_wait` for one (queued behind every
     /// waiter, sync or async), else [`Error::BulkheadFull`].
     ///

@@ -14,8 +14,12 @@ pub use future::{Acquire, BulkheadCall, Place};
 
 use crate::Error;
 use crate::instruments::{CallCounters, NamedGauge};
-use crate::registry;
+use crate::keyed::{self, KeyedSite};
+use crate::outcome::{Failure, Layered};
+use crate::registry::{self, Entry, Registry};
+use crate::snapshot::{BulkheadSnapshot, Snapshot};
 use places::Places;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -119,6 +123,33 @@ impl Bulkhead {
         Acquire::new(self, Instant::now() + max_wait).await
     }
 
+    /// Runs `inner` holding a place, waiting up to `max_wait` for one: what a per-key
+    /// bulkhead's call does (an unkeyed callsite's [`BulkheadSite::call`] takes a free place
+    /// without building this future).
+    ///
+    /// ```
+    /// use resilience_runtime::{bulkhead::Bulkhead, Failure};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let b = Bulkhead::new("docs::run", 1);
+    /// let out = b.run(Duration::ZERO, async { Ok::<u8, Failure<()>>(1) }).await;
+    /// assert_eq!(out, Ok(1));
+    /// # }
+    /// ```
+    pub async fn run<F, T, E>(&self, max_wait: Duration, inner: F) -> Layered<T, E>
+    where
+        F: Future<Output = Layered<T, E>>,
+    {
+        let place = match self.acquire(max_wait).await {
+            Ok(place) => place,
+            Err(e) => return Err(Failure::Policy(e)),
+        };
+        let out = inner.await;
+        drop(place);
+        self.counters.passed(out.is_ok());
+        out
+    }
+
     /// Publishes the free places (feature `metrics`) after one was taken or given back.
     #[inline]
     fn places_changed(&self) {
@@ -205,9 +236,34 @@ impl BulkheadSite {
     /// shared name sets its size).
     #[inline]
     pub fn bulkhead(&'static self, policy: BulkheadPolicy) -> &'static Bulkhead {
+        match self.bulkhead.get() {
+            Some(b) => b,
+            None => self.register(policy),
+        }
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn register(&'static self, policy: BulkheadPolicy) -> &'static Bulkhead {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
         self.bulkhead.get_or_init(|| {
-            registry::registry().bulkhead(self.name, self.shared, policy.max_concurrent)
+            registry::note_cached();
+            self.register_in(registry::global(), policy)
         })
+    }
+
+    fn register_in(&self, reg: &Registry, policy: BulkheadPolicy) -> Arc<Bulkhead> {
+        let (b, made) = reg.register(KIND, self.name, self.shared, || {
+            Bulkhead::new(self.name, policy.max_concurrent)
+        });
+        if !made && b.max_concurrent() != policy.max_concurrent.max(1) {
+            crate::telemetry::shared_config_conflict("bulkhead", self.name);
+        }
+        b
     }
 
     /// Runs `inner` holding a place: a free one is taken right here (one compare-and-swap),
@@ -218,7 +274,58 @@ impl BulkheadSite {
     }
 }
 
-/// A view of one bulkhead in the [`Registry`](crate::Registry).
+/// The registry's kind for bulkheads (`[bulkhead.<name>]` in configuration).
+const KIND: &str = "bulkhead";
+
+impl Entry for Bulkhead {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn snapshot(&self, label: &str, into: &mut Snapshot) {
+        into.bulkheads.push(BulkheadSnapshot {
+            name: label.to_owned(),
+            max_concurrent: self.max_concurrent(),
+            in_flight: self.in_flight(),
+            available: self.available(),
+            waiting: self.waiting(),
+            rejected: self.rejected(),
+        });
+    }
+}
+
+/// The per-callsite state of one `#[bulkhead(name = "..", key = ..)]`: one bulkhead per value
+/// of the key, created on first use with the callsite's size, listed as `name[key]`.
+///
+/// ```
+/// use resilience_runtime::bulkhead::{BulkheadPolicy, KeyedBulkheadSite};
+/// static SITE: KeyedBulkheadSite = KeyedBulkheadSite::new("docs::tenants", 1000);
+/// let one = BulkheadPolicy { max_concurrent: 1, ..BulkheadPolicy::DEFAULT };
+/// let a = SITE.bulkhead("a", one);
+/// let _held = a.try_acquire().unwrap();
+/// assert!(a.try_acquire().is_none());
+/// assert!(SITE.bulkhead("b", one).try_acquire().is_some());
+/// ```
+pub type KeyedBulkheadSite = KeyedSite<Bulkhead>;
+
+impl KeyedSite<Bulkhead> {
+    /// A keyed site named `name`, keeping at most `max_keys` bulkheads.
+    pub const fn new(name: &'static str, max_keys: usize) -> Self {
+        KeyedSite::of(KIND, name, max_keys)
+    }
+
+    /// The bulkhead for `key`, created with `policy`'s size on the key's first call; the
+    /// generated code runs the call through it with [`Bulkhead::run`].
+    #[inline]
+    pub fn bulkhead(&'static self, key: &str, policy: BulkheadPolicy) -> Arc<Bulkhead> {
+        let name = self.name();
+        self.instance(key, || Bulkhead::new(name, policy.max_concurrent))
+    }
+}
+
+/// A view of one bulkhead in the [`Registry`]; it derefs to the [`Bulkhead`].
 ///
 /// ```
 /// for b in resilience_runtime::registry().bulkheads() {
@@ -226,11 +333,43 @@ impl BulkheadSite {
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct BulkheadHandle(pub(crate) Arc<Bulkhead>);
+pub struct BulkheadHandle {
+    label: Arc<str>,
+    bulkhead: Arc<Bulkhead>,
+}
+
+impl BulkheadHandle {
+    /// The bulkhead's name, or `name[key]` for a per-key bulkhead.
+    pub fn name(&self) -> &str {
+        &self.label
+    }
+}
 
 impl std::ops::Deref for BulkheadHandle {
     type Target = Bulkhead;
     fn deref(&self) -> &Bulkhead {
-        &self.0
+        &self.bulkhead
+    }
+}
+
+impl From<keyed::Found<Bulkhead>> for BulkheadHandle {
+    fn from(f: keyed::Found<Bulkhead>) -> Self {
+        BulkheadHandle {
+            label: f.label,
+            bulkhead: f.instance,
+        }
+    }
+}
+
+/// Bulkheads: one entry per name (per key with `key = ..`), created by its first call.
+impl Registry {
+    /// Every bulkhead seen so far, in order of first call (the keys of one name in key order).
+    pub fn bulkheads(&self) -> Vec<BulkheadHandle> {
+        keyed::all(self, KIND).into_iter().map(Into::into).collect()
+    }
+
+    /// The bulkhead called `name` (or `name[key]`), once a callsite with that name has run.
+    pub fn bulkhead(&self, name: &str) -> Option<BulkheadHandle> {
+        keyed::find(self, KIND, name).map(Into::into)
     }
 }

@@ -56,15 +56,23 @@ where
         if let State::Undecided = this.state {
             *this.state = State::Running;
             if super::is_enabled() {
+                let stats = super::stats::ChaosStats::of(this.name);
                 match super::switch::draw(this.policy) {
                     (Some(delay), fail) => {
+                        stats.injected_delay();
+                        if fail {
+                            stats.injected_error();
+                        }
                         crate::telemetry::chaos_latency(this.name, delay);
                         *this.state = State::Delaying {
                             sleep: Box::pin(tokio::time::sleep(delay)),
                             fail,
                         };
                     }
-                    (None, true) => return Poll::Ready(Err(inject(this.name))),
+                    (None, true) => {
+                        stats.injected_error();
+                        return Poll::Ready(Err(inject(this.name)));
+                    }
                     (None, false) => {}
                 }
             }

@@ -1,6 +1,7 @@
 //! `#[chaos]`: fault injection for game days and tests (feature `chaos`). A call is delayed by
-//! `latency` (with probability `latency_rate`), then fails with [`Error::Injected`] (with
-//! probability `error_rate`) before its body runs.
+//! `latency` (with probability `latency_rate`), then fails with
+//! [`Error::Injected`](crate::Error::Injected) (with probability `error_rate`) before its body
+//! runs.
 //!
 //! Everything is inert until switched on, by [`enable`] or by the environment variable
 //! `RESILIENCE_CHAOS=1` (read once, at the first chaos call). While switched off, a call costs
@@ -23,11 +24,13 @@
 
 mod blocking;
 mod future;
+mod stats;
 mod switch;
 
 pub use blocking::chaos_blocking;
 
 pub use future::Chaos;
+pub use stats::ChaosHandle;
 pub use switch::{disable, enable, is_enabled, seed};
 
 use std::future::Future;

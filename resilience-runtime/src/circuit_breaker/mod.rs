@@ -64,19 +64,23 @@
 //! * A call admitted in one state that finishes after the breaker moved on is ignored.
 
 mod config;
-mod state;
+pub(crate) mod metrics;
+pub(crate) mod state;
 mod sync;
 mod window;
 
 pub use config::{BreakerPolicy, OpenFor, Window};
+pub use metrics::Metrics;
 pub use state::CircuitState;
 #[doc(hidden)]
 pub use state::{Machine, Recorded, Ticket, Transition};
 
 use crate::Error;
 use crate::instruments::{CallCounters, NamedGauge};
+use crate::keyed::{self, KeyedSite};
 use crate::outcome::{Failure, Layered, PolicyError};
-use crate::registry;
+use crate::registry::{self, Entry, Registry};
+use crate::snapshot::{CircuitBreakerSnapshot, Snapshot};
 use std::num::NonZeroU64;
 use std::sync::{Arc, OnceLock};
 use tokio::time::Instant;
@@ -258,7 +262,7 @@ impl CircuitBreaker {
             slow_calls: slow,
             failure_rate: rate(failures),
             slow_rate: rate(slow),
-            not_permitted: self.machine.not_permitted(),
+            rejected: self.machine.not_permitted(),
         }
     }
 
@@ -282,26 +286,6 @@ impl CircuitBreaker {
         self.machine
             .force(CircuitState::Closed, self.now(), self.transition());
     }
-}
-
-/// A breaker's figures: the window's calls, failures and slow calls (exactly the window the
-/// breaker decides on, described in [`crate::circuit_breaker`]), their rates, and the calls
-/// rejected since the breaker was created.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Metrics {
-    /// Calls in the window.
-    pub calls: u64,
-    /// Failures in the window.
-    pub failures: u64,
-    /// Slow calls in the window.
-    pub slow_calls: u64,
-    /// `failures / calls` (0.0–1.0; 0.0 for an empty window).
-    pub failure_rate: f64,
-    /// `slow_calls / calls` (0.0–1.0; 0.0 for an empty window).
-    pub slow_rate: f64,
-    /// Calls rejected without running.
-    pub not_permitted: u64,
 }
 
 /// The admission of one call. Record its result with [`Permit::finish`]; dropped unfinished
@@ -409,18 +393,33 @@ impl BreakerSite {
         }
     }
 
+    /// The first call (every call, once test registries exist in the process).
     #[cold]
     fn register(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
         self.breaker.get_or_init(|| {
-            let arc = registry::registry().circuit_breaker_for(
-                self.name,
-                self.callsite,
-                self.shared,
-                policy,
-            );
+            registry::note_cached();
+            let arc = self.register_in(registry::global(), policy);
             let kept: &'static Arc<CircuitBreaker> = Box::leak(Box::new(arc));
             kept
         })
+    }
+
+    /// The breaker for this callsite in `reg`, created with `policy` if this is the first
+    /// callsite of its name; a later callsite with another policy keeps the first and is warned
+    /// about.
+    fn register_in(&self, reg: &Registry, policy: BreakerPolicy) -> Arc<CircuitBreaker> {
+        let (b, made) = reg.register(KIND, self.name, self.shared, || {
+            CircuitBreaker::new(self.name, self.callsite, policy)
+        });
+        if !made && *b.policy() != policy {
+            crate::telemetry::circuit_config_conflict(self.name, b.callsite(), self.callsite);
+        }
+        b
     }
 
     /// Admits a call or rejects it; see [`CircuitBreaker::acquire`].
@@ -459,7 +458,60 @@ pub fn every_error_fails<E>(_: &E) -> bool {
     true
 }
 
-/// A view of one breaker in the [`Registry`](crate::Registry), with operator overrides.
+/// The registry's kind for breakers (`[circuit_breaker.<name>]` in configuration).
+const KIND: &str = "circuit_breaker";
+
+impl Entry for CircuitBreaker {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+    fn name(&self) -> &'static str {
+        self.machine.name()
+    }
+    fn snapshot(&self, label: &str, into: &mut Snapshot) {
+        into.circuit_breakers.push(CircuitBreakerSnapshot {
+            name: label.to_owned(),
+            state: self.state(),
+            metrics: self.metrics(),
+        });
+    }
+}
+
+/// The per-callsite state of one `#[circuit_breaker(name = "..", key = ..)]`: one breaker per
+/// value of the key, created on first use with the callsite's policy, listed as `name[key]`.
+///
+/// ```
+/// use resilience_runtime::circuit_breaker::{BreakerPolicy, KeyedBreakerSite};
+/// static SITE: KeyedBreakerSite = KeyedBreakerSite::new("docs::upstream", 1000);
+/// let a = SITE.breaker("a.example", || BreakerPolicy::DEFAULT);
+/// a.handle_force_open();
+/// assert!(a.acquire().is_err());
+/// assert!(SITE.breaker("b.example", || BreakerPolicy::DEFAULT).acquire().is_ok());
+/// let reg = resilience_runtime::registry();
+/// assert!(reg.circuit_breaker("docs::upstream[a.example]").is_some());
+/// ```
+pub type KeyedBreakerSite = KeyedSite<CircuitBreaker>;
+
+impl KeyedSite<CircuitBreaker> {
+    /// A keyed site named `name`, keeping at most `max_keys` breakers.
+    pub const fn new(name: &'static str, max_keys: usize) -> Self {
+        KeyedSite::of(KIND, name, max_keys)
+    }
+
+    /// The breaker for `key`, created with `policy` on the key's first call. The generated
+    /// code admits the call through it ([`CircuitBreaker::acquire`]).
+    #[inline]
+    pub fn breaker(
+        &'static self,
+        key: &str,
+        policy: impl FnOnce() -> BreakerPolicy,
+    ) -> Arc<CircuitBreaker> {
+        let name = self.name();
+        self.instance(key, || CircuitBreaker::new(name, "", policy()))
+    }
+}
+
+/// A view of one breaker in the [`Registry`], with operator overrides.
 ///
 /// ```
 /// # let reg = resilience_runtime::registry();
@@ -469,76 +521,63 @@ pub fn every_error_fails<E>(_: &E) -> bool {
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct CircuitBreakerHandle(pub(crate) Arc<CircuitBreaker>);
+pub struct CircuitBreakerHandle {
+    label: Arc<str>,
+    breaker: Arc<CircuitBreaker>,
+}
 
 impl CircuitBreakerHandle {
-    /// The breaker's name.
-    pub fn name(&self) -> &'static str {
-        self.0.name()
+    /// The breaker's name, or `name[key]` for a per-key breaker.
+    pub fn name(&self) -> &str {
+        &self.label
     }
     /// Its state.
     pub fn state(&self) -> CircuitState {
-        self.0.state()
+        self.breaker.state()
     }
     /// Its window's figures and rejection count.
     pub fn metrics(&self) -> Metrics {
-        self.0.metrics()
+        self.breaker.metrics()
     }
     /// The configuration of the first callsite that used this name.
     pub fn policy(&self) -> BreakerPolicy {
-        *self.0.policy()
+        *self.breaker.policy()
     }
     /// Rejects every call until [`reset`](Self::reset).
     pub fn force_open(&self) {
-        self.0.handle_force_open()
+        self.breaker.handle_force_open()
     }
     /// Lets every call through and records nothing until [`reset`](Self::reset).
     pub fn disable(&self) {
-        self.0.handle_disable()
+        self.breaker.handle_disable()
     }
     /// Closed, with an empty window and `open_for` back to its first value.
     pub fn reset(&self) {
-        self.0.handle_reset()
+        self.breaker.handle_reset()
     }
 }
 
-/// Circuit breakers: one entry per name, created by its first callsite.
-impl crate::Registry {
-    /// Every circuit breaker seen so far, in order of first call.
-    pub fn circuit_breakers(&self) -> Vec<CircuitBreakerHandle> {
-        registry::lock(&self.circuit_breakers)
-            .iter()
-            .map(|b| CircuitBreakerHandle(Arc::clone(b)))
-            .collect()
-    }
-
-    /// The circuit breaker called `name`, once a callsite with that name has run.
-    pub fn circuit_breaker(&self, name: &str) -> Option<CircuitBreakerHandle> {
-        registry::lock(&self.circuit_breakers)
-            .iter()
-            .find(|b| b.name() == name)
-            .map(|b| CircuitBreakerHandle(Arc::clone(b)))
-    }
-
-    /// The breaker for `name`, created with `policy` if this is the first callsite of that
-    /// name; a later callsite with another policy keeps the first and is warned about.
-    pub(crate) fn circuit_breaker_for(
-        &self,
-        name: &'static str,
-        callsite: &'static str,
-        shared: bool,
-        policy: BreakerPolicy,
-    ) -> Arc<CircuitBreaker> {
-        let mut all = registry::lock(&self.circuit_breakers);
-        if let Some(existing) = all.iter().find(|b| shared && b.name() == name) {
-            if *existing.policy() != policy {
-                crate::telemetry::circuit_config_conflict(name, existing.callsite(), callsite);
-            }
-            return Arc::clone(existing);
+impl From<keyed::Found<CircuitBreaker>> for CircuitBreakerHandle {
+    fn from(f: keyed::Found<CircuitBreaker>) -> Self {
+        CircuitBreakerHandle {
+            label: f.label,
+            breaker: f.instance,
         }
-        let b = Arc::new(CircuitBreaker::new(name, callsite, policy));
-        all.push(Arc::clone(&b));
-        b
+    }
+}
+
+/// Circuit breakers: one entry per name (per key with `key = ..`), created by its first call.
+impl Registry {
+    /// Every circuit breaker seen so far, in order of first call (the keys of one name in key
+    /// order).
+    pub fn circuit_breakers(&self) -> Vec<CircuitBreakerHandle> {
+        keyed::all(self, KIND).into_iter().map(Into::into).collect()
+    }
+
+    /// The circuit breaker called `name` (or `name[key]`), once a callsite with that name has
+    /// run.
+    pub fn circuit_breaker(&self, name: &str) -> Option<CircuitBreakerHandle> {
+        keyed::find(self, KIND, name).map(Into::into)
     }
 }
 

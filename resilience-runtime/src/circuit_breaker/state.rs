@@ -6,8 +6,8 @@
 //!
 //! * Closed, success: one `Relaxed` load of the word and one `fetch_add` on this thread's
 //!   stripe of the success counter; no lock, no clock (unless `slow_call`), no allocation.
-//! * Closed, success in a time window: the same, in the stripe's cell of the current bucket
-//!   (the clock is read).
+//! * Closed, success in a time window: the same, but in the stripe's cell for the current
+//!   bucket, off the fast path (the clock is read).
 //! * Closed, failure or slow call: under the mutex, recorded in the window's log, which then
 //!   decides (see `window.rs`).
 //! * Open → HalfOpen: the first caller after `open_for` wins a compare-and-swap and is the
@@ -137,9 +137,9 @@ pub struct Ticket(u64);
 const PROBE_TICKET: u64 = 7;
 /// The tag of the ticket of a call admitted while disabled: it records nothing.
 const UNCOUNTED_TICKET: u64 = 6;
-/// The tag of a closed ticket whose call may be slow (timed for `slow_call`, or recorded as
-/// slow): the word with this tag, so it too never equals the word and its slowness is looked
-/// at off the fast path.
+/// The tag of a closed ticket whose recording needs the clock (timed for `slow_call`, recorded
+/// as slow, or counted in a time window's bucket): the word with this tag, so it too never
+/// equals the word and goes off the fast path.
 const TIMED_TICKET: u64 = 5;
 
 impl Ticket {

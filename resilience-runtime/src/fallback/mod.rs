@@ -4,8 +4,9 @@
 //! The function's return type `R` picks a [`FallbackMode`] at compile time (autoref
 //! specialisation on [`Probe`]): a `Result` (any alias, recognised by [`Outcome`]) gives the
 //! fallback the function's own error `E`, converting policy rejections with
-//! `From<resilience::Error>`; any other type gives it the [`Error`] itself. The fallback's
-//! value is awaited when it is a future (an `async fn` fallback) and used as is otherwise.
+//! `From<resilience::Error>`; any other type gives it the [`Error`] itself. The fallback is
+//! called through [`FallbackFn`]: its value is awaited when it is a future (an `async fn`
+//! fallback) and used as is otherwise.
 
 use crate::Error;
 use crate::outcome::{Failure, FromResilienceError, Layered, Outcome};
@@ -198,67 +199,159 @@ impl<E> IntoFallbackError<E> for Infallible {
     }
 }
 
-/// Whether a fallback's returned value is a future (awaited) or the value itself:
-/// `(&value).resilience_fallback_kind().resolve(value).await`, with [`FallbackFuture`] and
-/// [`FallbackValue`] in scope.
+/// The arguments of a fallback call, `Self` (the function's arguments, receiver first, then
+/// the error), for a fallback `F` that must return `Out`, or a future of `Out` (an `async fn`),
+/// which is awaited. `Kind` is [`Immediate`] or [`Awaited`], inferred.
+///
+/// The generated code calls every fallback through this trait, so a fallback of the wrong
+/// shape (arity, an argument's type, the return type) is one error on the fallback's path
+/// that names the signature it must have. The arguments come first so that their types are
+/// known before the fallback's are compared with them.
 ///
 /// ```
-/// use resilience_runtime::fallback::{FallbackFuture as _, FallbackValue as _};
+/// use resilience_runtime::fallback::FallbackFn;
+/// fn cached(user: u32, _error: String) -> Vec<u32> { vec![user] }
+/// async fn fetched(user: u32, _error: String) -> Vec<u32> { vec![user, 0] }
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let sync = 3u8;
-/// assert_eq!((&sync).resilience_fallback_kind().resolve(sync).await, 3);
-/// let fut = async { 4u8 };
-/// assert_eq!((&fut).resilience_fallback_kind().resolve(fut).await, 4);
+/// let args = (7, "down".to_owned());
+/// assert_eq!(FallbackFn::<_, Vec<u32>, _>::call_fallback(args.clone(), cached).await, [7]);
+/// assert_eq!(FallbackFn::<_, Vec<u32>, _>::call_fallback(args, fetched).await, [7, 0]);
 /// # }
 /// ```
-pub trait FallbackFuture {
-    /// [`Awaited`].
-    fn resilience_fallback_kind(&self) -> Awaited;
+#[diagnostic::on_unimplemented(
+    message = "this fallback must have the signature `fn{Self} -> {Out}` (or be an `async fn` with it)",
+    label = "expected a fallback `fn{Self} -> {Out}`, found `{F}`",
+    note = "`#[fallback(f)]` calls `f` with this function's arguments (receiver first), then the error, and returns what `f` returns (awaited if `f` is an `async fn`): change `f` to take exactly these arguments and to return `{Out}`"
+)]
+pub trait FallbackFn<F, Out, Kind> {
+    /// The fallback's value, as a future.
+    type Future: Future<Output = Out>;
+    /// Calls `fallback` with these arguments.
+    fn call_fallback(self, fallback: F) -> Self::Future;
 }
 
-impl<F: Future> FallbackFuture for F {
-    #[inline]
-    fn resilience_fallback_kind(&self) -> Awaited {
-        Awaited
-    }
+/// [`FallbackFn`] for a plain `fn` under `#[fallback]`: the fallback is a plain function too,
+/// called on the spot, returning `Out` itself. A fallback of the wrong shape is one error on
+/// its path naming the signature it must have. `Kind` is inferred: [`Immediate`] for every
+/// fallback that fits. The [`Awaited`] impl never applies (it needs [`AwaitedOnAPlainFn`],
+/// which no type implements); it is there so that a fallback of the wrong arity, or an
+/// `async fn` one, is this trait's one error, as for an `async fn` (with a single impl, rustc
+/// would report a wrong arity as a closure's).
+///
+/// ```
+/// use resilience_runtime::fallback::BlockingFallbackFn;
+/// fn cached(user: u32, _error: String) -> Vec<u32> { vec![user] }
+/// let args = (7, "down".to_owned());
+/// assert_eq!(BlockingFallbackFn::<_, Vec<u32>, _>::call_fallback_blocking(args, cached), [7]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "this fallback must have the signature `fn{Self} -> {Out}`",
+    label = "expected a fallback `fn{Self} -> {Out}`, found `{F}`",
+    note = "`#[fallback(f)]` on a plain `fn` calls `f` with this function's arguments (receiver first), then the error, and returns what `f` returns: change `f` to a plain (not `async`) `fn` taking exactly these arguments and returning `{Out}`"
+)]
+pub trait BlockingFallbackFn<F, Out, Kind> {
+    /// Calls `fallback` with these arguments.
+    fn call_fallback_blocking(self, fallback: F) -> Out;
 }
 
-/// Picked when the fallback's value is not a future.
-pub trait FallbackValue {
-    /// [`Immediate`].
-    fn resilience_fallback_kind(&self) -> Immediate;
+macro_rules! fallback_fn {
+    ($($arg:ident)+) => {
+        #[diagnostic::do_not_recommend]
+        impl<F, $($arg,)+ Out> BlockingFallbackFn<F, Out, Immediate> for ($($arg,)+)
+        where
+            F: FnOnce($($arg),+) -> Out,
+        {
+            #[inline]
+            #[allow(non_snake_case)]
+            fn call_fallback_blocking(self, fallback: F) -> Out {
+                let ($($arg,)+) = self;
+                fallback($($arg),+)
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<F, $($arg,)+ Fut, Out> BlockingFallbackFn<F, Out, Awaited> for ($($arg,)+)
+        where
+            F: FnOnce($($arg),+) -> Fut,
+            Fut: AwaitedOnAPlainFn<Output = Out>,
+        {
+            #[inline]
+            #[allow(non_snake_case)]
+            fn call_fallback_blocking(self, fallback: F) -> Out {
+                let ($($arg,)+) = self;
+                fallback($($arg),+).never_called()
+            }
+        }
+
+        // `do_not_recommend`: a mismatch reports `FallbackFn` with its message, not these impls.
+        #[diagnostic::do_not_recommend]
+        impl<F, $($arg,)+ Out> FallbackFn<F, Out, Immediate> for ($($arg,)+)
+        where
+            F: FnOnce($($arg),+) -> Out,
+        {
+            type Future = Ready<Out>;
+            #[inline]
+            #[allow(non_snake_case)]
+            fn call_fallback(self, fallback: F) -> Ready<Out> {
+                let ($($arg,)+) = self;
+                std::future::ready(fallback($($arg),+))
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<F, $($arg,)+ Fut, Out> FallbackFn<F, Out, Awaited> for ($($arg,)+)
+        where
+            F: FnOnce($($arg),+) -> Fut,
+            Fut: Future<Output = Out>,
+        {
+            type Future = Fut;
+            #[inline]
+            #[allow(non_snake_case)]
+            fn call_fallback(self, fallback: F) -> Fut {
+                let ($($arg,)+) = self;
+                fallback($($arg),+)
+            }
+        }
+    };
 }
 
-impl<T> FallbackValue for &T {
-    #[inline]
-    fn resilience_fallback_kind(&self) -> Immediate {
-        Immediate
-    }
+fallback_fn!(A1);
+fallback_fn!(A1 A2);
+fallback_fn!(A1 A2 A3);
+fallback_fn!(A1 A2 A3 A4);
+fallback_fn!(A1 A2 A3 A4 A5);
+fallback_fn!(A1 A2 A3 A4 A5 A6);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+
+/// Implemented by no type (it is sealed, and the seal has no impls): what an `async fn`
+/// fallback of a plain `fn` would need, so that such a fallback is [`BlockingFallbackFn`]'s
+/// one error naming the signature.
+pub trait AwaitedOnAPlainFn: Future + sealed::Sealed {
+    /// Never called: no type implements this trait.
+    fn never_called(self) -> Self::Output;
 }
 
-/// The fallback returned a future: await it.
-#[derive(Debug, Clone, Copy)]
-pub struct Awaited;
-
-impl Awaited {
-    /// The future itself.
-    #[inline]
-    pub fn resolve<F: Future>(self, f: F) -> F {
-        f
-    }
+mod sealed {
+    /// Implemented by no type.
+    pub trait Sealed {}
 }
 
-/// The fallback returned its value directly.
+/// [`FallbackFn`]'s kind for a fallback that returns its value directly.
 #[derive(Debug, Clone, Copy)]
 pub struct Immediate;
 
-impl Immediate {
-    /// The value, as a future that is ready at once.
-    #[inline]
-    pub fn resolve<T>(self, value: T) -> Ready<T> {
-        std::future::ready(value)
-    }
-}
+/// [`FallbackFn`]'s kind for a fallback that returns a future (an `async fn`): it is awaited.
+#[derive(Debug, Clone, Copy)]
+pub struct Awaited;
 
 /// Asks `when` whether the fallback handles `error` (pins the predicate's type, so a mismatch
 /// points at it).

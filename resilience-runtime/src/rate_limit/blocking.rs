@@ -31,19 +31,41 @@ impl RateLimitSite {
         site: &BlockingSite,
         inner: impl FnOnce() -> Layered<T, E>,
     ) -> Layered<T, E> {
-        let limiter = self.limiter(policy);
-        if let Err(wait) = limiter.try_acquire()
-            && let Err(e) = limiter.acquire_blocking_after(wait, policy.max_wait, site)
-        {
-            return Err(Failure::Policy(e));
-        }
-        let out = inner();
-        limiter.counters.passed(out.is_ok());
-        out
+        self.limiter(policy)
+            .run_blocking(policy.max_wait, site, inner)
     }
 }
 
 impl RateLimiter {
+    /// Runs `inner` once a permit is taken, blocking the thread up to `max_wait` for it: what a
+    /// plain `fn`'s per-key limiter (`key = ..`) calls.
+    ///
+    /// ```
+    /// use resilience_runtime::{rate_limit::{RateLimitPolicy, RateLimiter}, blocking::BlockingSite, Failure};
+    /// use std::time::Duration;
+    ///
+    /// static SITE: BlockingSite = BlockingSite::new("docs::run_blocking");
+    /// let l = RateLimiter::new("docs::run_blocking", RateLimitPolicy::new(1, Duration::from_secs(60)));
+    /// assert_eq!(l.run_blocking(Duration::ZERO, &SITE, || Ok::<u8, Failure<()>>(1)), Ok(1));
+    /// assert!(l.run_blocking(Duration::ZERO, &SITE, || Ok::<u8, Failure<()>>(2)).is_err());
+    /// ```
+    #[inline]
+    pub fn run_blocking<T, E>(
+        &self,
+        max_wait: Duration,
+        site: &BlockingSite,
+        inner: impl FnOnce() -> Layered<T, E>,
+    ) -> Layered<T, E> {
+        if let Err(wait) = self.try_acquire()
+            && let Err(e) = self.acquire_blocking_after(wait, max_wait, site)
+        {
+            return Err(Failure::Policy(e));
+        }
+        let out = inner();
+        self.counters.passed(out.is_ok());
+        out
+    }
+
     /// Takes a permit, blocking the thread for it if it frees within `max_wait`; else
     /// [`Error::RateLimited`] with the time until the next permit.
     ///

@@ -12,8 +12,10 @@ pub use clock::{TokioClock, TokioInstant};
 
 use crate::Error;
 use crate::instruments::CallCounters;
+use crate::keyed::{self, KeyedSite};
 use crate::outcome::{Failure, Layered};
-use crate::registry;
+use crate::registry::{self, Entry, Registry};
+use crate::snapshot::{RateLimiterSnapshot, Snapshot};
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
@@ -141,6 +143,30 @@ impl RateLimiter {
             .await
     }
 
+    /// Runs `inner` once a permit is taken (waiting up to `max_wait` for it): what a per-key
+    /// limiter's call does.
+    ///
+    /// ```
+    /// use resilience_runtime::{rate_limit::{RateLimiter, RateLimitPolicy}, Failure};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let l = RateLimiter::new("docs::run", RateLimitPolicy::new(1, Duration::from_secs(1)));
+    /// assert_eq!(l.run(Duration::ZERO, async { Ok::<u8, Failure<()>>(1) }).await, Ok(1));
+    /// assert!(l.run(Duration::ZERO, async { Ok::<u8, Failure<()>>(2) }).await.is_err());
+    /// # }
+    /// ```
+    pub async fn run<F, T, E>(&self, max_wait: Duration, inner: F) -> Layered<T, E>
+    where
+        F: Future<Output = Layered<T, E>>,
+    {
+        if let Err(e) = self.acquire(max_wait).await {
+            return Err(Failure::Policy(e));
+        }
+        let out = inner.await;
+        self.counters.passed(out.is_ok());
+        out
+    }
+
     /// The waiting part of [`acquire`](Self::acquire): the next permit is `wait` away.
     async fn acquire_after(
         &self,
@@ -231,8 +257,35 @@ impl RateLimitSite {
     /// The site's limiter, registered on first use with `policy`.
     #[inline]
     pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
-        self.limiter
-            .get_or_init(|| registry::registry().rate_limiter(self.name, self.shared, policy))
+        match self.limiter.get() {
+            Some(l) => l,
+            None => self.register(policy),
+        }
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn register(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
+        self.limiter.get_or_init(|| {
+            registry::note_cached();
+            self.register_in(registry::global(), policy)
+        })
+    }
+
+    fn register_in(&self, reg: &Registry, policy: RateLimitPolicy) -> Arc<RateLimiter> {
+        let (l, made) = reg.register(KIND, self.name, self.shared, || {
+            RateLimiter::new(self.name, policy)
+        });
+        let kept = l.policy();
+        if !made && (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
+            crate::telemetry::shared_config_conflict("rate limit", self.name);
+        }
+        l
     }
 
     /// Runs `inner` once a permit is taken: a free one is taken right here, else the returned
@@ -338,7 +391,61 @@ fn poll_admission(
     }
 }
 
-/// A view of one rate limiter in the [`Registry`](crate::Registry).
+/// The registry's kind for rate limiters (`[rate_limit.<name>]` in configuration).
+const KIND: &str = "rate_limit";
+
+impl Entry for RateLimiter {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn snapshot(&self, label: &str, into: &mut Snapshot) {
+        let p = self.policy;
+        into.rate_limiters.push(RateLimiterSnapshot {
+            name: label.to_owned(),
+            count: p.count,
+            per_ms: u64::try_from(p.per.as_millis()).unwrap_or(u64::MAX),
+            burst: p.burst,
+            admitted: self.admitted(),
+            rejected: self.rejected(),
+        });
+    }
+}
+
+/// The per-callsite state of one `#[rate_limit(name = "..", key = ..)]`: one limiter per value
+/// of the key, created on first use with the callsite's rate, listed as `name[key]`.
+///
+/// ```
+/// use resilience_runtime::rate_limit::{KeyedRateLimitSite, RateLimitPolicy};
+/// use std::time::Duration;
+/// static SITE: KeyedRateLimitSite = KeyedRateLimitSite::new("docs::per_user", 1000);
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let p = RateLimitPolicy::new(1, Duration::from_secs(1));
+/// assert!(SITE.limiter("ann", p).try_acquire().is_ok());
+/// assert!(SITE.limiter("ann", p).try_acquire().is_err());
+/// assert!(SITE.limiter("bob", p).try_acquire().is_ok());
+/// # }
+/// ```
+pub type KeyedRateLimitSite = KeyedSite<RateLimiter>;
+
+impl KeyedSite<RateLimiter> {
+    /// A keyed site named `name`, keeping at most `max_keys` limiters.
+    pub const fn new(name: &'static str, max_keys: usize) -> Self {
+        KeyedSite::of(KIND, name, max_keys)
+    }
+
+    /// The limiter for `key`, created with `policy`'s rate on the key's first call; the
+    /// generated code runs the call through it with [`RateLimiter::run`].
+    #[inline]
+    pub fn limiter(&'static self, key: &str, policy: RateLimitPolicy) -> Arc<RateLimiter> {
+        let name = self.name();
+        self.instance(key, || RateLimiter::new(name, policy))
+    }
+}
+
+/// A view of one rate limiter in the [`Registry`]; it derefs to the [`RateLimiter`].
 ///
 /// ```
 /// for l in resilience_runtime::registry().rate_limiters() {
@@ -346,11 +453,44 @@ fn poll_admission(
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct RateLimiterHandle(pub(crate) Arc<RateLimiter>);
+pub struct RateLimiterHandle {
+    label: Arc<str>,
+    limiter: Arc<RateLimiter>,
+}
+
+impl RateLimiterHandle {
+    /// The limiter's name, or `name[key]` for a per-key limiter.
+    pub fn name(&self) -> &str {
+        &self.label
+    }
+}
 
 impl std::ops::Deref for RateLimiterHandle {
     type Target = RateLimiter;
     fn deref(&self) -> &RateLimiter {
-        &self.0
+        &self.limiter
+    }
+}
+
+impl From<keyed::Found<RateLimiter>> for RateLimiterHandle {
+    fn from(f: keyed::Found<RateLimiter>) -> Self {
+        RateLimiterHandle {
+            label: f.label,
+            limiter: f.instance,
+        }
+    }
+}
+
+/// Rate limiters: one entry per name (per key with `key = ..`), created by its first call.
+impl Registry {
+    /// Every rate limiter seen so far, in order of first call (the keys of one name in key
+    /// order).
+    pub fn rate_limiters(&self) -> Vec<RateLimiterHandle> {
+        keyed::all(self, KIND).into_iter().map(Into::into).collect()
+    }
+
+    /// The rate limiter called `name` (or `name[key]`), once a callsite with that name has run.
+    pub fn rate_limiter(&self, name: &str) -> Option<RateLimiterHandle> {
+        keyed::find(self, KIND, name).map(Into::into)
     }
 }

@@ -23,7 +23,7 @@ impl RetryCall<'_> {
     /// let out = loop {
     ///     tries += 1;
     ///     let result = lift::<Result<u32, &str>, resilience_runtime::Error>(if tries < 3 { Err("flaky") } else { Ok(7) });
-    ///     match call.decide(result, |_| true) {
+    ///     match call.decide(result, |_| true, resilience_runtime::show::ByDisplay) {
     ///         ControlFlow::Break(r) => break r,
     ///         ControlFlow::Continue(delay) => call.wait_blocking(delay, &SITE),
     ///     }

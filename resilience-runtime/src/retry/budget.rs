@@ -139,6 +139,11 @@ impl RetryBudget {
     }
 
     /// Retries refused by the budget so far.
+    /// Calls counted so far (every call, each once).
+    pub(crate) fn calls(&self) -> u64 {
+        self.calls.sum()
+    }
+
     pub(crate) fn exhausted(&self) -> u64 {
         self.exhausted.load(Ordering::Relaxed)
     }

@@ -8,15 +8,21 @@ mod blocking;
 mod budget;
 mod decision;
 mod jitter;
+mod stats;
 
 pub use backoff::Backoff;
 pub use budget::Budget;
 pub(crate) use budget::RetryBudget;
 pub use decision::RetryDecision;
 pub use jitter::Jitter;
+pub use stats::RetryHandle;
+pub(crate) use stats::RetryStats;
 
 use crate::outcome::{Failure, Layered, PolicyError};
-use crate::registry::{self, RetryStats};
+use crate::registry::{self, Registry};
+use crate::show::{ByDebug, ErrorFormat, Shown};
+use stats::GaveUp;
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -115,11 +121,7 @@ impl RetrySite {
     /// every setting is a literal, else a local of the call.
     #[inline]
     pub fn begin<'p>(&'static self, policy: &'p RetryPolicy) -> RetryCall<'p> {
-        let stats: &'static RetryStats = self.stats.get_or_init(|| {
-            let arc = registry::registry().retry(self.name, self.shared, *policy);
-            let kept: &'static Arc<RetryStats> = Box::leak(Box::new(arc));
-            kept
-        });
+        let stats = self.stats(policy);
         stats.budget.deposit();
         RetryCall {
             stats,
@@ -129,6 +131,39 @@ impl RetrySite {
             // Set by each retry; the first uses the backoff's base.
             previous_delay: None,
         }
+    }
+
+    #[inline]
+    fn stats(&'static self, policy: &RetryPolicy) -> &'static RetryStats {
+        match self.stats.get() {
+            Some(stats) => stats,
+            None => self.register(policy),
+        }
+    }
+
+    /// The first call (every call, once test registries exist in the process).
+    #[cold]
+    fn register(&'static self, policy: &RetryPolicy) -> &'static RetryStats {
+        if registry::isolating() {
+            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
+                self.register_in(reg, policy)
+            });
+        }
+        self.stats.get_or_init(|| {
+            registry::note_cached();
+            let arc = self.register_in(registry::global(), policy);
+            let kept: &'static Arc<RetryStats> = Box::leak(Box::new(arc));
+            kept
+        })
+    }
+
+    /// The entry for this callsite's name in `reg`, created with `policy` if this is the first
+    /// callsite of that name.
+    fn register_in(&self, reg: &Registry, policy: &RetryPolicy) -> Arc<RetryStats> {
+        reg.register(stats::KIND, self.name, self.shared, || {
+            RetryStats::new(self.name, *policy)
+        })
+        .0
     }
 }
 
@@ -155,7 +190,7 @@ impl RetryCall<'_> {
         P: PolicyError,
         D: Into<RetryDecision>,
     {
-        match self.decide(result, when) {
+        match self.decide(result, when, ByDebug) {
             ControlFlow::Break(result) => ControlFlow::Break(result),
             ControlFlow::Continue(delay) => {
                 self.wait(delay).await;
@@ -170,27 +205,31 @@ impl RetryCall<'_> {
     /// and no future is built unless a retry is made.
     ///
     /// The function's own errors go to `when`; rejections from layers beneath are classified
-    /// by [`RetryDecision::for_error`].
+    /// by [`RetryDecision::for_error`]. A retried error is logged as `S` writes it (the
+    /// generated code passes `ByDisplay` when `E` has a `Display`, else `ByDebug`: see
+    /// [`crate::show`]).
     #[inline(always)]
-    pub fn decide<T, E, P, D>(
+    pub fn decide<T, E, P, D, S>(
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
+        _show: S,
     ) -> ControlFlow<Layered<T, E, P>, Duration>
     where
         E: RetryableError,
         P: PolicyError,
         D: Into<RetryDecision>,
+        S: ErrorFormat<E>,
     {
         if result.is_ok() {
             self.stats.record_success();
             return ControlFlow::Break(result);
         }
-        self.decide_failure(result, when)
+        self.decide_failure::<T, E, P, D, S>(result, when)
     }
 
     #[inline(never)]
-    fn decide_failure<T, E, P, D>(
+    fn decide_failure<T, E, P, D, S>(
         &mut self,
         result: Layered<T, E, P>,
         when: impl FnOnce(&E) -> D,
@@ -199,6 +238,7 @@ impl RetryCall<'_> {
         E: RetryableError,
         P: PolicyError,
         D: Into<RetryDecision>,
+        S: ErrorFormat<E>,
     {
         let failure = match &result {
             Ok(_) => return ControlFlow::Break(result),
@@ -211,22 +251,33 @@ impl RetryCall<'_> {
                 .map_or(RetryDecision::Stop, RetryDecision::for_error),
         };
         match self.delay_before_next(decision) {
-            Some(_) if !self.stats.budget.withdraw() => {
+            Ok(_) if !self.stats.budget.withdraw() => {
                 crate::telemetry::retry_budget_exhausted(
                     self.stats.name(),
                     self.attempt,
-                    failure.as_debug(),
+                    &Shown::<_, _, S> {
+                        failure,
+                        show: PhantomData,
+                    },
                 );
-                self.stats.record_gave_up();
+                self.stats.record_gave_up(GaveUp::BudgetRefused);
                 ControlFlow::Break(result)
             }
-            Some(delay) => {
+            Ok(delay) => {
                 self.stats.record_retry();
-                crate::telemetry::retry(self.stats.name(), self.attempt, delay, failure.as_debug());
+                crate::telemetry::retry(
+                    self.stats.name(),
+                    self.attempt,
+                    delay,
+                    &Shown::<_, _, S> {
+                        failure,
+                        show: PhantomData,
+                    },
+                );
                 ControlFlow::Continue(delay)
             }
-            None => {
-                self.stats.record_gave_up();
+            Err(why) => {
+                self.stats.record_gave_up(why);
                 ControlFlow::Break(result)
             }
         }
@@ -236,18 +287,26 @@ impl RetryCall<'_> {
     pub async fn wait(&mut self, delay: Duration) {
         // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
         if !delay.is_zero() {
+            if tokio::runtime::Handle::try_current().is_err() {
+                panic!(
+                    "`#[retry]` needs a tokio runtime: it waits {delay:?} before the next attempt on tokio's timer, but it runs outside a tokio runtime (tokio would say \"there is no reactor running\"); run it inside `#[tokio::main]`, `#[tokio::test]` or `Runtime::block_on`, or use `backoff = none`"
+                );
+            }
             tokio::time::sleep(delay).await;
         }
         self.attempt += 1;
     }
 
-    /// The delay before the next attempt, or `None` to stop.
-    fn delay_before_next(&mut self, decision: RetryDecision) -> Option<Duration> {
+    /// The delay before the next attempt, or why there is none.
+    fn delay_before_next(&mut self, decision: RetryDecision) -> Result<Duration, GaveUp> {
+        if decision == RetryDecision::Stop {
+            return Err(GaveUp::Stopped);
+        }
         if self.attempt >= self.policy.attempts {
-            return None;
+            return Err(GaveUp::Exhausted);
         }
         let delay = match decision {
-            RetryDecision::Stop => return None,
+            RetryDecision::Stop => return Err(GaveUp::Stopped),
             RetryDecision::RetryAfter(d) => d,
             RetryDecision::Retry => {
                 let backoff = &self.policy.backoff;
@@ -262,11 +321,11 @@ impl RetryCall<'_> {
             // A delay too long to add to the clock (a server's huge Retry-After) is past it too.
             let ends = Instant::now().checked_add(delay);
             if ends.is_none_or(|ends| ends.duration_since(started) > limit) {
-                return None;
+                return Err(GaveUp::Exhausted);
             }
         }
         self.previous_delay = Some(delay);
-        Some(delay)
+        Ok(delay)
     }
 }
 

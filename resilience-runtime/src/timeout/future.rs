@@ -52,12 +52,15 @@ where
             .as_pin_mut()
             .expect("`Timeout` polled after it timed out");
         if let Poll::Ready(out) = inner.poll(cx) {
+            this.site.ended();
             #[cfg(feature = "metrics")]
             this.site.counters().passed(out.is_ok());
             return Poll::Ready(out);
         }
+        this.site.waits();
         if time_is_up(this.timer, *this.after, cx) {
             this.inner.set(None);
+            this.site.timed_out();
             #[cfg(feature = "metrics")]
             this.site.counters().rejected();
             let error = Error::Timeout {
@@ -71,11 +74,19 @@ where
     }
 }
 
+/// What a pending `#[timeout]` outside a tokio runtime panics with, instead of tokio's
+/// "there is no reactor running".
+pub(crate) const NO_RUNTIME: &str = "`#[timeout]` needs a tokio runtime: this call had to wait, and its timer is tokio's, but it was polled outside a tokio runtime (tokio would say \"there is no reactor running\"); run it inside `#[tokio::main]`, `#[tokio::test]` or `Runtime::block_on`, not `futures::executor::block_on` or another executor";
+
 /// Starts the timer on the first wait and polls it: whether the time is up. Apart from the
-/// generic `poll`, so a call that completes at once inlines only the inner poll.
+/// generic `poll`, so a call that completes at once inlines only the inner poll (and a call
+/// that completes at once needs no runtime).
 #[inline(never)]
 fn time_is_up(mut timer: Pin<&mut Option<Sleep>>, after: Duration, cx: &mut Context<'_>) -> bool {
     if timer.is_none() {
+        if tokio::runtime::Handle::try_current().is_err() {
+            panic!("{NO_RUNTIME}");
+        }
         timer.set(Some(tokio::time::sleep(after)));
     }
     timer

@@ -4,7 +4,12 @@ mod future;
 
 pub use future::Timeout;
 
+use crate::keyed::{self, Found};
+use crate::registry::{self, Entry, Registry};
+use crate::snapshot::{Snapshot, TimeoutSnapshot};
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The per-callsite state of one `#[timeout]`, held in a `static` the macro generates: its
@@ -30,6 +35,11 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct TimeoutSite {
     name: &'static str,
+    /// Calls ended (in time or timed out).
+    calls: AtomicU64,
+    timed_out: AtomicU64,
+    /// Whether the site is in the registry (from its first call that waits).
+    registered: AtomicBool,
     #[cfg(feature = "metrics")]
     counters: std::sync::OnceLock<crate::instruments::CallCounters>,
 }
@@ -39,6 +49,9 @@ impl TimeoutSite {
     pub const fn new(name: &'static str) -> Self {
         TimeoutSite {
             name,
+            calls: AtomicU64::new(0),
+            timed_out: AtomicU64::new(0),
+            registered: AtomicBool::new(false),
             #[cfg(feature = "metrics")]
             counters: std::sync::OnceLock::new(),
         }
@@ -59,10 +72,119 @@ impl TimeoutSite {
         Timeout::new(self, after, inner)
     }
 
+    /// Counts a call that ended: one relaxed add.
+    #[inline]
+    fn ended(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a call cut short.
+    #[cold]
+    fn timed_out(&'static self) {
+        self.timed_out.fetch_add(1, Ordering::Relaxed);
+        self.ended();
+    }
+
+    /// A call has to wait (its timer starts): the site joins the registry on the first. A call
+    /// that completes at its first poll never comes here, so it pays only [`ended`](Self::ended).
+    /// In the process-wide registry: a timeout's counts change no behaviour, so test registries
+    /// do not isolate them.
+    #[inline]
+    fn waits(&'static self) {
+        if !self.registered.load(Ordering::Relaxed) {
+            self.register();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&'static self) {
+        if !self.registered.swap(true, Ordering::Relaxed) {
+            registry::global().register(KIND, self.name, false, || TimeoutEntry(self));
+        }
+    }
+
     #[cfg(feature = "metrics")]
     #[inline]
     fn counters(&self) -> &crate::instruments::CallCounters {
         self.counters
             .get_or_init(|| crate::instruments::CallCounters::new(self.name, "timeout"))
+    }
+}
+
+/// The registry's kind for timeouts (`[timeout.<name>]` in configuration).
+const KIND: &str = "timeout";
+
+/// A timeout callsite in the registry (its counts live in its `static`).
+#[derive(Debug)]
+struct TimeoutEntry(&'static TimeoutSite);
+
+impl Entry for TimeoutEntry {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+    fn name(&self) -> &'static str {
+        self.0.name
+    }
+    fn snapshot(&self, label: &str, into: &mut Snapshot) {
+        into.timeouts.push(TimeoutSnapshot {
+            name: label.to_owned(),
+            calls: self.0.calls.load(Ordering::Relaxed),
+            timed_out: self.0.timed_out.load(Ordering::Relaxed),
+        });
+    }
+}
+
+/// A view of one `#[timeout]` callsite in the [`Registry`].
+///
+/// ```
+/// for t in resilience_runtime::registry().timeouts() {
+///     println!("{}: {} of {} calls timed out", t.name(), t.timed_out(), t.calls());
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TimeoutHandle {
+    label: Arc<str>,
+    site: &'static TimeoutSite,
+}
+
+impl TimeoutHandle {
+    /// The timeout's name.
+    pub fn name(&self) -> &str {
+        &self.label
+    }
+    /// Calls that ended since the callsite's first: completed in time, or timed out.
+    pub fn calls(&self) -> u64 {
+        self.site.calls.load(Ordering::Relaxed)
+    }
+    /// Calls cut short with [`Error::Timeout`](crate::Error::Timeout) (each also counts in
+    /// [`calls`](Self::calls)).
+    pub fn timed_out(&self) -> u64 {
+        self.site.timed_out.load(Ordering::Relaxed)
+    }
+}
+
+fn handle(f: Found<TimeoutEntry>) -> TimeoutHandle {
+    TimeoutHandle {
+        label: f.label,
+        site: f.instance.0,
+    }
+}
+
+/// Timeouts: one entry per callsite, from its first call that waits. Counted per
+/// callsite and process-wide, so [`registry()`](crate::registry) lists them even inside a test
+/// registry.
+impl Registry {
+    /// Every timeout callsite seen so far, in order of first call.
+    pub fn timeouts(&self) -> Vec<TimeoutHandle> {
+        keyed::all(registry::global(), KIND)
+            .into_iter()
+            .map(handle)
+            .collect()
+    }
+
+    /// The first timeout callsite called `name`, once one of its calls has waited.
+    pub fn timeout(&self, name: &str) -> Option<TimeoutHandle> {
+        keyed::find(registry::global(), KIND, name).map(handle)
     }
 }

@@ -1,0 +1,30 @@
+use resilience::{fallback, timeout};
+
+#[derive(Debug)]
+struct PayError;
+
+impl From<resilience::Error> for PayError {
+    fn from(_: resilience::Error) -> Self {
+        PayError
+    }
+}
+
+struct PaymentsClient;
+
+impl PaymentsClient {
+    // `sku` should be `&str`, as in `balance`.
+    fn cached(&self, _sku: String, _error: PayError) -> Result<u64, PayError> {
+        Ok(0)
+    }
+
+    #[fallback(Self::cached)]
+    #[timeout(250ms)]
+    async fn balance(&self, sku: &str) -> Result<u64, PayError> {
+        let _ = sku;
+        Ok(1)
+    }
+}
+
+fn main() {
+    let _ = PaymentsClient.balance("a");
+}
