@@ -145,20 +145,30 @@ async fn display_is_used_when_the_error_has_it_and_debug_otherwise() {
     );
 }
 
-#[retry(name = "log_error.context", attempts = 2, backoff = none, budget = none)]
-async fn with_context() -> anyhow::Result<()> {
-    use anyhow::Context as _;
-    Err(anyhow::anyhow!("host east unavailable")).context("reading sku-1 from east")
+#[retry(name = "log_error.sync_debug", attempts = 2, backoff = none, budget = none)]
+fn sync_only_debug() -> Result<(), OnlyDebug> {
+    Err(OnlyDebug { code: 500 })
 }
 
-/// An `anyhow::Error` wrapped with `.context(..)` is written with its causes (its alternate
-/// `Display`), not only the outermost message.
-#[tokio::test(start_paused = true)]
-async fn an_anyhow_error_is_logged_with_its_causes() {
+#[retry(name = "log_error.sync_display", attempts = 2, backoff = none, budget = none)]
+fn sync_both() -> Result<(), BothDebugAndDisplay> {
+    Err(BothDebugAndDisplay)
+}
+
+#[test]
+fn a_sync_retry_logs_display_when_the_error_has_it_and_debug_otherwise() {
     let mut events = registry().subscribe();
-    assert!(with_context().await.is_err());
-    assert_eq!(
-        retries(&mut events, "log_error.context"),
-        ["reading sku-1 from east: host east unavailable"]
-    );
+    assert!(sync_only_debug().is_err());
+    assert!(sync_both().is_err());
+    let all: Vec<Event> = std::iter::from_fn(|| events.try_recv().ok()).collect();
+    let of = |name: &str| -> Vec<String> {
+        all.iter()
+            .filter_map(|e| match e {
+                Event::Retry { name: n, error, .. } if *n == name => Some(error.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(of("log_error.sync_debug"), ["OnlyDebug { code: 500 }"]);
+    assert_eq!(of("log_error.sync_display"), ["service unavailable"]);
 }
