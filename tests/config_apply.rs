@@ -246,3 +246,22 @@ async fn the_snapshot_shows_which_values_come_from_configuration() {
     assert_eq!(b.max_concurrent, 3, "the effective value");
     assert_eq!(b.configured, ["max_concurrent = 3", "max_wait = 5ms"]);
 }
+
+#[bulkhead(name = "inventory", max_concurrent = 2)]
+fn inventory_sync() -> Result<usize, Error> {
+    Ok(registry().bulkhead("inventory").unwrap().max_concurrent())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_callsite_of_a_configured_name_gets_the_configuration() {
+    let _registry = isolated();
+    registry()
+        .apply(&config("[bulkhead.inventory]\nmax_concurrent = 7"))
+        .unwrap();
+    assert_eq!(inventory_sync(), Ok(7));
+    inventory(Duration::ZERO).await.unwrap();
+    assert_eq!(
+        registry().bulkhead("inventory").unwrap().max_concurrent(),
+        7
+    );
+}
