@@ -176,7 +176,7 @@ pub(crate) fn check_item(cx: &Ctxt, item: &ItemFn) -> bool {
     if item.sig.asyncness.is_none() && item.shape().is_none() {
         cx.error(
             item.sig.fn_token.span,
-            "`#[hedge]` runs the body again beside a slow call, which a plain `fn` cannot do on one thread; make the function `async`",
+            "`#[hedge]` runs the body twice at once in one task, which only an `async fn` can do: a plain `fn` holds its thread until it returns, and a thread cannot be cancelled when the other run wins; make the function `async`",
         );
         fine = false;
     }
@@ -195,14 +195,11 @@ pub(crate) fn check_item(cx: &Ctxt, item: &ItemFn) -> bool {
             },
             _ => continue,
         };
-        let what = match input {
-            FnArg::Receiver(_) => "`&mut self`",
-            FnArg::Typed(_) => "a `&mut` argument",
+        let message = match input {
+            FnArg::Receiver(_) => "`#[hedge]` runs the body twice at once, and two runs cannot both hold `&mut self`; take `&self` (with a `Mutex` or atomics inside for what must change)",
+            FnArg::Typed(_) => "`#[hedge]` runs the body twice at once, and two runs cannot both hold this `&mut` argument; take it by `&` (with a `Mutex` or a `Cell` inside for what must change), or make the change after the hedged call",
         };
-        cx.error(
-            span,
-            format!("`#[hedge]` runs the body twice at once, and both runs cannot borrow {what} mutably; take `&self` (with a `Mutex` or atomics inside for what must change) or `&` instead"),
-        );
+        cx.error(span, message);
         fine = false;
     }
     fine
