@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const SUB: u64 = 8;
 /// Buckets: 0–7 µs one by one, then 8 per power of two up to 2^37 µs (38 hours).
 #[cfg(not(loom))]
-pub(crate) const BUCKETS: usize = 8 + 35 * SUB as usize;
+pub(crate) const BUCKETS: usize = 8 + 34 * SUB as usize;
 #[cfg(loom)]
 pub(crate) const BUCKETS: usize = 4;
 /// The largest latency counted as itself (longer ones count in the last bucket).
@@ -41,16 +41,11 @@ struct Line([AtomicU64; 2 * BUCKETS]);
 pub(crate) struct Histogram {
     origin: Instant,
     lines: Box<[Line]>,
-    /// The epoch the last clock read saw: a run that never waited records into it without
-    /// reading the clock.
-    hint: AtomicU64,
 }
 
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Histogram")
-            .field("epoch", &self.hint.load(Ordering::Relaxed))
-            .finish_non_exhaustive()
+        f.debug_struct("Histogram").finish_non_exhaustive()
     }
 }
 
@@ -61,23 +56,13 @@ impl Histogram {
             lines: (0..STRIPES)
                 .map(|_| Line(std::array::from_fn(|_| AtomicU64::new(0))))
                 .collect(),
-            hint: AtomicU64::new(0),
         }
     }
 
-    /// The epoch (5 s since creation) of `now`, remembered as the hint.
-    pub(crate) fn epoch(&self, now: Instant) -> u64 {
-        let epoch = now.saturating_duration_since(self.origin).as_secs() / HALF.as_secs();
-        if self.hint.load(Ordering::Relaxed) != epoch {
-            self.hint.fetch_max(epoch, Ordering::Relaxed);
-        }
-        epoch
-    }
-
-    /// The epoch the last clock read saw.
+    /// The epoch (5 s since creation) of `now`.
     #[inline]
-    pub(crate) fn hint(&self) -> u64 {
-        self.hint.load(Ordering::Relaxed)
+    pub(crate) fn epoch(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.origin).as_secs() / HALF.as_secs()
     }
 
     /// Counts one latency of `micros` in `epoch`: one CAS on this thread's stripe.
@@ -243,7 +228,6 @@ mod tests {
         assert_eq!(h.epoch(Instant::now()), 0);
         tokio::time::advance(Duration::from_secs(12)).await;
         assert_eq!(h.epoch(Instant::now()), 2);
-        assert_eq!(h.hint(), 2);
     }
 }
 
@@ -263,7 +247,6 @@ mod loom_tests {
                 lines: (0..STRIPES)
                     .map(|_| Line(std::array::from_fn(|_| AtomicU64::new(0))))
                     .collect(),
-                hint: AtomicU64::new(0),
             });
             let old = {
                 let h = Arc::clone(&h);
