@@ -305,6 +305,7 @@ mod tests {
             "chaos",
             "circuit_breaker",
             "fallback",
+            "hedge",
             "rate_limit",
             "retry",
             "timeout",
