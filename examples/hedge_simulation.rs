@@ -16,7 +16,7 @@ use tokio::time::{Instant, sleep};
 const CALLS: usize = 20_000;
 
 thread_local! {
-    static RNG: RefCell<fastrand::Rng> = RefCell::new(fastrand::Rng::with_seed(0));
+    static RNG: RefCell<fastrand::Rng> = const { RefCell::new(fastrand::Rng::with_seed(0)) };
 }
 static RUNS: AtomicU64 = AtomicU64::new(0);
 
@@ -93,7 +93,10 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let seed = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(15);
+    let seed = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -103,7 +106,9 @@ fn main() {
         let none = simulate(seed, no_hedge).await;
         let fixed = simulate(seed, fixed_50ms).await;
         let p95 = simulate(seed, adaptive_p95).await;
-        println!("seed {seed}, {CALLS} calls, 1 per ms; 5% of runs take 500 ms, the rest 8–12 ms\n");
+        println!(
+            "seed {seed}, {CALLS} calls, 1 per ms; 5% of runs take 500 ms, the rest 8–12 ms\n"
+        );
         println!("| variant | p50 ms | p99 ms | p99.9 ms | extra load | p99 vs no hedge |");
         println!("|---|---|---|---|---|---|");
         let base = percentile(&none.0, 0.99);

@@ -694,8 +694,7 @@ pub use resilience_runtime::{
 /// [`Event`] stream of [`Registry::subscribe`].
 pub use resilience_runtime::{
     BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, HedgeSnapshot,
-    KeyedSnapshot,
-    RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutHandle, TimeoutSnapshot,
+    KeyedSnapshot, RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutHandle, TimeoutSnapshot,
 };
 
 /// Helpers for tests: a registry of a test's own, so tests that share names run in parallel

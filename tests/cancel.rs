@@ -315,7 +315,10 @@ async fn a_hedge_stack_leaves_no_run_behind_when_cancelled_anywhere() {
     )
     .await;
     let h = registry().hedge("cancel-hedge").unwrap();
-    println!("retry+hedge+circuit_breaker+timeout+bulkhead: {cases} cases, {} hedges", h.hedges());
+    println!(
+        "retry+hedge+circuit_breaker+timeout+bulkhead: {cases} cases, {} hedges",
+        h.hedges()
+    );
     assert!(cases > 30);
     // Hedges start at 15 ms and 30 ms (polls 16 and 31 of 1 ms steps): one in each case cut
     // between them, two in each case after.

@@ -41,7 +41,13 @@ impl Plan {
     }
     async fn run(&self) -> Result<u32, E> {
         let n = self.started.fetch_add(1, Ordering::SeqCst);
-        let (ms, ok) = self.runs.lock().unwrap().get(n as usize).copied().unwrap_or((10, true));
+        let (ms, ok) = self
+            .runs
+            .lock()
+            .unwrap()
+            .get(n as usize)
+            .copied()
+            .unwrap_or((10, true));
         struct OnDrop<'a>(&'a Plan, bool);
         impl Drop for OnDrop<'_> {
             fn drop(&mut self) {
@@ -94,7 +100,11 @@ async fn the_first_run_wins_when_it_answers_first() {
     let start = Instant::now();
     assert_eq!(fixed(&plan).await, Ok(0));
     assert_eq!(start.elapsed(), 80 * MS);
-    assert_eq!(plan.dropped.load(Ordering::SeqCst), 1, "the hedge is dropped");
+    assert_eq!(
+        plan.dropped.load(Ordering::SeqCst),
+        1,
+        "the hedge is dropped"
+    );
     assert_eq!(registry().hedge("h-fixed").unwrap().won(), 0);
 }
 
@@ -150,7 +160,11 @@ async fn up_to_max_hedged_runs_start_each_delay_after_the_previous() {
     let start = Instant::now();
     assert_eq!(three(&plan).await, Ok(0));
     assert_eq!(start.elapsed(), 1000 * MS);
-    assert_eq!(plan.started.load(Ordering::SeqCst), 4, "1 + max_hedged runs");
+    assert_eq!(
+        plan.started.load(Ordering::SeqCst),
+        4,
+        "1 + max_hedged runs"
+    );
     assert_eq!(plan.dropped.load(Ordering::SeqCst), 3);
     let mut hedges = Vec::new();
     while let Ok(e) = events.try_recv() {
@@ -160,7 +174,11 @@ async fn up_to_max_hedged_runs_start_each_delay_after_the_previous() {
     }
     assert_eq!(
         hedges,
-        vec![("h-three", 1, 10 * MS), ("h-three", 2, 20 * MS), ("h-three", 3, 30 * MS)]
+        vec![
+            ("h-three", 1, 10 * MS),
+            ("h-three", 2, 20 * MS),
+            ("h-three", 3, 30 * MS)
+        ]
     );
 }
 
@@ -188,8 +206,15 @@ async fn a_rejection_from_beneath_starts_no_further_hedge() {
     // third or fourth run starts, and the rejection is returned.
     let plan = Plan::new(&[(5, false), (10, true), (10, true)]);
     let out = over_breaker(&plan).await;
-    assert!(matches!(out, Err(E::R(Error::CircuitOpen { .. }))), "{out:?}");
-    assert_eq!(plan.started.load(Ordering::SeqCst), 1, "only the first run reached the body");
+    assert!(
+        matches!(out, Err(E::R(Error::CircuitOpen { .. }))),
+        "{out:?}"
+    );
+    assert_eq!(
+        plan.started.load(Ordering::SeqCst),
+        1,
+        "only the first run reached the body"
+    );
     assert_eq!(registry().hedge("h-over-cb").unwrap().hedges(), 1);
 }
 
@@ -282,7 +307,10 @@ async fn the_budget_caps_hedges_at_their_share_of_calls() {
     assert_eq!(h.budget_refused(), 100 - hedged);
     let snap = registry().snapshot();
     let row = &snap.hedges[0];
-    assert_eq!((row.calls, row.hedges, row.won, row.budget_refused), (100, hedged, hedged, 100 - hedged));
+    assert_eq!(
+        (row.calls, row.hedges, row.won, row.budget_refused),
+        (100, hedged, hedged, 100 - hedged)
+    );
     assert!(snap.to_string().contains("budget_refused"));
 }
 

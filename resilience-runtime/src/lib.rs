@@ -34,8 +34,8 @@ pub use outcome::{Failure, FromResilienceError, Layered, Outcome, PolicyError};
 pub use registry::{Registry, registry};
 pub use retry::{RetryDecision, RetryHandle};
 pub use snapshot::{
-    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, HedgeSnapshot, KeyedSnapshot, RateLimiterSnapshot,
-    RetrySnapshot, Snapshot, TimeoutSnapshot,
+    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, HedgeSnapshot, KeyedSnapshot,
+    RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutSnapshot,
 };
 pub use timeout::TimeoutHandle;
 
@@ -54,8 +54,8 @@ pub mod __private {
         FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate, fallback_when,
     };
     pub use crate::hedge::{
-        HedgeDelay, HedgePolicy, HedgeSite, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5,
-        Hedged6, Hedged7, Hedged8, Hedged9, Hedged10, hedge_every_error, runs,
+        HedgeDelay, HedgePolicy, HedgeSite, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6,
+        Hedged7, Hedged8, Hedged9, Hedged10, hedge_every_error, runs,
     };
     pub use crate::keyed::DEFAULT_MAX_KEYS;
     pub use crate::outcome::Layered;

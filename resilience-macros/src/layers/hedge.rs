@@ -163,6 +163,9 @@ impl Hedge {
         }
         if fields.is_empty() {
             quote!(#p::HedgePolicy::DEFAULT)
+        } else if fields.len() == 3 {
+            // Every field written: `..DEFAULT` would be a needless update (clippy).
+            quote!(#p::HedgePolicy { #(#fields,)* })
         } else {
             quote!(#p::HedgePolicy { #(#fields,)* ..#p::HedgePolicy::DEFAULT })
         }
@@ -196,8 +199,12 @@ pub(crate) fn check_item(cx: &Ctxt, item: &ItemFn) -> bool {
             _ => continue,
         };
         let message = match input {
-            FnArg::Receiver(_) => "`#[hedge]` runs the body twice at once, and two runs cannot both hold `&mut self`; take `&self` (with a `Mutex` or atomics inside for what must change)",
-            FnArg::Typed(_) => "`#[hedge]` runs the body twice at once, and two runs cannot both hold this `&mut` argument; take it by `&` (with a `Mutex` or a `Cell` inside for what must change), or make the change after the hedged call",
+            FnArg::Receiver(_) => {
+                "`#[hedge]` runs the body twice at once, and two runs cannot both hold `&mut self`; take `&self` (with a `Mutex` or atomics inside for what must change)"
+            }
+            FnArg::Typed(_) => {
+                "`#[hedge]` runs the body twice at once, and two runs cannot both hold this `&mut` argument; take it by `&` (with a `Mutex` or a `Cell` inside for what must change), or make the change after the hedged call"
+            }
         };
         cx.error(span, message);
         fine = false;
@@ -210,9 +217,11 @@ fn parse_delay(cx: &Ctxt, v: &Value) -> Option<Delay> {
     let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
     let percentile = match tokens.as_slice() {
         [TokenTree::Ident(id)] => percentile_digits(&id.to_string()).map(|d| (d, None, id.span())),
-        [TokenTree::Ident(id), TokenTree::Punct(dot), TokenTree::Literal(frac)]
-            if dot.as_char() == '.' =>
-        {
+        [
+            TokenTree::Ident(id),
+            TokenTree::Punct(dot),
+            TokenTree::Literal(frac),
+        ] if dot.as_char() == '.' => {
             percentile_digits(&id.to_string()).map(|d| (d, Some(frac.to_string()), id.span()))
         }
         _ => None,
@@ -226,7 +235,9 @@ fn parse_delay(cx: &Ctxt, v: &Value) -> Option<Delay> {
         return match value {
             Some(p)
                 if (50.0..=99.9).contains(&p)
-                    && frac.as_ref().is_none_or(|f| f.len() == 1 && f.bytes().all(|b| b.is_ascii_digit())) =>
+                    && frac
+                        .as_ref()
+                        .is_none_or(|f| f.len() == 1 && f.bytes().all(|b| b.is_ascii_digit())) =>
             {
                 Some(Delay::Percentile((p * 10.0).round() / 1000.0))
             }

@@ -230,11 +230,14 @@ where
     }
 }
 
+/// What one pass over the runs found: the call's answer, or what the runs left behind.
+type Polled<O> = Result<Pass<O>, O>;
+
 /// Polls every run still going; `Err(answer)` when one ends the call.
 fn poll_runs<R, M, W, Fut, T, E, P>(
     this: &mut HedgeProj<'_, '_, R, M, W>,
     cx: &mut Context<'_>,
-) -> Result<Pass<Layered<T, E, P>>, Layered<T, E, P>>
+) -> Polled<Layered<T, E, P>>
 where
     R: Runs<Fut>,
     Fut: Future<Output = Layered<T, E, P>>,
@@ -338,7 +341,11 @@ where
         // A failure at the first poll: the call begins waiting now.
         None => now,
     };
-    crate::telemetry::hedge(this.stats.name(), i as u32, now.saturating_duration_since(began));
+    crate::telemetry::hedge(
+        this.stats.name(),
+        i as u32,
+        now.saturating_duration_since(began),
+    );
     true
 }
 

@@ -74,7 +74,11 @@ impl Histogram {
             let _ = line.0[i].fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cell| {
                 let had = cell >> COUNT_BITS;
                 if had == tag {
-                    Some(if cell & COUNT_MASK == COUNT_MASK { cell } else { cell + 1 })
+                    Some(if cell & COUNT_MASK == COUNT_MASK {
+                        cell
+                    } else {
+                        cell + 1
+                    })
                 } else if newer(tag, had) {
                     Some(tag << COUNT_BITS | 1)
                 } else {
@@ -172,7 +176,10 @@ mod tests {
         let mut last = 0;
         for v in 0..100_000u64 {
             let b = bucket(v);
-            assert!(b == last || b == last + 1, "bucket of {v} jumps from {last} to {b}");
+            assert!(
+                b == last || b == last + 1,
+                "bucket of {v} jumps from {last} to {b}"
+            );
             assert!(v < upper_bound(b), "{v} is past its bucket's bound");
             if v >= SUB {
                 assert!(upper_bound(b) as f64 <= v as f64 * 1.126 + 1.0, "{v}");
@@ -191,7 +198,10 @@ mod tests {
         assert_eq!(h.quantile(0.95, 0), None);
         h.record(10_000, 0);
         let p = h.quantile(0.95, 0).expect("20 latencies");
-        assert!(p > Duration::from_millis(10) && p <= Duration::from_micros(11_264), "{p:?}");
+        assert!(
+            p > Duration::from_millis(10) && p <= Duration::from_micros(11_264),
+            "{p:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -69,8 +69,8 @@ impl HedgeStats {
     /// [`TICK`] (for the first policy's percentile; another is computed each time).
     pub(super) fn adaptive_delay(&self, q: f64, now: Instant) -> Option<Duration> {
         let epoch = self.latencies.epoch(now);
-        let tick = (now.saturating_duration_since(self.origin()).as_millis()
-            / TICK.as_millis()) as u64
+        let tick = (now.saturating_duration_since(self.origin()).as_millis() / TICK.as_millis())
+            as u64
             & u64::from(u32::MAX);
         let cacheable = matches!(self.policy.delay, super::HedgeDelay::Percentile(p) if p == q);
         if cacheable {
@@ -164,7 +164,9 @@ impl HedgeHandle {
         match self.stats.policy.delay {
             super::HedgeDelay::Percentile(q) => {
                 let now = Instant::now();
-                self.stats.latencies.quantile(q, self.stats.latencies.epoch(now))
+                self.stats
+                    .latencies
+                    .quantile(q, self.stats.latencies.epoch(now))
             }
             super::HedgeDelay::Fixed(_) => None,
         }
