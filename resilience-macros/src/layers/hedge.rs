@@ -286,3 +286,79 @@ fn parse_budget(cx: &Ctxt, v: &Value) -> Option<Budget> {
     let share = cx.check(parse_percent(v, "budget"))?;
     Some(Budget::Ratio(share))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::compose::expand;
+    use crate::kind::Kind;
+
+    fn run(args: &str, item: &str) -> String {
+        expand(Kind::Hedge, args.parse().unwrap(), item.parse().unwrap()).to_string()
+    }
+
+    const ITEM: &str = "async fn f(x: &str) -> Result<u32, E> { Ok(1) }";
+
+    #[test]
+    fn percentiles_read_as_shares() {
+        for (written, share) in [
+            ("p50", "0.5"),
+            ("p95", "0.95"),
+            ("p99", "0.99"),
+            ("p99.9", "0.999"),
+        ] {
+            let out = run(&format!("delay = {written}"), ITEM);
+            assert!(!out.contains("compile_error"), "{written}: {out}");
+            assert!(
+                out.contains(&format!("Percentile ({share})")),
+                "{written}: {out}"
+            );
+        }
+    }
+
+    #[test]
+    fn odd_hedge_arguments_are_errors_not_panics() {
+        for args in [
+            "delay = p49",
+            "delay = p100",
+            "delay = p99.95",
+            "delay = p95.",
+            "delay = 0ms",
+            "delay = ",
+            "max_hedged = 0",
+            "max_hedged = 11",
+            "max_hedged = two",
+            "max_hedged = 1u8",
+            "budget = 101%",
+            "when = 1 + 2",
+            "name = \"\"",
+            "delay = 1s, delay = 2s",
+            "after = 1s",
+            "p95",
+        ] {
+            let out = run(args, ITEM);
+            assert!(
+                out.contains("compile_error"),
+                "`#[hedge({args})]` should be an error: {out}"
+            );
+            assert!(
+                out.contains("fn f"),
+                "`#[hedge({args})]` lost the function: {out}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_places_follow_max_hedged_and_a_plain_fn_is_one_error() {
+        assert!(run("max_hedged = 3", ITEM).contains("Hedged3"));
+        assert!(run("", ITEM).contains("Hedged1"));
+        let plain = run("", "fn f() -> Result<u32, E> { Ok(1) }");
+        assert_eq!(plain.matches("compile_error").count(), 1, "{plain}");
+        assert!(plain.contains("make the function `async`"), "{plain}");
+        // Both `&mut` mistakes of one signature, at once.
+        let both = run(
+            "",
+            "async fn f(&mut self, b: &mut Vec<u8>) -> Result<u32, E> { Ok(1) }",
+        );
+        assert_eq!(both.matches("compile_error").count(), 2, "{both}");
+    }
+}

@@ -7,8 +7,8 @@
 //! mechanism.
 //!
 //! ```
-//! use resilience_runtime::hedge::{HedgeDelay, HedgePolicy, HedgeSite};
-//! use resilience_runtime::{__private::{runs, Hedged1}, Failure};
+//! use resilience_runtime::hedge::{HedgeDelay, HedgePolicy, HedgeSite, Hedged1, runs};
+//! use resilience_runtime::Failure;
 //! use std::time::Duration;
 //!
 //! static SITE: HedgeSite = HedgeSite::new("docs::lookup");
