@@ -353,3 +353,41 @@ async fn a_method_with_shared_self_is_hedged() {
     assert_eq!(s.get("k").await, Ok("k1".to_owned()));
     assert_eq!(s.hits.load(Ordering::SeqCst), 2);
 }
+
+// A timeout beneath bounds each run: a run cut short starts the next at once.
+#[hedge(delay = 1s, budget = none, name = "h-over-timeout")]
+#[resilience::timeout(30ms)]
+async fn over_timeout(plan: &Plan) -> Result<u32, E> {
+    plan.run().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_beneath_starts_the_next_run_at_once() {
+    let _r = testing::isolated();
+    let plan = Plan::new(&[(500, true), (10, true)]);
+    let start = Instant::now();
+    assert_eq!(over_timeout(&plan).await, Ok(1));
+    // Cut at 30 ms, hedged then (not at the 1 s delay), answered at 40 ms.
+    assert_eq!(start.elapsed(), 40 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hedged_call_is_send_when_its_body_is() {
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let _r = testing::isolated();
+    let plan = Plan::new(&[(10, true)]);
+    assert_eq!(assert_send(fixed(&plan)).await, Ok(0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_loser_is_dropped_when_the_winner_answers_not_when_the_call_is_dropped() {
+    let _r = testing::isolated();
+    let plan = Plan::new(&[(500, true), (10, true)]);
+    let mut call = std::pin::pin!(fixed(&plan));
+    let out = std::future::poll_fn(|cx| call.as_mut().poll(cx)).await;
+    assert_eq!(out, Ok(1));
+    // The call's future is still alive here; the slow first run is gone already.
+    assert_eq!(plan.dropped.load(Ordering::SeqCst), 1);
+}
