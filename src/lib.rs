@@ -549,9 +549,10 @@ pub use resilience_macros::fallback;
 /// | `max_keys = 1000` | with `key`: breakers kept at most; past it the least recently used is dropped (and counted) | 1000 |
 ///
 /// A timeout from a layer beneath and a panic count as failures; a cancelled call counts as
-/// nothing and gives its probe slot back. With `key`, errors, events and metrics carry the
-/// attribute's `name` (a `&'static str`, and a bounded number of metric labels); the registry
-/// lists each key's breaker as `name[key]`.
+/// nothing and gives its probe slot back. With `key`, errors and metrics carry the attribute's
+/// `name` (a `&'static str`, and a bounded number of metric labels), a breaker's transition
+/// (its log line and [`Event::CircuitTransition`]) also names the `key`, and the registry lists
+/// each key's breaker as `name[key]`.
 ///
 /// **The window** is exact, and `metrics()` reports the very window the breaker decides on. The
 /// breaker decides when a failure or slow call is recorded, never on a success (a success

@@ -146,3 +146,25 @@ async fn each_key_has_its_own_rate() {
     let l = registry().rate_limiter("search[1]").unwrap();
     assert_eq!((l.admitted(), l.rejected()), (2, 1));
 }
+
+/// A per-key breaker's transitions name its key, so an operator can tell which host's breaker
+/// opened (errors and metrics carry the `name` alone, a bounded set of labels).
+#[tokio::test(start_paused = true)]
+async fn a_keyed_breakers_transition_names_its_key() {
+    let _registry = isolated();
+    let mut events = registry().subscribe();
+    let east = Client {
+        host: "east.example".into(),
+    };
+    assert_eq!(east.get(false).await, Err(Failed::Down));
+    assert_eq!(east.get(false).await, Err(Failed::Down));
+    match events.try_recv() {
+        Ok(resilience::Event::CircuitTransition { name, key, to, .. }) => {
+            assert_eq!(
+                (name, key.as_deref(), to),
+                ("upstream", Some("east.example"), CircuitState::Open)
+            );
+        }
+        other => panic!("expected the transition, got {other:?}"),
+    }
+}

@@ -40,6 +40,8 @@ pub enum Event {
     CircuitTransition {
         /// The breaker's name.
         name: &'static str,
+        /// The key of a per-key breaker (`key = ..`): its label is `name[key]`.
+        key: Option<std::sync::Arc<str>>,
         /// The state it left.
         from: CircuitState,
         /// The state it entered.

@@ -88,7 +88,11 @@ pub(crate) fn rejected(error: &Error) {
 
 /// A circuit breaker changed state: opening is a warning, any other move news.
 #[inline]
-pub(crate) fn circuit_transition(name: &'static str, t: &crate::circuit_breaker::Transition) {
+pub(crate) fn circuit_transition(
+    name: &'static str,
+    key: Option<&std::sync::Arc<str>>,
+    t: &crate::circuit_breaker::Transition,
+) {
     #[cfg(feature = "tracing")]
     {
         macro_rules! transition {
@@ -96,6 +100,7 @@ pub(crate) fn circuit_transition(name: &'static str, t: &crate::circuit_breaker:
                 tracing::$level!(
                     target: "resilience",
                     name,
+                    key = key.map(|k| &**k),
                     from = t.from.as_str(),
                     to = t.to.as_str(),
                     failure_rate = t.failure_rate(),
@@ -112,6 +117,7 @@ pub(crate) fn circuit_transition(name: &'static str, t: &crate::circuit_breaker:
     }
     emit(|| Event::CircuitTransition {
         name,
+        key: key.cloned(),
         from: t.from,
         to: t.to,
         failure_rate: t.failure_rate(),

@@ -94,6 +94,8 @@ pub struct CircuitBreaker {
     origin: Instant,
     counters: CallCounters,
     state_gauge: NamedGauge,
+    /// The key of a per-key breaker (`key = ..`), named in its transition events.
+    key: Option<Arc<str>>,
 }
 
 impl CircuitBreaker {
@@ -114,7 +116,26 @@ impl CircuitBreaker {
             origin: Instant::now(),
             counters: CallCounters::new(name, "circuit_breaker"),
             state_gauge,
+            key: None,
         }
+    }
+
+    /// This breaker as the one for `key` of its name (`key = ..`): its transitions name the
+    /// key.
+    ///
+    /// ```
+    /// use resilience_runtime::circuit_breaker::{CircuitBreaker, BreakerPolicy};
+    /// let b = CircuitBreaker::new("docs::hosts", "docs.rs:1", BreakerPolicy::DEFAULT).for_key("east");
+    /// assert_eq!(b.key(), Some("east"));
+    /// ```
+    pub fn for_key(mut self, key: &str) -> Self {
+        self.key = Some(Arc::from(key));
+        self
+    }
+
+    /// The key of a per-key breaker.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
     }
 
     /// The breaker's name.
@@ -149,7 +170,7 @@ impl CircuitBreaker {
     fn transition(&self) -> impl Fn(&Transition) + '_ {
         move |t: &Transition| {
             self.state_gauge.set(t.to as usize);
-            crate::telemetry::circuit_transition(self.name(), t)
+            crate::telemetry::circuit_transition(self.name(), self.key.as_ref(), t)
         }
     }
 
@@ -507,7 +528,7 @@ impl KeyedSite<CircuitBreaker> {
         policy: impl FnOnce() -> BreakerPolicy,
     ) -> Arc<CircuitBreaker> {
         let name = self.name();
-        self.instance(key, || CircuitBreaker::new(name, "", policy()))
+        self.instance(key, || CircuitBreaker::new(name, "", policy()).for_key(key))
     }
 }
 
