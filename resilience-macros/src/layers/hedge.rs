@@ -18,7 +18,7 @@ use crate::args::{
     require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
-use crate::item::ItemFn;
+use crate::item::{ItemFn, Shape};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -176,7 +176,11 @@ impl Hedge {
 /// anything by `&mut`: each mistake is reported on its token. True when the item is fine.
 pub(crate) fn check_item(cx: &Ctxt, item: &ItemFn) -> bool {
     let mut fine = true;
-    if item.sig.asyncness.is_none() && item.shape().is_none() {
+    // An `async fn` or an `#[async_trait]` method; anything else (a plain `fn`) is not.
+    if !matches!(
+        item.shape(),
+        Some(Shape::Async { .. } | Shape::AsyncTrait(_))
+    ) {
         cx.error(
             item.sig.fn_token.span,
             "`#[hedge]` runs the body twice at once in one task, which only an `async fn` can do: a plain `fn` holds its thread until it returns, and a thread cannot be cancelled when the other run wins; make the function `async`",
