@@ -27,7 +27,20 @@ async fn pattern((a, b): (u32, u32), _: u8) -> Result<u32, std::io::Error> {
     Ok(a + b)
 }
 
+fn nothing(_x: u8, _e: resilience::Error) -> Vec<u8> {
+    Vec::new()
+}
+
+// A plain return type under a fallback, each run bounded by a timeout.
+#[resilience::fallback(nothing)]
+#[hedge(delay = 10ms)]
+#[resilience::timeout(1s)]
+async fn plain(x: u8) -> Vec<u8> {
+    vec![x]
+}
+
 fn main() {
+    let _ = plain(1);
     let c = Client {
         base: "x".into(),
         delay: Duration::from_millis(5),
