@@ -58,7 +58,9 @@ instr = {v: (c[n2] - c[n1]) / (n2 - n1) for v, c in counts.items()}
 
 # Issue 6's targets (and issue 15's hedge), in instructions above the bare call.
 targets = {"circuit_breaker": "≤ +30", "retry": "≤ +30", "timeout": "≤ +40",
-           "bulkhead": "≤ +80", "stack": "≤ +250", "hedge": "≤ +60"}
+           "bulkhead": "≤ +80", "stack": "≤ +250", "hedge": "≤ +60",
+           # Issue 14's, above a bare plain `fn` (`sync_bare`).
+           "sync_circuit_breaker": "≤ +25", "sync_retry": "≤ +15", "sync_bulkhead": "≤ +40"}
 # The variants of the two-thread run (benches/overhead.rs, SHARED).
 shared = {"bare", "circuit_breaker", "failsafe", "recloser"}
 
@@ -68,21 +70,25 @@ def scaling(v):
     one, two = median("shared", f"{v}_1t"), median("shared", f"{v}_2t")
     return f"{2 * one / two:.2f}×"
 
-bare_ns, bare_i, bare_size = median("call", "bare"), instr["bare"], int(sizes["bare"])
+def base(v):
+    """The bare call a variant is measured against: a plain `fn` for the `sync_*` rows."""
+    return "sync_bare" if v.startswith("sync_") else "bare"
 rows = [("variant", "ns/call", "ns above bare", "instr/call", "instr above bare", "target",
          "peers (instr above bare)", "future bytes (bare +)", "2 threads / 1")]
 for v in sizes:
     ns, i, size = median("call", v), instr[v], int(sizes[v])
+    b = base(v)
+    bare_ns, bare_i, bare_size = median("call", b), instr[b], int(sizes[b])
     target, peers = targets.get(v, ""), peers_of[v]
     rows.append((
         v,
         f"{ns:.1f}",
-        "" if v == "bare" else f"{ns - bare_ns:+.1f}",
+        "" if v == b else f"{ns - bare_ns:+.1f}",
         f"{i:.0f}",
-        "" if v == "bare" else f"{i - bare_i:+.0f}",
+        "" if v == b else f"{i - bare_i:+.0f}",
         target,
         ", ".join(f"{p} {instr[p] - bare_i:+.0f}" for p in peers),
-        f"{size}" if v == "bare" else f"{size} (+{size - bare_size})",
+        "-" if b == "sync_bare" else f"{size}" if v == b else f"{size} (+{size - bare_size})",
         scaling(v),
     ))
 widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
@@ -93,5 +99,6 @@ for k, r in enumerate(rows):
 print(f"\nns: criterion median, one call built and polled once in place; instr: callgrind, "
       f"(count at N={n2} − count at N={n1}) / {n2 - n1}; "
       f"2 threads / 1: throughput of two threads on one shared instance over one thread's "
-      f"(bare: the machine's own scaling).")
+      f"(bare: the machine's own scaling). The sync_* rows are plain `fn`s, measured above "
+      f"sync_bare (no future: no size).")
 EOF

@@ -1,6 +1,6 @@
 //! # resilience
 //!
-//! Attribute macros that make an `async fn` resilient: retries with jittered backoff,
+//! Attribute macros that make an `async fn` (or a [plain `fn`](#sync-functions)) resilient: retries with jittered backoff,
 //! timeouts, circuit breakers, bulkheads, rate limits, fallbacks and fault injection. Each
 //! attribute expands to a few readable lines ([see them](#seeing-the-expansion)) calling a
 //! small runtime, which keeps every policy instance in a [`registry`] and reports through
@@ -10,7 +10,8 @@
 //!
 //! - [Getting started](#getting-started): the dependency lines and a first function
 //! - [The attributes](#the-attributes): what each does, its keys on its own page
-//! - [Where they go](#where-they-go): methods, `&mut self`, traits, `#[async_trait]`, generics
+//! - [Where they go](#where-they-go): methods, `&mut self`, traits, `#[async_trait]`, generics;
+//!   [sync functions](#sync-functions) (a plain `fn`)
 //! - [Stacking](#stacking-and-the-recommended-order) and [errors](#errors-and-return-types)
 //! - [Tokio](#tokio-is-required), [testing](#testing-with-the-paused-clock),
 //!   [labels and logs](#labels-and-logs), [the expansion](#seeing-the-expansion),
@@ -159,6 +160,40 @@
 //! `#[retry]` runs the body afresh on each attempt, so the body must not move out of its
 //! arguments (clone inside instead: rustc points at the move). A trait method without a body
 //! cannot carry an attribute: put it on each impl's method.
+//!
+//! # Sync functions
+//!
+//! `#[retry]`, `#[circuit_breaker]`, `#[bulkhead]`, `#[rate_limit]`, `#[fallback]` and
+//! `#[chaos]` work on a plain `fn` too (blocking code: `reqwest::blocking`, diesel, FFI), with
+//! the same keys, defaults and errors, `key = ..` included. Waiting blocks the thread: a retry's
+//! delay and a rate limit's `max_wait` sleep, a bulkhead's `max_wait` parks the thread in the
+//! same queue as async waiters. A sync and an async callsite with one `name` share one instance.
+//! A `#[fallback]` on a plain `fn` calls a plain `fn`. `#[timeout]` does not go on a plain `fn`
+//! (a thread cannot be cancelled): make the function `async`, or use the I/O library's own
+//! timeout. No tokio runtime is needed; tests move a
+//! [`ManualClock`](testing#sync-functions-a-clock-moved-by-hand) (feature `test-util`) instead
+//! of tokio's paused clock.
+//!
+//! ```
+//! use resilience::{bulkhead, circuit_breaker, retry};
+//! use std::io;
+//!
+//! #[derive(Debug)]
+//! enum DbError { Io(io::Error), Resilience(resilience::Error) }
+//! impl From<resilience::Error> for DbError {
+//!     fn from(e: resilience::Error) -> Self { DbError::Resilience(e) }
+//! }
+//!
+//! #[retry(attempts = 3, backoff = none)]
+//! #[circuit_breaker(name = "db")]
+//! #[bulkhead(max_concurrent = 4)]
+//! fn query(id: u32) -> Result<u32, DbError> {
+//!     if id == 0 { Err(DbError::Io(io::ErrorKind::NotFound.into())) } else { Ok(id * 2) }
+//! }
+//!
+//! assert_eq!(query(21).unwrap(), 42); // no runtime, no `.await`
+//! assert!(matches!(query(0), Err(DbError::Io(_))));
+//! ```
 //!
 //! # Stacking, and the recommended order
 //!
@@ -699,7 +734,8 @@ pub use resilience_runtime::{
 };
 
 /// Helpers for tests: a registry of a test's own, so tests that share names run in parallel
-/// ([`isolated`](testing::isolated)), seeded jitter, and cancellation at every poll.
+/// ([`isolated`](testing::isolated)), seeded jitter, cancellation at every poll, and for sync
+/// functions a clock moved by hand (`ManualClock`, feature `test-util`).
 ///
 /// # Tests that share names, in parallel
 ///
@@ -745,7 +781,43 @@ pub use resilience_runtime::{
 /// only the calls made on the test's thread. Timeout counts are per callsite and process-wide
 /// (they change no behaviour, so they are not isolated; a test registry's `timeouts()` and
 /// snapshot show the process-wide ones).
+///
+/// # Sync functions: a clock moved by hand
+///
+/// tokio's paused clock does not reach a thread that sleeps, so a test of a plain `fn` uses
+/// `ManualClock` (feature `test-util`, for dev-dependencies:
+/// `resilience = { .., features = ["test-util"] }`). While it lives on the test's thread, the
+/// policies read it, and every sync wait (a retry's delay, a `max_wait`, chaos latency) moves
+/// it instead of sleeping.
+///
+#[cfg_attr(feature = "test-util", doc = "```")]
+#[cfg_attr(not(feature = "test-util"), doc = "```ignore")]
+/// use resilience::testing::ManualClock;
+/// use resilience::{Error, circuit_breaker, retry};
+/// use std::time::Duration;
+///
+/// #[retry(attempts = 3, backoff = exponential(100ms), jitter = none)]
+/// fn always_fails() -> Result<(), Error> {
+///     Err(Error::Injected { name: "docs" })
+/// }
+///
+/// #[circuit_breaker(name = "docs-clock", min_calls = 1, open_for = 30s)]
+/// fn guarded() -> Result<(), Error> {
+///     Err(Error::Injected { name: "docs" })
+/// }
+///
+/// let clock = ManualClock::new();
+/// assert!(always_fails().is_err());
+/// assert_eq!(clock.elapsed(), Duration::from_millis(300)); // 100ms, then 200ms: no real sleep
+///
+/// assert!(guarded().is_err()); // opens the breaker
+/// assert!(matches!(guarded(), Err(Error::CircuitOpen { .. })));
+/// clock.advance(Duration::from_secs(30));
+/// assert!(matches!(guarded(), Err(Error::Injected { .. }))); // half-open: the probe runs
+/// ```
 pub mod testing {
+    #[cfg(feature = "test-util")]
+    pub use resilience_runtime::testing::ManualClock;
     pub use resilience_runtime::testing::{Isolated, cancel_at_every_poll, isolated, seed};
 }
 

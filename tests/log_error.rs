@@ -162,3 +162,31 @@ async fn an_anyhow_error_is_logged_with_its_causes() {
         ["reading sku-1 from east: host east unavailable"]
     );
 }
+
+#[retry(name = "log_error.sync_debug", attempts = 2, backoff = none, budget = none)]
+fn sync_only_debug() -> Result<(), OnlyDebug> {
+    Err(OnlyDebug { code: 500 })
+}
+
+#[retry(name = "log_error.sync_display", attempts = 2, backoff = none, budget = none)]
+fn sync_both() -> Result<(), BothDebugAndDisplay> {
+    Err(BothDebugAndDisplay)
+}
+
+#[test]
+fn a_sync_retry_logs_display_when_the_error_has_it_and_debug_otherwise() {
+    let mut events = registry().subscribe();
+    assert!(sync_only_debug().is_err());
+    assert!(sync_both().is_err());
+    let all: Vec<Event> = std::iter::from_fn(|| events.try_recv().ok()).collect();
+    let of = |name: &str| -> Vec<String> {
+        all.iter()
+            .filter_map(|e| match e {
+                Event::Retry { name: n, error, .. } if *n == name => Some(error.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(of("log_error.sync_debug"), ["OnlyDebug { code: 500 }"]);
+    assert_eq!(of("log_error.sync_display"), ["service unavailable"]);
+}

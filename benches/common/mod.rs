@@ -1,6 +1,7 @@
 //! The variants every performance measurement runs: a trivially cheap `async fn` (returns
 //! `Ok(black_box(i))` without awaiting), bare, under each attribute of this project, under the
-//! four-attribute stack, and under each peer's equivalent. Shared by `benches/overhead.rs`
+//! four-attribute stack, and under each peer's equivalent; and a plain `fn` (`sync_*`), bare and
+//! under the attributes that go on one, beside the peers' sync calls. Shared by `benches/overhead.rs`
 //! (criterion), `benches/instructions.rs` (callgrind) and `tests/zero_alloc.rs`,
 //! `tests/future_size.rs`, so every number is about the same code.
 #![allow(dead_code)]
@@ -64,6 +65,17 @@ pub fn poll_ready<F: Future>(f: F) -> F::Output {
 }
 
 macro_rules! variant {
+    // A plain `fn`: called, no future (its size is reported as 0).
+    ($name:literal, sync $f:path, ours = $ours:literal, peers = [$($peer:literal),*]) => {
+        Variant {
+            name: $name,
+            call: |i| $f(i),
+            size: || 0,
+            peers: &[$($peer),*],
+            ours: $ours,
+            runtime: false,
+        }
+    };
     ($name:literal, $f:path, ours = $ours:literal, peers = [$($peer:literal),*]) => {
         variant!($name, $f, ours = $ours, peers = [$($peer),*], runtime = false)
     };
@@ -139,6 +151,22 @@ pub const VARIANTS: &[Variant] = &[
         peers = []
     ),
     variant!("governor", with_governor, ours = false, peers = []),
+    variant!("sync_bare", sync sync_bare, ours = false, peers = []),
+    variant!(
+        "sync_circuit_breaker",
+        sync sync_with_breaker,
+        ours = true,
+        peers = ["sync_failsafe"]
+    ),
+    variant!(
+        "sync_retry",
+        sync sync_with_retry,
+        ours = true,
+        peers = ["sync_backon"]
+    ),
+    variant!("sync_bulkhead", sync sync_with_bulkhead, ours = true, peers = []),
+    variant!("sync_failsafe", sync sync_with_failsafe, ours = false, peers = []),
+    variant!("sync_backon", sync sync_with_backon, ours = false, peers = []),
 ];
 
 /// The variant called `name`.
@@ -278,4 +306,48 @@ pub async fn with_tokio_semaphore(i: u64) -> Out {
 pub async fn with_governor(i: u64) -> Out {
     GOVERNOR.check().map_err(|_| Down)?;
     Ok(black_box(i))
+}
+
+// ---- plain `fn`: this project and the peers' sync calls ----------------------------------
+
+#[inline(never)]
+pub fn sync_bare(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+#[circuit_breaker]
+#[inline(never)]
+pub fn sync_with_breaker(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+#[retry]
+#[inline(never)]
+pub fn sync_with_retry(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+#[bulkhead]
+#[inline(never)]
+pub fn sync_with_bulkhead(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+/// failsafe's own (sync) `CircuitBreaker::call`, on its default breaker.
+#[inline(never)]
+pub fn sync_with_failsafe(i: u64) -> Out {
+    use failsafe::CircuitBreaker;
+    FAILSAFE
+        .call(|| Ok::<u64, Down>(black_box(i)))
+        .map_err(|_| Down)
+}
+
+/// backon's `BlockingRetryable` with its default exponential backoff, sleeping the thread.
+#[inline(never)]
+pub fn sync_with_backon(i: u64) -> Out {
+    use backon::BlockingRetryable;
+    (|| Ok::<u64, Down>(black_box(i)))
+        .retry(backon::ExponentialBuilder::default())
+        .sleep(std::thread::sleep)
+        .call()
 }

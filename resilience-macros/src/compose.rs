@@ -78,6 +78,7 @@ pub(crate) fn expand_with(
     });
 
     reject_duplicates(&cx, &found);
+    let kinds: Vec<(Kind, Span)> = found.iter().map(|f| (f.kind, f.span)).collect();
     let collected: Vec<syn::Path> = found.iter().filter_map(|f| f.path.clone()).collect();
     // Written, even when its arguments are wrong: then the function may return anything.
     let fallback_written = found.iter().any(|f| f.kind == Kind::Fallback);
@@ -103,7 +104,7 @@ pub(crate) fn expand_with(
     // A hedged body runs twice at once: its own errors replace the shape's.
     let hedge_fits = !hedge_written || crate::layers::hedge::check_item(&cx, &item);
     let shape = if hedge_fits {
-        check_shape(&cx, &item, kind, &layers)
+        check_shape(&cx, &item, kind, &kinds, &layers)
     } else {
         None
     };
@@ -138,6 +139,7 @@ pub(crate) fn expand_with(
         stack_name: layers.iter().find_map(Layer::explicit_name).cloned(),
         default_name_used: std::cell::Cell::new(false),
         args: fallback_args,
+        sync: matches!(shape, Shape::Sync { .. }),
     };
     expand::generate(&g, &item, shape, &layers, &collected)
 }
@@ -247,34 +249,44 @@ fn validate_together(cx: &Ctxt, layers: &[Layer]) {
     }
 }
 
-/// The function must be an `async fn` (or an `#[async_trait]` method) returning a nameable type.
-fn check_shape(cx: &Ctxt, item: &ItemFn, kind: Kind, layers: &[Layer]) -> Option<Shape> {
-    let Some(shape) = item.shape() else {
-        let span = item.sig.fn_token.span;
-        cx.error(
-            span,
-            format!(
-                "`#[{0}]` works on `async fn` only: add `async` (sync functions are not supported yet); if another attribute such as `#[tokio::test]` made it sync, put `#[{0}]` above that attribute",
-                kind.name()
-            ),
-        );
-        return None;
-    };
-    let output = match &shape {
-        Shape::Async { output } | Shape::AsyncTrait(crate::item::AsyncTraitBody { output, .. }) => {
-            output
+/// The function must be an `async fn`, an `#[async_trait]` method or a plain `fn` (without
+/// `#[timeout]`) returning a nameable type.
+fn check_shape(
+    cx: &Ctxt,
+    item: &ItemFn,
+    kind: Kind,
+    kinds: &[(Kind, Span)],
+    layers: &[Layer],
+) -> Option<Shape> {
+    let shape = item.shape()?;
+    if let Shape::Sync { .. } = shape {
+        if let Some(span) = item.returns_future() {
+            cx.error(
+                span,
+                format!(
+                    "this `fn` returns a future, so `#[{0}]` would wrap the making of the future, not its run; write it as an `async fn`, or if another attribute such as `#[tokio::test]` made it sync, put `#[{0}]` above that attribute",
+                    kind.name()
+                ),
+            );
+            return None;
         }
+        crate::expand_sync::check(cx, kinds);
+    }
+    let output = match &shape {
+        Shape::Async { output }
+        | Shape::Sync { output }
+        | Shape::AsyncTrait(crate::item::AsyncTraitBody { output, .. }) => output,
     };
     // With `#[fallback]` on top (always the attribute running here) any type works, `()` too.
     if let syn::ReturnType::Default = item.sig.output
-        && matches!(shape, Shape::Async { .. })
+        && matches!(shape, Shape::Async { .. } | Shape::Sync { .. })
         && kind != Kind::Fallback
     {
-        let mut kinds: Vec<Kind> = layers.iter().map(Layer::kind).collect();
-        if kinds.is_empty() {
-            kinds.push(kind);
+        let mut written: Vec<Kind> = layers.iter().map(Layer::kind).collect();
+        if written.is_empty() {
+            written.push(kind);
         }
-        cx.error(item.sig.ident.span(), not_a_result(&kinds, "()"));
+        cx.error(item.sig.ident.span(), not_a_result(&written, "()"));
         return None;
     }
     if let Some(span) = contains_impl_trait(output) {
@@ -290,9 +302,9 @@ fn check_shape(cx: &Ctxt, item: &ItemFn, kind: Kind, layers: &[Layer]) -> Option
 /// names the `Outcome` trait when they are not a `Result`.
 fn check_result_type(cx: &Ctxt, shape: &Shape, layers: &[Layer]) {
     let output = match shape {
-        Shape::Async { output } | Shape::AsyncTrait(crate::item::AsyncTraitBody { output, .. }) => {
-            output
-        }
+        Shape::Async { output }
+        | Shape::Sync { output }
+        | Shape::AsyncTrait(crate::item::AsyncTraitBody { output, .. }) => output,
     };
     if layers.is_empty() || !never_a_result(output) {
         return;
@@ -557,7 +569,6 @@ mod tests {
             "impl S { }",
             "static F: fn() = f;",
             "async fn f() -> Result<(), E>;",
-            "fn f() -> Result<(), E> { Ok(()) }",
             "async fn f() { }",
             "async fn f() -> impl Future<Output = u8> { 1 }",
             "async fn f(self: ) -> Result<(), E> { }",

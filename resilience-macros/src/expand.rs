@@ -41,6 +41,7 @@ pub(crate) fn generate(
     let mut statics = uses;
     statics.extend(layers.iter().map(|l| l.statics(g)));
     statics.extend(call_timer(g));
+    statics.extend(crate::expand_sync::blocking_static(g, layers));
     // Whether the default name is used is known only once every layer has been generated.
     let with_name = |statics: TokenStream| {
         let mut all = g.default_name();
@@ -48,7 +49,7 @@ pub(crate) fn generate(
         all
     };
     match shape {
-        Shape::Async { output } => {
+        Shape::Async { output } | Shape::Sync { output } => {
             let body = &item.body;
             let layered = layered(g, layers, &output, output_span, body.clone());
             let statics = with_name(statics);
@@ -120,7 +121,7 @@ fn layered(
     if let Some(Layer::Fallback(f)) = layers.first() {
         // `#[fallback]` lifts the body by the return type's mode and produces the return type
         // itself, so no `finish`.
-        let body = typed_body(&output, output_span, body);
+        let body = typed_body(g, &output, output_span, body);
         let mut expr = quote_spanned! {output_span=>
             #krate::__private::FallbackMode::lift(__resilience_mode, #body)
         };
@@ -130,7 +131,7 @@ fn layered(
         let rejects = layers[1..].iter().any(Layer::can_reject);
         return f.generate(g, &output, output_span, expr, rejects);
     }
-    let body = typed_body(&output, output_span, body);
+    let body = typed_body(g, &output, output_span, body);
     let mut expr = quote_spanned!(output_span=> #krate::__private::lift(#body));
     for layer in layers.iter().rev() {
         expr = layer.wrap(g, expr);
@@ -154,7 +155,10 @@ fn layered(
 /// `return` and the tail's coercions (`Ok(&string)` as `Result<&str, _>`) behave as in the
 /// original function (async-trait does the same; a `typed::<R, _>(async { .. })` helper would
 /// read shorter but loses the tail's coercion).
-fn typed_body(output: &TokenStream, span: Span, body: TokenStream) -> TokenStream {
+fn typed_body(g: &Gen, output: &TokenStream, span: Span, body: TokenStream) -> TokenStream {
+    if g.sync {
+        return crate::expand_sync::typed_body(&respan(g.krate.clone(), span), output, span, body);
+    }
     quote_spanned! {span=>
         async {
             if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {

@@ -70,6 +70,11 @@ pub(crate) enum Shape {
     /// A method rewritten by `#[async_trait]`: `fn …-> Pin<Box<dyn Future<Output = R> + …>> {
     /// Box::pin(async move { … }) }`.
     AsyncTrait(AsyncTraitBody),
+    /// A plain `fn`: the body runs on the caller's thread, and waiting blocks it.
+    Sync {
+        /// The declared output type (`()` when none is written).
+        output: Type,
+    },
 }
 
 /// The parts of an `#[async_trait]` body.
@@ -91,7 +96,7 @@ pub(crate) struct AsyncTraitBody {
 }
 
 impl ItemFn {
-    /// Works out whether this is an `async fn` or an `#[async_trait]` method.
+    /// Works out whether this is an `async fn`, an `#[async_trait]` method or a plain `fn`.
     pub(crate) fn shape(&self) -> Option<Shape> {
         if self.sig.asyncness.is_some() {
             let output = match &self.sig.output {
@@ -100,7 +105,24 @@ impl ItemFn {
             };
             return Some(Shape::Async { output });
         }
-        async_trait_body(self).map(Shape::AsyncTrait)
+        if let Some(body) = async_trait_body(self) {
+            return Some(Shape::AsyncTrait(body));
+        }
+        let output = match &self.sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        };
+        Some(Shape::Sync { output })
+    }
+
+    /// Whether the function returns a boxed future without being an `async fn` nor an
+    /// `#[async_trait]` method: the attributes would wrap the making of the future, not its run.
+    pub(crate) fn returns_future(&self) -> Option<Span> {
+        future_output(&self.sig.output)?;
+        match &self.sig.output {
+            ReturnType::Type(_, ty) => Some(ty.span()),
+            ReturnType::Default => None,
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod args;
 mod compose;
 mod ctxt;
 mod expand;
+mod expand_sync;
 mod item;
 mod kind;
 mod layers;

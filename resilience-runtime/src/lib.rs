@@ -12,6 +12,7 @@ mod snapshot;
 mod stripe;
 mod telemetry;
 
+pub mod blocking;
 pub mod bulkhead;
 pub mod call;
 #[cfg(feature = "chaos")]
@@ -43,15 +44,17 @@ pub use timeout::TimeoutHandle;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::Error;
+    pub use crate::blocking::BlockingSite;
     pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite, KeyedBulkheadSite};
     pub use crate::call::CallSite;
     #[cfg(feature = "chaos")]
-    pub use crate::chaos::{ChaosPolicy, chaos};
+    pub use crate::chaos::{ChaosPolicy, chaos, chaos_blocking};
     pub use crate::circuit_breaker::{
         BreakerPolicy, BreakerSite, KeyedBreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
     pub use crate::fallback::{
-        FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate, fallback_when,
+        BlockingFallbackFn, FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
+        fallback_when,
     };
     pub use crate::hedge::{
         HedgeDelay, HedgePolicy, HedgeSite, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6,
@@ -59,6 +62,7 @@ pub mod __private {
     };
     pub use crate::keyed::DEFAULT_MAX_KEYS;
     pub use crate::outcome::Layered;
+    pub use crate::outcome::run_body;
     pub use crate::outcome::{finish, finish_unrejected, lift};
     pub use crate::rate_limit::{KeyedRateLimitSite, RateLimitPolicy, RateLimitSite};
     pub use crate::retry::{

@@ -131,3 +131,11 @@ pub fn finish_unrejected<R: Outcome>(result: Layered<R::Ok, R::Err, Infallible>)
         Failure::Policy(never) => match never {},
     }))
 }
+
+/// Runs a plain `fn`'s body, written as a closure so that its `return` and `?` leave the body
+/// only, as they leave an `async` block: the sync counterpart of `async { body }.await`.
+#[doc(hidden)]
+#[inline(always)]
+pub fn run_body<R>(body: impl FnOnce() -> R) -> R {
+    body()
+}

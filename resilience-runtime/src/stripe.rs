@@ -98,6 +98,15 @@ impl StripedCounter {
     }
 
     /// Each stripe's count.
+    /// [`bump`](Self::bump) on this thread's stripe if the thread has picked one; `None` on a
+    /// thread's first bump, so that a caller can put that path, and whatever follows it, out
+    /// of line.
+    #[inline]
+    pub(crate) fn try_bump(&self) -> Option<u64> {
+        let cell = self.0.get(SLOT.with(Cell::get))?;
+        Some(cell.fetch_add(1, Ordering::Relaxed))
+    }
+
     fn stripes(&self) -> impl Iterator<Item = &AtomicU64> {
         self.0.iter().step_by(SPACING)
     }

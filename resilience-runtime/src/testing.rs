@@ -1,5 +1,6 @@
 //! Helpers for deterministic tests: a registry of a test's own ([`isolated`]), seeded jitter
-//! ([`seed`]) and cancellation at every poll ([`cancel_at_every_poll`]).
+//! ([`seed`]), cancellation at every poll ([`cancel_at_every_poll`]) and, with the feature
+//! `test-util`, a clock that sync tests move by hand (`ManualClock`).
 //!
 //! # Tests that share names, in parallel
 //!
@@ -37,6 +38,8 @@
 //! and process-wide: they change no behaviour, so they are not isolated, and a test registry's
 //! `timeouts()` and snapshot both show the process-wide ones.
 
+#[cfg(feature = "test-util")]
+pub use crate::blocking::ManualClock;
 use crate::registry::{self, Registry};
 use std::future::Future;
 use std::task::{Context, Waker};

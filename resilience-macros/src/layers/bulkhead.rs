@@ -133,16 +133,20 @@ impl Bulkhead {
         };
         if let Some(per_key) = &self.per_key {
             let key = per_key.key(krate);
+            let run = crate::expand_sync::run_instance(
+                g,
+                quote!(__resilience_instance),
+                quote!(__resilience_policy.max_wait),
+                inner,
+            );
             return quote! {
                 {
                     let __resilience_policy = #policy;
                     let __resilience_instance = __RESILIENCE_BULKHEAD.bulkhead(#key, __resilience_policy);
-                    __resilience_instance.run(__resilience_policy.max_wait, async { #inner }).await
+                    #run
                 }
             };
         }
-        quote! {
-            __RESILIENCE_BULKHEAD.call(#policy, async { #inner }).await
-        }
+        crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), policy, inner)
     }
 }

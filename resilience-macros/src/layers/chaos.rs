@@ -138,6 +138,9 @@ impl Chaos {
         } else {
             quote!(#p::ChaosPolicy { #(#fields,)* ..#p::ChaosPolicy::NONE })
         };
+        if g.sync {
+            return quote!(#p::chaos_blocking(#name, #policy, &__RESILIENCE_BLOCKING, || #inner));
+        }
         quote! {
             #p::chaos(#name, #policy, async { #inner }).await
         }

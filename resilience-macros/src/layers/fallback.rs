@@ -121,8 +121,15 @@ impl Fallback {
             .segments
             .last()
             .map_or_else(|| path.span(), |s| s.ident.span());
-        let call = quote_spanned! {span=>
-            #p::FallbackFn::<_, #output, _>::call_fallback((#(#args,)* __resilience_error,), #path).await
+        // A plain `fn`'s fallback is a plain `fn` too, through `BlockingFallbackFn`.
+        let call = if g.sync {
+            quote_spanned! {span=>
+                #p::BlockingFallbackFn::<_, #output, _>::call_fallback_blocking((#(#args,)* __resilience_error,), #path)
+            }
+        } else {
+            quote_spanned! {span=>
+                #p::FallbackFn::<_, #output, _>::call_fallback((#(#args,)* __resilience_error,), #path).await
+            }
         };
         let when = self.when.as_ref().map(|w| {
             let w = quote_spanned!(w.span()=> #w);
@@ -180,10 +187,10 @@ pub(crate) fn check(cx: &Ctxt, item: &ItemFn, layers: &[Layer]) -> Vec<TokenStre
         );
     }
     // An `#[async_trait]` method's body sees the receiver as `__self`.
-    let receiver = if item.sig.asyncness.is_some() {
-        quote!(self)
-    } else {
+    let receiver = if matches!(item.shape(), Some(crate::item::Shape::AsyncTrait(_))) {
         quote!(__self)
+    } else {
+        quote!(self)
     };
     let mut args = Vec::new();
     for input in &item.sig.inputs {

@@ -136,6 +136,8 @@ pub(crate) struct Gen {
     pub(crate) args: Vec<TokenStream>,
     /// Whether a layer used the default label, so `__RESILIENCE_NAME` must be declared.
     pub(crate) default_name_used: std::cell::Cell<bool>,
+    /// A plain `fn`: the layers block the thread instead of awaiting (`expand_sync.rs`).
+    pub(crate) sync: bool,
 }
 
 impl Gen {

@@ -188,6 +188,7 @@ impl Retry {
                 quote!(&__resilience_policy),
             )
         };
+        let wait = crate::expand_sync::retry_wait(g);
         // `decide` is not async: a success breaks out at once, and only a retry awaits.
         quote! {{
             #local
@@ -206,7 +207,7 @@ impl Retry {
                 } {
                     ::core::ops::ControlFlow::Break(__resilience_result) => break __resilience_result,
                     ::core::ops::ControlFlow::Continue(__resilience_delay) => {
-                        __resilience_retry.wait(__resilience_delay).await
+                        #wait
                     }
                 }
             }

@@ -6,6 +6,7 @@
 //! compare-and-swap each (`places.rs`); the queue's mutex is touched only when the bulkhead is
 //! full.
 
+mod blocking;
 mod future;
 pub(crate) mod places;
 

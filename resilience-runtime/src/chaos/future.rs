@@ -92,7 +92,7 @@ where
 /// `Error::Injected`, reported like every layer's rejection (a `tracing` event, the
 /// registry's event stream, and `resilience_calls_total{kind="chaos",outcome="rejected"}`).
 #[cold]
-fn inject<E>(name: &'static str) -> Failure<E> {
+pub(super) fn inject<E>(name: &'static str) -> Failure<E> {
     let error = Error::Injected { name };
     crate::instruments::fault_injected(name);
     crate::telemetry::rejected(&error);

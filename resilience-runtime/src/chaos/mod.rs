@@ -22,9 +22,12 @@
 //! # }
 //! ```
 
+mod blocking;
 mod future;
 mod stats;
 mod switch;
+
+pub use blocking::chaos_blocking;
 
 pub use future::Chaos;
 pub use stats::ChaosHandle;

@@ -230,8 +230,59 @@ pub trait FallbackFn<F, Out, Kind> {
     fn call_fallback(self, fallback: F) -> Self::Future;
 }
 
+/// [`FallbackFn`] for a plain `fn` under `#[fallback]`: the fallback is a plain function too,
+/// called on the spot, returning `Out` itself. A fallback of the wrong shape is one error on
+/// its path naming the signature it must have. `Kind` is inferred: [`Immediate`] for every
+/// fallback that fits. The [`Awaited`] impl never applies (it needs [`AwaitedOnAPlainFn`],
+/// which no type implements); it is there so that a fallback of the wrong arity, or an
+/// `async fn` one, is this trait's one error, as for an `async fn` (with a single impl, rustc
+/// would report a wrong arity as a closure's).
+///
+/// ```
+/// use resilience_runtime::fallback::BlockingFallbackFn;
+/// fn cached(user: u32, _error: String) -> Vec<u32> { vec![user] }
+/// let args = (7, "down".to_owned());
+/// assert_eq!(BlockingFallbackFn::<_, Vec<u32>, _>::call_fallback_blocking(args, cached), [7]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "this fallback must have the signature `fn{Self} -> {Out}`",
+    label = "expected a fallback `fn{Self} -> {Out}`, found `{F}`",
+    note = "`#[fallback(f)]` on a plain `fn` calls `f` with this function's arguments (receiver first), then the error, and returns what `f` returns: change `f` to a plain (not `async`) `fn` taking exactly these arguments and returning `{Out}`"
+)]
+pub trait BlockingFallbackFn<F, Out, Kind> {
+    /// Calls `fallback` with these arguments.
+    fn call_fallback_blocking(self, fallback: F) -> Out;
+}
+
 macro_rules! fallback_fn {
     ($($arg:ident)+) => {
+        #[diagnostic::do_not_recommend]
+        impl<F, $($arg,)+ Out> BlockingFallbackFn<F, Out, Immediate> for ($($arg,)+)
+        where
+            F: FnOnce($($arg),+) -> Out,
+        {
+            #[inline]
+            #[allow(non_snake_case)]
+            fn call_fallback_blocking(self, fallback: F) -> Out {
+                let ($($arg,)+) = self;
+                fallback($($arg),+)
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<F, $($arg,)+ Fut, Out> BlockingFallbackFn<F, Out, Awaited> for ($($arg,)+)
+        where
+            F: FnOnce($($arg),+) -> Fut,
+            Fut: AwaitedOnAPlainFn<Output = Out>,
+        {
+            #[inline]
+            #[allow(non_snake_case)]
+            fn call_fallback_blocking(self, fallback: F) -> Out {
+                let ($($arg,)+) = self;
+                fallback($($arg),+).never_called()
+            }
+        }
+
         // `do_not_recommend`: a mismatch reports `FallbackFn` with its message, not these impls.
         #[diagnostic::do_not_recommend]
         impl<F, $($arg,)+ Out> FallbackFn<F, Out, Immediate> for ($($arg,)+)
@@ -280,6 +331,19 @@ fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
 fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
 fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
 fallback_fn!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+
+/// Implemented by no type (it is sealed, and the seal has no impls): what an `async fn`
+/// fallback of a plain `fn` would need, so that such a fallback is [`BlockingFallbackFn`]'s
+/// one error naming the signature.
+pub trait AwaitedOnAPlainFn: Future + sealed::Sealed {
+    /// Never called: no type implements this trait.
+    fn never_called(self) -> Self::Output;
+}
+
+mod sealed {
+    /// Implemented by no type.
+    pub trait Sealed {}
+}
 
 /// [`FallbackFn`]'s kind for a fallback that returns its value directly.
 #[derive(Debug, Clone, Copy)]

@@ -5,6 +5,7 @@
 //! A waiting caller holds nothing: it sleeps until the earliest permit and asks again, so a
 //! cancelled wait costs no permit.
 
+mod blocking;
 mod clock;
 
 pub use clock::{TokioClock, TokioInstant};
@@ -174,14 +175,7 @@ impl RateLimiter {
     ) -> Result<(), Error> {
         loop {
             if tokio::time::Instant::now() + wait > deadline {
-                self.rejected.fetch_add(1, Ordering::Relaxed);
-                self.counters.rejected();
-                let error = Error::RateLimited {
-                    name: self.name,
-                    retry_after: wait,
-                };
-                crate::telemetry::rejected(&error);
-                return Err(error);
+                return Err(self.refuse(wait));
             }
             tokio::time::sleep(wait).await;
             wait = match self.try_acquire() {
@@ -189,6 +183,18 @@ impl RateLimiter {
                 Err(wait) => wait,
             };
         }
+    }
+
+    /// Counts and logs a refusal: the next permit is `wait` away, past the caller's wait.
+    fn refuse(&self, wait: Duration) -> Error {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.counters.rejected();
+        let error = Error::RateLimited {
+            name: self.name,
+            retry_after: wait,
+        };
+        crate::telemetry::rejected(&error);
+        error
     }
 
     /// The limiter's name.

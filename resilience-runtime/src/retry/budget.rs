@@ -100,8 +100,20 @@ impl RetryBudget {
     /// nothing, `budget = 0%` or `none`: cheaper than a branch, and never read then.)
     #[inline]
     pub(crate) fn deposit(&self) {
-        let n = self.calls.bump();
-        if n.is_multiple_of(SETTLE_EVERY) {
+        // Each rare path is one call that ends the deposit, so nothing of the caller's has to
+        // be kept across a call but what the caller itself keeps.
+        match self.calls.try_bump() {
+            Some(n) if !n.is_multiple_of(SETTLE_EVERY) => {}
+            Some(_) => self.settle_soon(),
+            None => self.deposit_first(),
+        }
+    }
+
+    /// A thread's first deposit: it picks its stripe.
+    #[cold]
+    #[inline(never)]
+    fn deposit_first(&self) {
+        if self.calls.bump().is_multiple_of(SETTLE_EVERY) {
             self.settle_soon();
         }
     }

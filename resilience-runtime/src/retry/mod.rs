@@ -4,6 +4,7 @@
 //! and asks a [`RetryCall`] after each attempt whether to go again.
 
 mod backoff;
+mod blocking;
 mod budget;
 mod decision;
 mod jitter;

@@ -1,0 +1,15 @@
+use resilience::{bulkhead, fallback};
+
+async fn cached(_user: u32, _e: resilience::Error) -> Vec<u32> {
+    Vec::new()
+}
+
+#[fallback(cached)]
+#[bulkhead(max_concurrent = 2)]
+fn items(user: u32) -> Vec<u32> {
+    vec![user]
+}
+
+fn main() {
+    let _ = items(1);
+}
