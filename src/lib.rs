@@ -170,7 +170,8 @@
 //! same queue as async waiters. A sync and an async callsite with one `name` share one instance.
 //! A `#[fallback]` on a plain `fn` calls a plain `fn`. `#[timeout]` does not go on a plain `fn`
 //! (a thread cannot be cancelled): make the function `async`, or use the I/O library's own
-//! timeout. No tokio runtime is needed; tests move a
+//! timeout. Nor does `#[hedge]`: a hedged body runs twice at once in one task, which only an
+//! `async fn` can. No tokio runtime is needed; tests move a
 //! [`ManualClock`](testing#sync-functions-a-clock-moved-by-hand) (feature `test-util`) instead
 //! of tokio's paused clock.
 //!
