@@ -57,9 +57,9 @@ for line in open(os.path.join(out, "instructions.txt")):
     counts.setdefault(v, {})[int(n)] = int(c)
 instr = {v: (c[n2] - c[n1]) / (n2 - n1) for v, c in counts.items()}
 
-# Issue 6's targets, in instructions above the bare call.
+# Issue 6's targets (and issue 15's hedge), in instructions above the bare call.
 targets = {"circuit_breaker": "≤ +30", "retry": "≤ +30", "timeout": "≤ +40",
-           "bulkhead": "≤ +80", "stack": "≤ +250",
+           "bulkhead": "≤ +80", "stack": "≤ +250", "hedge": "≤ +60",
            # Issue 14's, above a bare plain `fn` (`sync_bare`).
            "sync_circuit_breaker": "≤ +25", "sync_retry": "≤ +15", "sync_bulkhead": "≤ +40"}
 # The variants of the two-thread run (benches/overhead.rs, SHARED).

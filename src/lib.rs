@@ -62,6 +62,7 @@
 //! | attribute | what it does | fails a call with |
 //! |---|---|---|
 //! | [`#[retry]`](macro@retry) `(attempts, backoff, jitter, max_elapsed, when, budget, name)` | runs the body again after failures | the last error |
+//! | [`#[hedge]`](macro@hedge) `(delay, max_hedged, when, budget, name)` | starts the body again beside a slow call, first success wins | the last error |
 //! | [`#[timeout]`](macro@timeout) `(800ms)` or `(duration, name)` | cancels the call when its time is up | [`Error::Timeout`] |
 //! | [`#[circuit_breaker]`](macro@circuit_breaker) `(name, failure_rate, slow_call, slow_rate, window, min_calls, consecutive_failures, open_for, half_open_calls, when)` | stops calling a failing dependency | [`Error::CircuitOpen`] |
 //! | [`#[bulkhead]`](macro@bulkhead) `(max_concurrent, max_wait, name)` | bounds the calls inside at once | [`Error::BulkheadFull`] |
@@ -169,7 +170,8 @@
 //! same queue as async waiters. A sync and an async callsite with one `name` share one instance.
 //! A `#[fallback]` on a plain `fn` calls a plain `fn`. `#[timeout]` does not go on a plain `fn`
 //! (a thread cannot be cancelled): make the function `async`, or use the I/O library's own
-//! timeout. No tokio runtime is needed; tests move a
+//! timeout. Nor does `#[hedge]`: a hedged body runs twice at once in one task, which only an
+//! `async fn` can. No tokio runtime is needed; tests move a
 //! [`ManualClock`](testing#sync-functions-a-clock-moved-by-hand) (feature `test-util`) instead
 //! of tokio's paused clock.
 //!
@@ -203,11 +205,13 @@
 //!
 //! 1. **`fallback`**: the last line of defence, it sees every failure, rejections included.
 //! 2. **`retry`**: around everything that can fail transiently, a timeout included.
-//! 3. **`circuit_breaker`**: each attempt is counted, and an open breaker stops the retries.
-//! 4. **`rate_limit`**: a rejected call never reaches the dependency.
-//! 5. **`timeout`**: bounds one attempt; a timeout counts as a breaker failure.
-//! 6. **`bulkhead`**: a place is held only while the dependency is really called.
-//! 7. **`chaos`**: faults right at the call, seen by every layer above.
+//! 3. **`hedge`**: each attempt may run twice; each run passes the layers beneath, and a
+//!    rejection from them (open breaker, full bulkhead, rate limit) starts no further hedge.
+//! 4. **`circuit_breaker`**: each attempt is counted, and an open breaker stops the retries.
+//! 5. **`rate_limit`**: a rejected call never reaches the dependency.
+//! 6. **`timeout`**: bounds one attempt; a timeout counts as a breaker failure.
+//! 7. **`bulkhead`**: a place is held only while the dependency is really called.
+//! 8. **`chaos`**: faults right at the call, seen by every layer above.
 //!
 //! # Errors and return types
 //!
@@ -394,6 +398,49 @@
 /// # #[tokio::main(flavor = "current_thread")] async fn main() { assert_eq!(fetch().await.unwrap(), 7); }
 /// ```
 pub use resilience_macros::retry;
+
+/// Cuts tail latency: when a call has not finished after `delay`, the body is started again
+/// beside it, up to `max_hedged` extra runs; the first success wins and the other runs are
+/// dropped (cancelled) at once.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `delay = p95` · `delay = 50ms` | when each hedge starts after the previous run: a percentile (`p50` … `p99.9`) of the function's own latencies over the last 5–10 s, or a duration | `p95` |
+/// | `max_hedged = 1` | extra runs at most (1..=10) | 1 |
+/// | `when = path` | `fn(&E) -> bool`: which errors start the next run at once; any other error is the answer | every error |
+/// | `budget = 10%` · `none` | hedges at most this share of calls over a sliding 10 s (the retry budget's mechanism, no reserve) | 10% |
+/// | `name = ".."` | label in telemetry and the registry; callsites with one name share latencies and budget | [the function's label](crate#labels-and-logs) |
+///
+/// Every run lives in the caller's task: the body's future is made up to `1 + max_hedged`
+/// times and polled together, with no spawn and no `'static` bound, so the body borrows its
+/// arguments as it would without the attribute. A failure accepted by `when` (or a timeout from
+/// beneath) starts the next run at once; a rejection from beneath (`CircuitOpen`,
+/// `BulkheadFull`, `RateLimited`) starts no further run. When every run fails, the last error
+/// is returned. An adaptive delay does not fire before 20 latencies are known (a run that
+/// ends at its first poll counts as 0, a run dropped as a loser as the time it ran). Because a
+/// hedged body runs twice at once, `&mut self`, `&mut` arguments and a plain `fn` are compile
+/// errors. Hedges are logged as `hedge` events (`name`, `run`, `after_ms`) and counted in
+/// `resilience_hedges_total{name}` and [`Registry::hedge`].
+///
+/// ```
+/// use std::time::Duration;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// static CALLS: AtomicU32 = AtomicU32::new(0);
+///
+/// #[resilience::hedge(delay = 50ms, budget = none)]
+/// async fn lookup(key: &str) -> Result<String, std::io::Error> {
+///     // The first run is slow, the hedge fast.
+///     let slow = CALLS.fetch_add(1, Ordering::Relaxed) == 0;
+///     tokio::time::sleep(Duration::from_millis(if slow { 500 } else { 10 })).await;
+///     Ok(format!("{key}: {}", if slow { "first" } else { "hedge" }))
+/// }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let start = tokio::time::Instant::now();
+/// assert_eq!(lookup("k").await.unwrap(), "k: hedge");
+/// assert_eq!(start.elapsed(), Duration::from_millis(60));
+/// # }
+/// ```
+pub use resilience_macros::hedge;
 
 /// Cancels the call when its time is up: the inner future is dropped and the call fails with
 /// [`Error::Timeout`]. Written `#[timeout(800ms)]` or `#[timeout(duration = 2s, name = "..")]`;
@@ -707,15 +754,16 @@ pub use resilience_runtime::{
 };
 
 pub use resilience_runtime::{
-    Error, FromResilienceError, Outcome, Registry, RetryDecision, RetryHandle, registry,
-    retry::Backoff, retry::Jitter, retry::RetryPolicy,
+    Error, FromResilienceError, HedgeHandle, Outcome, Registry, RetryDecision, RetryHandle,
+    hedge::HedgeDelay, hedge::HedgePolicy, registry, retry::Backoff, retry::Jitter,
+    retry::RetryPolicy,
 };
 
 /// Operating it: the registry's [`Snapshot`] (`serde::Serialize` with feature `serde`) and the
 /// [`Event`] stream of [`Registry::subscribe`].
 pub use resilience_runtime::{
-    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, KeyedSnapshot,
-    RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutHandle, TimeoutSnapshot,
+    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, HedgeSnapshot,
+    KeyedSnapshot, RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutHandle, TimeoutSnapshot,
 };
 
 /// Helpers for tests: a registry of a test's own, so tests that share names run in parallel

@@ -252,3 +252,75 @@ async fn a_fallback_stack_loses_nothing_when_cancelled_anywhere() {
     println!("fallback+rate_limit+bulkhead: {cases} cases");
     assert!(cases > 10);
 }
+
+// A hedge stack: every run of a hedged call is dropped with it, and the places its runs held
+// or queued for beneath are back.
+
+static HEDGE_RUNS: AtomicU64 = AtomicU64::new(0);
+static HEDGE_LIVE: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a run of the body alive until it is dropped or ends.
+struct Live;
+impl Live {
+    fn new() -> Self {
+        HEDGE_LIVE.fetch_add(1, Ordering::Relaxed);
+        Live
+    }
+}
+impl Drop for Live {
+    fn drop(&mut self) {
+        HEDGE_LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[retry(attempts = 2, backoff = none, budget = none)]
+#[resilience::hedge(delay = 15ms, max_hedged = 2, budget = none, name = "cancel-hedge")]
+#[resilience::circuit_breaker(consecutive_failures = 100, name = "cancel-hedge-cb")]
+#[timeout(100ms)]
+#[bulkhead(max_concurrent = 2, max_wait = 1s, name = "cancel-hedge-bh")]
+async fn hedged() -> Result<u64, Error> {
+    let _live = Live::new();
+    let run = HEDGE_RUNS.fetch_add(1, Ordering::Relaxed);
+    // The first two runs of a call are slow, so both hedges start; the third queues for a
+    // place beneath until one of them ends.
+    sleep(if run % 3 == 2 { 10 * MS } else { 60 * MS }).await;
+    Ok(run)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hedge_stack_leaves_no_run_behind_when_cancelled_anywhere() {
+    let cases = cancel_at_every_poll(
+        || async {
+            sleep(Duration::from_secs(1)).await;
+            HEDGE_RUNS.store(0, Ordering::Relaxed);
+        },
+        hedged,
+        STEP,
+        |k| async move {
+            assert_eq!(
+                HEDGE_LIVE.load(Ordering::Relaxed),
+                0,
+                "a run outlived its call cancelled at poll {k}"
+            );
+            sleep(Duration::from_secs(1)).await;
+            // Registered by the first run that reaches it (not before the first poll).
+            if let Some(b) = registry().bulkhead("cancel-hedge-bh") {
+                assert_eq!(
+                    (b.available(), b.waiting()),
+                    (2, 0),
+                    "after cancelling at poll {k}"
+                );
+            }
+        },
+    )
+    .await;
+    let h = registry().hedge("cancel-hedge").unwrap();
+    println!(
+        "retry+hedge+circuit_breaker+timeout+bulkhead: {cases} cases, {} hedges",
+        h.hedges()
+    );
+    assert!(cases > 30);
+    // Hedges start at 15 ms and 30 ms (polls 16 and 31 of 1 ms steps): one in each case cut
+    // between them, two in each case after.
+    assert!(h.hedges() >= cases as u64, "hedges started in most cases");
+}

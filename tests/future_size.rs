@@ -2,7 +2,7 @@
 //! a future of over 1 KiB; each annotated version must hold it inline (so be at least as large)
 //! and add only a bounded number of bytes per layer. `--nocapture` prints the sizes.
 
-use resilience::{Error, bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout};
+use resilience::{Error, bulkhead, circuit_breaker, fallback, hedge, rate_limit, retry, timeout};
 use std::hint::black_box;
 use std::mem::size_of_val;
 
@@ -54,6 +54,32 @@ async fn fallen_back(i: u64) -> Out {
 #[bulkhead]
 async fn stacked(i: u64) -> Out {
     body(i).await
+}
+
+#[hedge(max_hedged = 2)]
+async fn hedged(i: u64) -> Out {
+    body(i).await
+}
+
+#[test]
+fn a_hedge_holds_each_run_inline() {
+    // `1 + max_hedged` places, each holding a run (the body) inline: nothing is boxed.
+    let plain = size_of_val(&body(0));
+    let size = size_of_val(&hedged(0));
+    println!(
+        "hedge (max_hedged = 2): {size} bytes (3 runs of {plain} + {})",
+        size - 3 * plain
+    );
+    assert!(
+        size >= 3 * plain,
+        "a run is boxed: {size} < 3 × {plain} bytes"
+    );
+    // The hedge's own state (its timer, about 100 bytes) and each run's place (its start time,
+    // the wrapper of the body): within two layers' allowance.
+    assert!(
+        size <= 3 * plain + 2 * PER_LAYER,
+        "{size} bytes for 3 runs of {plain}"
+    );
 }
 
 /// What the expansion around `body(i).await` may add, at most, per layer.

@@ -303,3 +303,23 @@ fn an_injected_fault_is_a_chaos_rejection() {
         );
     });
 }
+
+// ---- hedge: one count per hedge started ----
+
+#[resilience::hedge(name = "m.search", delay = 20ms, budget = none)]
+async fn search(slow: bool) -> Result<(), E> {
+    tokio::time::sleep(Duration::from_millis(if slow { 100 } else { 5 })).await;
+    Ok(())
+}
+
+#[test]
+fn each_hedge_started_is_counted() {
+    with_recorder(|r| async move {
+        // Fast: no hedge. Slow: one hedge each (every run is slow, so the first answers).
+        search(false).await.unwrap();
+        search(true).await.unwrap();
+        search(true).await.unwrap();
+        let m = r.of("m.search");
+        assert_eq!(counter(&m, "resilience_hedges_total{}"), 2);
+    });
+}

@@ -115,6 +115,26 @@ async fn timeouts_chaos_and_keyed_names_have_sections() {
     );
 }
 
+#[resilience::hedge(name = "json.hedge", delay = 20ms, budget = none)]
+async fn hedged(first: &std::sync::atomic::AtomicBool) -> Result<(), Down> {
+    let slow = first.swap(false, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(std::time::Duration::from_millis(if slow { 100 } else { 5 })).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hedge_serialises_calls_hedges_and_wins() {
+    let _registry = resilience::testing::isolated();
+    let first = std::sync::atomic::AtomicBool::new(true);
+    assert!(hedged(&first).await.is_ok());
+    let snapshot = serde_json::to_value(registry().snapshot()).unwrap();
+    assert_eq!(
+        entry(&snapshot, "hedges", "json.hedge"),
+        json!({ "name": "json.hedge", "max_hedged": 1, "calls": 1, "hedges": 1, "won": 1,
+                "budget_refused": 0 })
+    );
+}
+
 #[resilience::timeout(name = "json.timeout.global", 50ms)]
 async fn slow_too(wait: std::time::Duration) -> Result<(), Down> {
     tokio::time::sleep(wait).await;

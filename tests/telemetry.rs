@@ -359,3 +359,30 @@ async fn every_layer_of_a_function_logs_under_its_one_label() {
         ["telemetry.one_label"]
     );
 }
+
+// ---- hedge ----
+
+#[resilience::hedge(name = "telemetry.hedge", delay = 25ms, budget = none)]
+async fn slow_first(first: &std::sync::atomic::AtomicBool) -> Result<(), E> {
+    let slow = first.swap(false, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(if slow { 500 } else { 5 })).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hedge_is_a_debug_event_with_name_run_and_after_ms() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let first = std::sync::atomic::AtomicBool::new(true);
+    assert_eq!(slow_first(&first).await, Ok(()));
+    let hedges: Vec<_> = capture
+        .take()
+        .into_iter()
+        .filter(|e| e.fields.get("name").map(String::as_str) == Some("telemetry.hedge"))
+        .collect();
+    assert_eq!(hedges.len(), 1, "{hedges:?}");
+    assert_eq!(hedges[0].level, Level::DEBUG);
+    assert_eq!(hedges[0].target, "resilience");
+    assert_eq!(hedges[0].field("run"), "1");
+    assert_eq!(hedges[0].field("after_ms"), "25");
+}

@@ -6,7 +6,7 @@
 //! `tests/future_size.rs`, so every number is about the same code.
 #![allow(dead_code)]
 
-use resilience::{bulkhead, circuit_breaker, fallback, rate_limit, retry, timeout};
+use resilience::{bulkhead, circuit_breaker, fallback, hedge, rate_limit, retry, timeout};
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -132,6 +132,7 @@ pub const VARIANTS: &[Variant] = &[
         peers = ["governor"]
     ),
     variant!("fallback", with_fallback, ours = true, peers = []),
+    variant!("hedge", with_hedge, ours = true, peers = []),
     variant!("stack", with_stack, ours = true, peers = []),
     variant!("failsafe", with_failsafe, ours = false, peers = []),
     variant!("recloser", with_recloser, ours = false, peers = []),
@@ -232,6 +233,13 @@ fn recover(_i: u64, _e: Down) -> Out {
 
 #[fallback(recover)]
 pub async fn with_fallback(i: u64) -> Out {
+    Ok(black_box(i))
+}
+
+/// A hedge that does not fire: the call ends at its first poll, before any delay (no clock
+/// read, no timer; its latency counts as 0 in the histogram).
+#[hedge]
+pub async fn with_hedge(i: u64) -> Out {
     Ok(black_box(i))
 }
 

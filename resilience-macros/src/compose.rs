@@ -82,6 +82,7 @@ pub(crate) fn expand_with(
     let collected: Vec<syn::Path> = found.iter().filter_map(|f| f.path.clone()).collect();
     // Written, even when its arguments are wrong: then the function may return anything.
     let fallback_written = found.iter().any(|f| f.kind == Kind::Fallback);
+    let hedge_written = found.iter().any(|f| f.kind == Kind::Hedge);
     let mut krate: Option<syn::Path> = None;
     let mut layers = Vec::new();
     for f in found {
@@ -100,7 +101,13 @@ pub(crate) fn expand_with(
         }
     }
     validate_together(&cx, &layers);
-    let shape = check_shape(&cx, &item, kind, &kinds, &layers);
+    // A hedged body runs twice at once: its own errors replace the shape's.
+    let hedge_fits = !hedge_written || crate::layers::hedge::check_item(&cx, &item);
+    let shape = if hedge_fits {
+        check_shape(&cx, &item, kind, &kinds, &layers)
+    } else {
+        None
+    };
     if let Some(shape) = &shape
         && !fallback_written
     {

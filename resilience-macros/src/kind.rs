@@ -6,6 +6,7 @@
 pub(crate) enum Kind {
     Fallback,
     Retry,
+    Hedge,
     CircuitBreaker,
     RateLimit,
     Timeout,
@@ -17,6 +18,7 @@ impl Kind {
     pub(crate) const ALL: &'static [Kind] = &[
         Kind::Fallback,
         Kind::Retry,
+        Kind::Hedge,
         Kind::CircuitBreaker,
         Kind::RateLimit,
         Kind::Timeout,
@@ -29,6 +31,7 @@ impl Kind {
         match self {
             Kind::Fallback => "fallback",
             Kind::Retry => "retry",
+            Kind::Hedge => "hedge",
             Kind::CircuitBreaker => "circuit_breaker",
             Kind::RateLimit => "rate_limit",
             Kind::Timeout => "timeout",

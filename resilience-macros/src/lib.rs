@@ -25,6 +25,12 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     compose::expand(Kind::Retry, args.into(), item.into()).into()
 }
 
+/// Starts the body again beside a slow call and takes the first success. See the `resilience` crate.
+#[proc_macro_attribute]
+pub fn hedge(args: TokenStream, item: TokenStream) -> TokenStream {
+    compose::expand(Kind::Hedge, args.into(), item.into()).into()
+}
+
 /// Cancels the call when its time is up. See the `resilience` crate.
 #[proc_macro_attribute]
 pub fn timeout(args: TokenStream, item: TokenStream) -> TokenStream {

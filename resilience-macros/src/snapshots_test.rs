@@ -239,3 +239,19 @@ fn keyed_rate_limit_over_keyed_bulkhead() {
     );
     insta::assert_snapshot!("keyed_rate_limit_over_keyed_bulkhead", out);
 }
+
+#[test]
+fn hedge_over_bulkhead() {
+    // Each run is a fresh `async` block of the closure, the bulkhead inside it.
+    let out = expanded(
+        Kind::Hedge,
+        quote!(delay = p95, max_hedged = 2, name = "search"),
+        quote! {
+            #[bulkhead(max_concurrent = 4)]
+            async fn search(&self, q: &str) -> Result<Hits, SearchError> {
+                self.index.query(q).await
+            }
+        },
+    );
+    insta::assert_snapshot!("hedge_over_bulkhead", out);
+}

@@ -53,6 +53,15 @@ pub enum Event {
         /// The calls in the window when it changed.
         calls: u64,
     },
+    /// `#[hedge]` started another run of a slow (or failed) call beside the ones going.
+    Hedge {
+        /// The hedge's name.
+        name: &'static str,
+        /// The run started: 1 for the first hedge, up to `max_hedged`.
+        run: u32,
+        /// Time since the call began waiting.
+        after: Duration,
+    },
     /// A layer refused a call or cut it short: the error the call failed with
     /// ([`Error::Timeout`], [`Error::CircuitOpen`], [`Error::BulkheadFull`],
     /// [`Error::RateLimited`] or [`Error::Injected`]), which names the policy.

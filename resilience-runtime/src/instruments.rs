@@ -10,6 +10,7 @@
 //! |---|---|---|---|
 //! | `resilience_calls_total` | counter | `name`, `kind`, `outcome` | once per call by each layer |
 //! | `resilience_retries_total` | counter | `name` | once per retry |
+//! | `resilience_hedges_total` | counter | `name` | once per hedge started |
 //! | `resilience_circuit_state` | gauge | `name` | 0 closed, 1 open, 2 half-open, 3 forced open, 4 disabled |
 //! | `resilience_bulkhead_available` | gauge | `name` | free places, after each take and release |
 //! | `resilience_call_duration_seconds` | histogram | `name` | once per call of an annotated fn |
@@ -114,6 +115,22 @@ impl NamedCounter {
         }
     }
 
+    /// `resilience_hedges_total{name}`.
+    pub(crate) fn hedges(name: &'static str) -> Self {
+        #[cfg(feature = "metrics")]
+        {
+            describe();
+            NamedCounter {
+                counter: metrics::counter!(HEDGES, "name" => name),
+            }
+        }
+        #[cfg(not(feature = "metrics"))]
+        {
+            let _ = name;
+            NamedCounter {}
+        }
+    }
+
     #[inline]
     pub(crate) fn increment(&self) {
         #[cfg(feature = "metrics")]
@@ -190,6 +207,8 @@ const CALLS: &str = "resilience_calls_total";
 #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 const RETRIES: &str = "resilience_retries_total";
 #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+const HEDGES: &str = "resilience_hedges_total";
+#[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 const CIRCUIT_STATE: &str = "resilience_circuit_state";
 #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 const BULKHEAD_AVAILABLE: &str = "resilience_bulkhead_available";
@@ -204,6 +223,7 @@ fn describe() {
         use metrics::Unit;
         metrics::describe_counter!(CALLS, "Calls through a resilience layer, by outcome");
         metrics::describe_counter!(RETRIES, "Retries made (attempts after the first)");
+        metrics::describe_counter!(HEDGES, "Hedges started (runs beside a slow call)");
         metrics::describe_gauge!(
             CIRCUIT_STATE,
             "Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 forced open, 4 disabled"

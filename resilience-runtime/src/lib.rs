@@ -21,6 +21,7 @@ pub mod circuit_breaker;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod fallback;
+pub mod hedge;
 pub mod keyed;
 pub mod rate_limit;
 pub mod retry;
@@ -31,12 +32,13 @@ pub mod timeout;
 pub use circuit_breaker::{CircuitBreakerHandle, CircuitState, Metrics as CircuitMetrics};
 pub use error::Error;
 pub use events::{EVENT_BUFFER, Event};
+pub use hedge::HedgeHandle;
 pub use outcome::{Failure, FromResilienceError, Layered, Outcome, PolicyError};
 pub use registry::{Registry, registry};
 pub use retry::{RetryDecision, RetryHandle};
 pub use snapshot::{
-    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, KeyedSnapshot, RateLimiterSnapshot,
-    RetrySnapshot, Snapshot, TimeoutSnapshot,
+    BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, HedgeSnapshot, KeyedSnapshot,
+    RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutSnapshot,
 };
 pub use timeout::TimeoutHandle;
 
@@ -55,6 +57,10 @@ pub mod __private {
     pub use crate::fallback::{
         BlockingFallbackFn, FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
         fallback_when,
+    };
+    pub use crate::hedge::{
+        HedgeDelay, HedgePolicy, HedgeSite, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6,
+        Hedged7, Hedged8, Hedged9, Hedged10, hedge_every_error, runs,
     };
     pub use crate::keyed::DEFAULT_MAX_KEYS;
     pub use crate::outcome::Layered;

@@ -341,6 +341,7 @@ mod tests {
             "chaos",
             "circuit_breaker",
             "fallback",
+            "hedge",
             "rate_limit",
             "retry",
             "timeout",

@@ -23,6 +23,8 @@ use std::fmt;
 ///   "retries":          [ { "name", "attempts", "calls", "retries", "gave_up", "exhausted",
 ///                           "stopped", "budget_refused" } ],
 ///   "timeouts":         [ { "name", "calls", "timed_out" } ],
+///   "hedges":           [ { "name", "max_hedged", "calls", "hedges", "won",
+///                           "budget_refused" } ],
 ///   "chaos":            [ { "name", "enabled", "injected_errors", "injected_delays" } ],
 ///   "keyed":            [ { "kind", "name", "keys", "max_keys", "dropped" } ] }
 /// ```
@@ -52,6 +54,8 @@ pub struct Snapshot {
     pub retries: Vec<RetrySnapshot>,
     /// Every timeout callsite.
     pub timeouts: Vec<TimeoutSnapshot>,
+    /// Every hedge name.
+    pub hedges: Vec<HedgeSnapshot>,
     /// Every chaos name that has run while chaos was switched on.
     pub chaos: Vec<ChaosSnapshot>,
     /// Every name with per-key instances.
@@ -158,6 +162,25 @@ pub struct TimeoutSnapshot {
     /// other value is the attribute's. Empty (and left out of JSON) without configuration.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub configured: Vec<String>,
+}
+
+/// One `#[hedge]` name in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct HedgeSnapshot {
+    /// The hedge name.
+    pub name: String,
+    /// Extra runs per call at most (the attribute's `max_hedged`).
+    pub max_hedged: u32,
+    /// Calls made (each once, however many runs it took).
+    pub calls: u64,
+    /// Hedges started: runs beyond each call's first.
+    pub hedges: u64,
+    /// Calls answered by a hedge rather than the first run.
+    pub won: u64,
+    /// Hedges the budget refused.
+    pub budget_refused: u64,
 }
 
 /// One `#[chaos]` name in a [`Snapshot`] (listed from its first call with chaos switched on).
@@ -307,6 +330,22 @@ impl fmt::Display for Snapshot {
                 writeln!(f, "{:w$}  {:>6} {:>9}", t.name, t.calls, t.timed_out)?;
             }
         }
+        if !self.hedges.is_empty() {
+            section(
+                f,
+                format!(
+                    "{:w$}  {:>10} {:>6} {:>6} {:>4} {:>14}",
+                    "hedge", "max_hedged", "calls", "hedges", "won", "budget_refused"
+                ),
+            )?;
+            for h in &self.hedges {
+                writeln!(
+                    f,
+                    "{:w$}  {:>10} {:>6} {:>6} {:>4} {:>14}",
+                    h.name, h.max_hedged, h.calls, h.hedges, h.won, h.budget_refused
+                )?;
+            }
+        }
         if !self.chaos.is_empty() {
             section(
                 f,
@@ -354,6 +393,7 @@ impl Snapshot {
             .chain(self.rate_limiters.iter().map(|l| l.name.len()))
             .chain(self.retries.iter().map(|r| r.name.len()))
             .chain(self.timeouts.iter().map(|t| t.name.len()))
+            .chain(self.hedges.iter().map(|h| h.name.len()))
             .chain(self.chaos.iter().map(|c| c.name.len()))
             .chain(self.keyed.iter().map(|k| k.name.len()));
         names.max().unwrap_or(0).max("circuit breaker".len())

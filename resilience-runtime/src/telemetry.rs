@@ -164,6 +164,20 @@ pub(crate) fn retry_budget_exhausted(name: &'static str, attempt: u32, error: &d
     });
 }
 
+/// `#[hedge]` started run number `run` (1 for the first hedge) `after` the call began.
+#[cold]
+pub(crate) fn hedge(name: &'static str, run: u32, after: Duration) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(
+        target: "resilience",
+        name,
+        run,
+        after_ms = millis(after),
+        "hedging: started another run beside the slow one"
+    );
+    emit(|| Event::Hedge { name, run, after });
+}
+
 /// Two callsites size one shared bulkhead or rate limit differently: the first one's settings
 /// are kept.
 #[cold]

@@ -5,6 +5,7 @@ pub(crate) mod bulkhead;
 pub(crate) mod chaos;
 pub(crate) mod circuit_breaker;
 pub(crate) mod fallback;
+pub(crate) mod hedge;
 pub(crate) mod rate_limit;
 pub(crate) mod retry;
 pub(crate) mod timeout;
@@ -19,6 +20,7 @@ use syn::LitStr;
 /// A checked attribute, ready to generate.
 pub(crate) enum Layer {
     Retry(Box<retry::Retry>),
+    Hedge(Box<hedge::Hedge>),
     Timeout(timeout::Timeout),
     Bulkhead(bulkhead::Bulkhead),
     Fallback(Box<fallback::Fallback>),
@@ -32,6 +34,7 @@ impl Layer {
     pub(crate) fn parse(cx: &Ctxt, kind: Kind, args: Args, span: Span) -> Option<Layer> {
         match kind {
             Kind::Retry => retry::Retry::parse(cx, args).map(|r| Layer::Retry(Box::new(r))),
+            Kind::Hedge => hedge::Hedge::parse(cx, args).map(|h| Layer::Hedge(Box::new(h))),
             Kind::Timeout => timeout::Timeout::parse(cx, args, span).map(Layer::Timeout),
             Kind::Bulkhead => bulkhead::Bulkhead::parse(cx, args).map(Layer::Bulkhead),
             Kind::RateLimit => {
@@ -50,6 +53,7 @@ impl Layer {
     pub(crate) fn kind(&self) -> Kind {
         match self {
             Layer::Retry(_) => Kind::Retry,
+            Layer::Hedge(_) => Kind::Hedge,
             Layer::Timeout(_) => Kind::Timeout,
             Layer::Bulkhead(_) => Kind::Bulkhead,
             Layer::RateLimit(_) => Kind::RateLimit,
@@ -63,6 +67,7 @@ impl Layer {
     pub(crate) fn explicit_name(&self) -> Option<&LitStr> {
         match self {
             Layer::Retry(r) => r.name.as_ref(),
+            Layer::Hedge(h) => h.name.as_ref(),
             Layer::Timeout(t) => t.name.as_ref(),
             Layer::Bulkhead(b) => b.name.as_ref(),
             Layer::RateLimit(r) => r.name.as_ref(),
@@ -76,6 +81,8 @@ impl Layer {
     pub(crate) fn can_reject(&self) -> bool {
         match self {
             Layer::Retry(_) => false,
+            // It passes on what the runs beneath return.
+            Layer::Hedge(_) => false,
             Layer::Timeout(_) => true,
             Layer::Bulkhead(_) | Layer::RateLimit(_) => true,
             // The fallback turns every failure into a value; `expand` generates it.
@@ -90,6 +97,7 @@ impl Layer {
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         match self {
             Layer::Retry(r) => r.statics(g),
+            Layer::Hedge(h) => h.statics(g),
             Layer::Timeout(t) => t.statics(g),
             Layer::Bulkhead(b) => b.statics(g),
             Layer::RateLimit(r) => r.statics(g),
@@ -103,6 +111,7 @@ impl Layer {
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         match self {
             Layer::Retry(r) => r.wrap(g, inner),
+            Layer::Hedge(h) => h.wrap(g, inner),
             Layer::Timeout(t) => t.wrap(g, inner),
             Layer::Bulkhead(b) => b.wrap(g, inner),
             Layer::RateLimit(r) => r.wrap(g, inner),

@@ -45,6 +45,8 @@ pub(crate) struct RetryBudget {
     per_call: isize,
     /// [`Budget::Unlimited`]: every retry is allowed and nothing is counted.
     unlimited: bool,
+    /// Units always allowed over the window (`min_per_sec` × 10 s × `UNIT`).
+    reserve: isize,
     origin: Instant,
     /// Calls, counted on the calling thread's stripe.
     calls: StripedCounter,
@@ -68,12 +70,17 @@ const BUCKETS: usize = 10;
 const UNIT: isize = 1000;
 /// Retries always allowed per second.
 const MIN_PER_SEC: isize = 10;
-const RESERVE: isize = MIN_PER_SEC * BUCKETS as isize * UNIT;
 /// A stripe settles itself every this many calls (a power of two).
 const SETTLE_EVERY: u64 = 1024;
 
 impl RetryBudget {
     pub(crate) fn new(budget: Budget) -> Self {
+        Self::with_reserve(budget, MIN_PER_SEC as u32)
+    }
+
+    /// A budget that always allows `min_per_sec` spends per second on top of its share. The
+    /// hedge budget is this one mechanism with no reserve: hedges are at most their share.
+    pub(crate) fn with_reserve(budget: Budget, min_per_sec: u32) -> Self {
         let (per_call, unlimited) = match budget {
             Budget::Ratio(r) => ((r.clamp(0.0, 1.0) * UNIT as f64).round() as isize, false),
             Budget::Unlimited => (0, true),
@@ -81,6 +88,7 @@ impl RetryBudget {
         RetryBudget {
             per_call,
             unlimited,
+            reserve: min_per_sec as isize * BUCKETS as isize * UNIT,
             origin: Instant::now(),
             calls: StripedCounter::new(),
             ledger: Mutex::new(Ledger::default()),
@@ -129,7 +137,7 @@ impl RetryBudget {
         let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
         self.settle(&mut ledger, second);
         let balance: isize = ledger.buckets.iter().sum();
-        if balance + RESERVE < UNIT {
+        if balance + self.reserve < UNIT {
             self.exhausted.fetch_add(1, Ordering::Relaxed);
             return false;
         }
@@ -146,6 +154,11 @@ impl RetryBudget {
 
     pub(crate) fn exhausted(&self) -> u64 {
         self.exhausted.load(Ordering::Relaxed)
+    }
+
+    /// When the budget was created (tokio's clock).
+    pub(crate) fn origin(&self) -> Instant {
+        self.origin
     }
 
     /// Seconds since `origin` on tokio's clock.
