@@ -452,14 +452,14 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
-        if outcome == Recorded::Success {
-            self.successes.bump();
-            self.reset_consecutive();
-            if !slow {
-                return;
-            }
-        }
-        self.record_closed_slow(ticket, outcome, slow, now, on_transition);
+        self.record_closed_counting(
+            || self.successes.bump(),
+            ticket,
+            outcome,
+            slow,
+            now,
+            on_transition,
+        );
     }
 
     /// [`record_closed`](Self::record_closed) in a time window: a success is counted in the
@@ -472,8 +472,30 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
+        self.record_closed_counting(
+            || self.successes.bump_at(now()),
+            ticket,
+            outcome,
+            slow,
+            &now,
+            on_transition,
+        );
+    }
+
+    /// A closed call: a success is counted by `count_success` and ends a run of failures; a
+    /// failure or slow call goes to the window's log.
+    #[inline(always)]
+    fn record_closed_counting(
+        &self,
+        count_success: impl FnOnce(),
+        ticket: Ticket,
+        outcome: Recorded,
+        slow: bool,
+        now: impl Fn() -> u64,
+        on_transition: impl Fn(&Transition),
+    ) {
         if outcome == Recorded::Success {
-            self.successes.bump_at(now());
+            count_success();
             self.reset_consecutive();
             if !slow {
                 return;
