@@ -153,7 +153,7 @@ pub struct KeyedSite<T: 'static> {
     kind: &'static str,
     name: &'static str,
     max_keys: usize,
-    family: OnceLock<Arc<Keyed<T>>>,
+    family: OnceLock<&'static Keyed<T>>,
 }
 
 // The bound names the crate's own entry trait: the methods here are the crate's; each kind
@@ -188,15 +188,7 @@ impl<T: Entry> KeyedSite<T> {
     /// The first call (every call, once test registries exist in the process).
     #[cold]
     fn family(&'static self) -> &'static Keyed<T> {
-        if registry::isolating() {
-            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
-                self.register(reg)
-            });
-        }
-        self.family.get_or_init(|| {
-            registry::note_cached();
-            self.register(registry::global())
-        })
+        registry::callsite_instance(self, &self.family, |reg| self.register(reg))
     }
 
     fn register(&self, reg: &Registry) -> Arc<Keyed<T>> {

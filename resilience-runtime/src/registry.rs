@@ -146,7 +146,7 @@ pub(crate) fn test_registry() -> Option<&'static Registry> {
 /// callsite's first call. `site` is the address of the callsite's `static`.
 #[cold]
 #[inline(never)]
-pub(crate) fn isolating_instance<T: Entry>(
+fn isolating_instance<T: Entry>(
     site: usize,
     register: impl FnOnce(&Registry) -> Arc<T>,
 ) -> &'static T {
@@ -155,9 +155,26 @@ pub(crate) fn isolating_instance<T: Entry>(
         .site_instance(site, register)
 }
 
-/// Counts a callsite that cached its process-wide instance; see [`set_current`].
-pub(crate) fn note_cached() {
-    CACHED.fetch_add(1, Ordering::Relaxed);
+/// A callsite's instance, on its cold path. The first call registers it in the process-wide
+/// registry with `register` and caches it in `cache` for good (its `Arc` kept, so the hot path
+/// reads a `&'static` and nothing else); once test registries exist, every call of a callsite
+/// not cached yet comes here and finds its instance in this thread's registry, by the address
+/// of the callsite's `static`.
+#[cold]
+pub(crate) fn callsite_instance<T: Entry, S>(
+    site: &'static S,
+    cache: &'static OnceLock<&'static T>,
+    register: impl Fn(&Registry) -> Arc<T>,
+) -> &'static T {
+    if isolating() {
+        return isolating_instance(std::ptr::from_ref(site) as usize, register);
+    }
+    cache.get_or_init(|| {
+        // Counts a callsite that cached its process-wide instance; see [`set_current`].
+        CACHED.fetch_add(1, Ordering::Relaxed);
+        let kept: &'static Arc<T> = Box::leak(Box::new(register(&GLOBAL)));
+        kept
+    })
 }
 
 /// Makes `registry` this thread's registry (`None`: the process-wide one again); returns the

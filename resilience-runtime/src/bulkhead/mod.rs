@@ -243,7 +243,7 @@ impl Bulkhead {
 pub struct BulkheadSite {
     name: &'static str,
     shared: bool,
-    bulkhead: OnceLock<Arc<Bulkhead>>,
+    bulkhead: OnceLock<&'static Bulkhead>,
 }
 
 impl BulkheadSite {
@@ -276,15 +276,7 @@ impl BulkheadSite {
     /// The first call (every call, once test registries exist in the process).
     #[cold]
     fn register(&'static self, policy: BulkheadPolicy) -> &'static Bulkhead {
-        if registry::isolating() {
-            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
-                self.register_in(reg, policy)
-            });
-        }
-        self.bulkhead.get_or_init(|| {
-            registry::note_cached();
-            self.register_in(registry::global(), policy)
-        })
+        registry::callsite_instance(self, &self.bulkhead, |reg| self.register_in(reg, policy))
     }
 
     fn register_in(&self, reg: &Registry, policy: BulkheadPolicy) -> Arc<Bulkhead> {

@@ -417,17 +417,7 @@ impl BreakerSite {
     /// The first call (every call, once test registries exist in the process).
     #[cold]
     fn register(&'static self, policy: BreakerPolicy) -> &'static CircuitBreaker {
-        if registry::isolating() {
-            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
-                self.register_in(reg, policy)
-            });
-        }
-        self.breaker.get_or_init(|| {
-            registry::note_cached();
-            let arc = self.register_in(registry::global(), policy);
-            let kept: &'static Arc<CircuitBreaker> = Box::leak(Box::new(arc));
-            kept
-        })
+        registry::callsite_instance(self, &self.breaker, |reg| self.register_in(reg, policy))
     }
 
     /// The breaker for this callsite in `reg`, created with `policy` if this is the first

@@ -165,17 +165,7 @@ impl HedgeSite {
 
     #[cold]
     fn register(&'static self, policy: &HedgePolicy) -> &'static HedgeStats {
-        if registry::isolating() {
-            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
-                self.register_in(reg, policy)
-            });
-        }
-        self.stats.get_or_init(|| {
-            registry::note_cached();
-            let arc = self.register_in(registry::global(), policy);
-            let kept: &'static Arc<HedgeStats> = Box::leak(Box::new(arc));
-            kept
-        })
+        registry::callsite_instance(self, &self.stats, |reg| self.register_in(reg, policy))
     }
 
     fn register_in(&self, reg: &Registry, policy: &HedgePolicy) -> Arc<HedgeStats> {

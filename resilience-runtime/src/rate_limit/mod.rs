@@ -234,7 +234,7 @@ impl RateLimiter {
 pub struct RateLimitSite {
     name: &'static str,
     shared: bool,
-    limiter: OnceLock<Arc<RateLimiter>>,
+    limiter: OnceLock<&'static RateLimiter>,
 }
 
 impl RateLimitSite {
@@ -266,15 +266,7 @@ impl RateLimitSite {
     /// The first call (every call, once test registries exist in the process).
     #[cold]
     fn register(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
-        if registry::isolating() {
-            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
-                self.register_in(reg, policy)
-            });
-        }
-        self.limiter.get_or_init(|| {
-            registry::note_cached();
-            self.register_in(registry::global(), policy)
-        })
+        registry::callsite_instance(self, &self.limiter, |reg| self.register_in(reg, policy))
     }
 
     fn register_in(&self, reg: &Registry, policy: RateLimitPolicy) -> Arc<RateLimiter> {

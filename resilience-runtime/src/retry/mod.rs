@@ -144,17 +144,7 @@ impl RetrySite {
     /// The first call (every call, once test registries exist in the process).
     #[cold]
     fn register(&'static self, policy: &RetryPolicy) -> &'static RetryStats {
-        if registry::isolating() {
-            return registry::isolating_instance(std::ptr::from_ref(self) as usize, |reg| {
-                self.register_in(reg, policy)
-            });
-        }
-        self.stats.get_or_init(|| {
-            registry::note_cached();
-            let arc = self.register_in(registry::global(), policy);
-            let kept: &'static Arc<RetryStats> = Box::leak(Box::new(arc));
-            kept
-        })
+        registry::callsite_instance(self, &self.stats, |reg| self.register_in(reg, policy))
     }
 
     /// The entry for this callsite's name in `reg`, created with `policy` if this is the first
