@@ -94,6 +94,32 @@ pub(crate) fn call(
     }
 }
 
+/// A per-key bulkhead or rate limit (`key = ..`): `site.lookup(key, policy)` finds the key's
+/// instance for this call, which then runs `inner` ([`run_instance`]) within the policy's
+/// `max_wait`.
+pub(crate) fn keyed_call(
+    g: &Gen,
+    site: TokenStream,
+    lookup: TokenStream,
+    key: TokenStream,
+    policy: TokenStream,
+    inner: TokenStream,
+) -> TokenStream {
+    let run = run_instance(
+        g,
+        quote!(__resilience_instance),
+        quote!(__resilience_policy.max_wait),
+        inner,
+    );
+    quote! {
+        {
+            let __resilience_policy = #policy;
+            let __resilience_instance = #site.#lookup(#key, __resilience_policy);
+            #run
+        }
+    }
+}
+
 /// `<instance>.run_blocking(max_wait, &__RESILIENCE_BLOCKING, || inner)` for a plain `fn`,
 /// `<instance>.run(max_wait, async { inner }).await` for an async one: a per-key instance
 /// (`key = ..`) found for this call.

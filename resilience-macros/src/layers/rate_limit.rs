@@ -140,20 +140,14 @@ impl RateLimit {
             quote!(#p::RateLimitPolicy { #(#fields,)* ..#p::RateLimitPolicy::new(#count, #per) })
         };
         if let Some(per_key) = &self.per_key {
-            let key = per_key.key(krate);
-            let run = crate::expand_sync::run_instance(
+            return crate::expand_sync::keyed_call(
                 g,
-                quote!(__resilience_instance),
-                quote!(__resilience_policy.max_wait),
+                quote!(__RESILIENCE_RATE_LIMIT),
+                quote!(limiter),
+                per_key.key(krate),
+                policy,
                 inner,
             );
-            return quote! {
-                {
-                    let __resilience_policy = #policy;
-                    let __resilience_instance = __RESILIENCE_RATE_LIMIT.limiter(#key, __resilience_policy);
-                    #run
-                }
-            };
         }
         crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), policy, inner)
     }
