@@ -426,6 +426,32 @@ mod tests {
         Raw::Text(s.into())
     }
 
+    /// The keys a configuration may set are the attribute's keys (from the one grammar) less
+    /// those that are not values, plus `enabled`: the two lists cannot drift apart.
+    #[test]
+    fn configurable_keys_are_the_attributes_value_keys_plus_enabled() {
+        use resilience_grammar::keys;
+        for (kind, attribute) in [
+            (Kind::Retry, keys::RETRY),
+            (Kind::Timeout, keys::TIMEOUT),
+            (Kind::CircuitBreaker, keys::CIRCUIT_BREAKER),
+            (Kind::Bulkhead, keys::BULKHEAD),
+            (Kind::RateLimit, keys::RATE_LIMIT),
+            (Kind::Chaos, keys::CHAOS),
+        ] {
+            let mut expected: Vec<&str> = attribute
+                .iter()
+                .copied()
+                .filter(|k| !["name", "when", "key", "crate"].contains(k))
+                .chain(["enabled"])
+                .collect();
+            let mut configurable = kind.keys().to_vec();
+            expected.sort_unstable();
+            configurable.sort_unstable();
+            assert_eq!(configurable, expected, "{kind}");
+        }
+    }
+
     #[test]
     fn every_key_of_every_kind_reads_its_written_form() {
         let ok = |kind, key, raw: Raw, shown: &str| {
