@@ -317,7 +317,9 @@
 //!
 //! Each function has one label, used by every layer on it without a `name` of its own: the
 //! first `name = ".."` written on the function, else `module::fn` (the module path and the
-//! function's name, without the type for a method). Events go to `tracing` under target
+//! function's name), and for a method taking `self`, `module::Type::method` (the type is named
+//! at the method's first call, since a `static` cannot name `Self`; an associated function
+//! without `self` keeps `module::fn`). Events go to `tracing` under target
 //! `resilience` with stable fields (a retry: `name`, `attempt`, `delay_ms`, `error`); the
 //! error is written with `Display` when it has one and `Debug` otherwise, never with a
 //! backtrace (an `anyhow::Error` logs its message and its causes, as `{:#}` writes them). The

@@ -394,7 +394,8 @@ async fn async_trait_default_bodies_and_timeouts() {
     assert!(matches!(
         err,
         Fail::Policy(resilience::Error::Timeout {
-            name: "shapes::owned_len",
+            // A method's default label names its type (the trait's impl for `Mem`).
+            name: "shapes::Mem::owned_len",
             ..
         })
     ));
@@ -795,12 +796,22 @@ async fn default_names_do_not_share_state_between_functions() {
     assert!(A.twin(false).await.is_err());
     // A's breaker is open: its body no longer runs even when it would succeed.
     assert!(A.twin(true).await.is_err());
-    // B has the same label but its own breaker, still closed.
+    // B's method has the same name but its own breaker, still closed.
     assert_eq!(B.twin(true).await.unwrap(), 2);
-    let labelled: Vec<_> = resilience::registry()
+    // Each method's label names its type, so the two read apart in the registry.
+    let labels: Vec<_> = resilience::registry()
         .circuit_breakers()
         .into_iter()
-        .filter(|b| b.name() == "shapes::twins::twin")
+        .map(|b| b.name().to_owned())
+        .filter(|n| n.ends_with("::twin"))
         .collect();
-    assert_eq!(labelled.len(), 2);
+    assert!(
+        labels.contains(&"shapes::twins::A::twin".to_owned()),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&"shapes::twins::B::twin".to_owned()),
+        "{labels:?}"
+    );
+    assert_eq!(labels.len(), 2, "{labels:?}");
 }

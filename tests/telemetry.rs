@@ -360,6 +360,84 @@ async fn every_layer_of_a_function_logs_under_its_one_label() {
     );
 }
 
+// ---- a method's label names its type ----
+
+struct PaymentsClient;
+
+impl PaymentsClient {
+    /// No `name` anywhere: every layer takes the method's label, `module::Type::method`.
+    #[retry(attempts = 2, backoff = none, budget = none)]
+    #[circuit_breaker(consecutive_failures = 5)]
+    #[bulkhead(max_concurrent = 4)]
+    #[timeout(10ms)]
+    async fn balance(&self) -> Result<u64, E> {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(1)
+    }
+
+    /// A plain `fn` method: the same rule.
+    #[retry(attempts = 2, backoff = none, budget = none)]
+    #[circuit_breaker(consecutive_failures = 5)]
+    fn refund(&self) -> Result<u64, E> {
+        Err(E::Down)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_methods_layers_report_one_label_that_names_its_type() {
+    const LABEL: &str = "telemetry::PaymentsClient::balance";
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mut events = registry().subscribe();
+
+    let err = PaymentsClient.balance().await.unwrap_err();
+    assert!(
+        matches!(err, E::R(Error::Timeout { name: LABEL, .. })),
+        "{err:?}"
+    );
+    let events = of(&received(&mut events), LABEL);
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Retry { .. })),
+        "{events:?}"
+    );
+    let logged: std::collections::BTreeSet<String> = capture
+        .take()
+        .into_iter()
+        .filter(|e| e.target == "resilience")
+        .map(|e| e.field("name").to_owned())
+        .collect();
+    assert_eq!(logged.into_iter().collect::<Vec<_>>(), [LABEL]);
+
+    let snapshot = registry().snapshot();
+    let breakers: Vec<_> = snapshot
+        .circuit_breakers
+        .iter()
+        .map(|b| b.name.as_str())
+        .collect();
+    let bulkheads: Vec<_> = snapshot.bulkheads.iter().map(|b| b.name.as_str()).collect();
+    let retries: Vec<_> = snapshot.retries.iter().map(|r| r.name.as_str()).collect();
+    let timeouts: Vec<_> = snapshot.timeouts.iter().map(|t| t.name.as_str()).collect();
+    for (kind, names) in [
+        ("breaker", &breakers),
+        ("bulkhead", &bulkheads),
+        ("retry", &retries),
+        ("timeout", &timeouts),
+    ] {
+        assert!(names.contains(&LABEL), "{kind}: {names:?}");
+    }
+
+    assert!(matches!(PaymentsClient.refund(), Err(E::Down)));
+    let snapshot = registry().snapshot();
+    let sync_label = "telemetry::PaymentsClient::refund";
+    assert!(snapshot.retries.iter().any(|r| r.name == sync_label));
+    assert!(
+        snapshot
+            .circuit_breakers
+            .iter()
+            .any(|b| b.name == sync_label)
+    );
+}
+
 // ---- hedge ----
 
 #[resilience::hedge(name = "telemetry.hedge", delay = 25ms, budget = none)]

@@ -114,6 +114,12 @@ pub const VARIANTS: &[Variant] = &[
     ),
     variant!("retry", with_retry, ours = true, peers = ["backon"]),
     variant!(
+        "retry_on_a_method",
+        with_retry_on_a_method,
+        ours = true,
+        peers = ["retry"]
+    ),
+    variant!(
         "timeout",
         with_timeout,
         ours = true,
@@ -209,6 +215,21 @@ pub async fn with_keyed_breaker(i: u64) -> Out {
 #[retry]
 pub async fn with_retry(i: u64) -> Out {
     Ok(black_box(i))
+}
+
+/// A method with a default label: `#[retry]` as in `with_retry`, plus the one load per call
+/// that names the type in the method's label (`FnLabel::resolve`).
+pub struct Client;
+
+impl Client {
+    #[retry]
+    pub async fn get(&self, i: u64) -> Out {
+        Ok(black_box(i))
+    }
+}
+
+pub fn with_retry_on_a_method(i: u64) -> impl Future<Output = Out> {
+    Client.get(i)
 }
 
 #[timeout(1s)]

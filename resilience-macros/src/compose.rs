@@ -140,6 +140,7 @@ pub(crate) fn expand_with(
         default_name_used: std::cell::Cell::new(false),
         args: fallback_args,
         sync: matches!(shape, Shape::Sync { .. }),
+        method: item.sig.receiver().is_some(),
     };
     expand::generate(&g, &item, shape, &layers, &collected)
 }

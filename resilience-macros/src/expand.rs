@@ -101,8 +101,9 @@ pub(crate) fn generate(
 fn call_timer(g: &Gen) -> TokenStream {
     let krate = &g.krate;
     let name = g.name(None);
+    let of_method = g.of_method(None);
     quote! {
-        static __RESILIENCE_CALL: #krate::__private::CallSite = #krate::__private::CallSite::new(#name);
+        static __RESILIENCE_CALL: #krate::__private::CallSite = #krate::__private::CallSite::new(#name)#of_method;
         let __resilience_timer = __RESILIENCE_CALL.start();
     }
 }

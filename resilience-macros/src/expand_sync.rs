@@ -54,9 +54,10 @@ pub(crate) fn blocking_static(g: &Gen, layers: &[Layer]) -> TokenStream {
     let krate = &g.krate;
     // The function's one label, as the layers without a `name` use.
     let name = g.name(None);
+    let of_method = g.of_method(None);
     quote! {
         static __RESILIENCE_BLOCKING: #krate::__private::BlockingSite =
-            #krate::__private::BlockingSite::new(#name);
+            #krate::__private::BlockingSite::new(#name)#of_method;
     }
 }
 

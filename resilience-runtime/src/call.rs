@@ -3,6 +3,8 @@
 //!
 //! Without the feature both types are empty and cost nothing.
 
+use crate::label::{FnLabel, Name};
+
 /// The per-function state of an annotated fn, held in a `static` the macro generates; `name`
 /// is the first explicit `name = ".."` of its attributes, else `module::fn`.
 ///
@@ -16,7 +18,7 @@
 #[derive(Debug)]
 pub struct CallSite {
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
-    name: &'static str,
+    name: Name,
     #[cfg(feature = "metrics")]
     duration: std::sync::OnceLock<crate::instruments::CallDuration>,
 }
@@ -25,10 +27,16 @@ impl CallSite {
     /// The state of a function labelled `name`.
     pub const fn new(name: &'static str) -> Self {
         CallSite {
-            name,
+            name: Name::Fixed(name),
             #[cfg(feature = "metrics")]
             duration: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
     }
 
     /// Starts timing one call; the duration is recorded when the returned guard is dropped,
@@ -41,7 +49,7 @@ impl CallSite {
             #[cfg(feature = "metrics")]
             duration: self
                 .duration
-                .get_or_init(|| crate::instruments::CallDuration::new(self.name)),
+                .get_or_init(|| crate::instruments::CallDuration::new(self.name.get())),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod config;
 pub mod fallback;
 pub mod hedge;
 pub mod keyed;
+pub mod label;
 pub mod rate_limit;
 pub mod retry;
 pub mod show;
@@ -63,6 +64,7 @@ pub mod __private {
         Hedged7, Hedged8, Hedged9, Hedged10, hedge_every_error, runs,
     };
     pub use crate::keyed::DEFAULT_MAX_KEYS;
+    pub use crate::label::FnLabel;
     pub use crate::outcome::Layered;
     pub use crate::outcome::run_body;
     pub use crate::outcome::{finish, finish_unrejected, lift};

@@ -120,7 +120,7 @@ impl Chaos {
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;
         let p = quote!(#krate::__private);
-        let name = g.name(self.name.as_ref());
+        let name = g.call_name(self.name.as_ref());
         let mut fields = Vec::new();
         if let Some(r) = self.error_rate {
             let r = proc_macro2::Literal::f64_unsuffixed(r);

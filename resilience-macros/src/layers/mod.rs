@@ -138,6 +138,9 @@ pub(crate) struct Gen {
     pub(crate) default_name_used: std::cell::Cell<bool>,
     /// A plain `fn`: the layers block the thread instead of awaiting (`expand_sync.rs`).
     pub(crate) sync: bool,
+    /// A method (the function takes `self`): its default label names its type,
+    /// `module::Type::method`, known at its first call (`__RESILIENCE_LABEL`).
+    pub(crate) method: bool,
 }
 
 impl Gen {
@@ -167,8 +170,36 @@ impl Gen {
         let site = syn::Ident::new(site, proc_macro2::Span::call_site());
         let label = self.name(name);
         let sharing = self.sharing(name);
+        let of_method = self.of_method(name);
         quote! {
-            static #ident: #krate::__private::#site = #krate::__private::#site::new(#label #extra)#sharing;
+            static #ident: #krate::__private::#site = #krate::__private::#site::new(#label #extra)#sharing #of_method;
+        }
+    }
+
+    /// Whether a layer without a `name` of its own takes a method's label, which names the
+    /// type.
+    fn uses_method_label(&self, name: Option<&LitStr>) -> bool {
+        self.method && name.is_none() && self.stack_name.is_none()
+    }
+
+    /// `.of_method(&__RESILIENCE_LABEL)` after a site's constructor when the site takes a
+    /// method's label (see [`Gen::default_name`]).
+    pub(crate) fn of_method(&self, name: Option<&LitStr>) -> TokenStream {
+        if self.uses_method_label(name) {
+            quote!(.of_method(&__RESILIENCE_LABEL))
+        } else {
+            TokenStream::new()
+        }
+    }
+
+    /// The label as a `&'static str` at call time, for a layer that has no site: its `name`,
+    /// else the function's label (a method's names its type).
+    pub(crate) fn call_name(&self, name: Option<&LitStr>) -> TokenStream {
+        let label = self.name(name);
+        if self.uses_method_label(name) {
+            quote!(__RESILIENCE_LABEL.get())
+        } else {
+            label
         }
     }
 
@@ -192,8 +223,20 @@ impl Gen {
         }
         let f = self.fn_name.to_string();
         let f = f.strip_prefix("r#").unwrap_or(&f);
-        quote! {
+        let name = quote! {
             const __RESILIENCE_NAME: &str = ::core::concat!(::core::module_path!(), "::", #f);
+        };
+        if !self.method {
+            return name;
+        }
+        // A `static` cannot name `Self`: the type is named at the first call, before any layer
+        // registers or reports.
+        let krate = &self.krate;
+        quote! {
+            #name
+            static __RESILIENCE_LABEL: #krate::__private::FnLabel =
+                #krate::__private::FnLabel::new(__RESILIENCE_NAME);
+            __RESILIENCE_LABEL.resolve(|| ::core::any::type_name::<Self>());
         }
     }
 }

@@ -108,9 +108,10 @@ impl Timeout {
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         let krate = &g.krate;
         let name = g.name(self.name.as_ref());
+        let of_method = g.of_method(self.name.as_ref());
         quote! {
             static __RESILIENCE_TIMEOUT: #krate::__private::TimeoutSite =
-                #krate::__private::TimeoutSite::new(#name);
+                #krate::__private::TimeoutSite::new(#name)#of_method;
         }
     }
 

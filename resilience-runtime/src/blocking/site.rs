@@ -1,6 +1,7 @@
 //! The per-callsite state of a sync function's waits: whether it already warned about
 //! blocking a tokio worker.
 
+use crate::label::{FnLabel, Name};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A sync callsite, in a `static` the macros generate beside the policies' own sites: it
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// ```
 #[derive(Debug)]
 pub struct BlockingSite {
-    name: &'static str,
+    name: Name,
     warned: AtomicBool,
 }
 
@@ -23,9 +24,15 @@ impl BlockingSite {
     /// A site labelled `name` in its warning.
     pub const fn new(name: &'static str) -> Self {
         BlockingSite {
-            name,
+            name: Name::Fixed(name),
             warned: AtomicBool::new(false),
         }
+    }
+
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
     }
 
     /// Called before the thread blocks: on a thread running a tokio task, warns once.
@@ -50,11 +57,11 @@ impl BlockingSite {
         #[cfg(feature = "tracing")]
         tracing::warn!(
             target: "resilience",
-            name = self.name,
+            name = self.name.get(),
             "a sync function is waiting on a thread that runs a tokio task, which stalls the runtime; make the function async, or call it through tokio::task::spawn_blocking"
         );
         #[cfg(not(feature = "tracing"))]
-        let _ = self.name;
+        let _ = self.name.get();
     }
 }
 

@@ -15,6 +15,7 @@ pub use future::{Acquire, BulkheadCall, Place};
 use crate::Error;
 use crate::instruments::{CallCounters, NamedGauge};
 use crate::keyed::{self, KeyedSite};
+use crate::label::{FnLabel, Name};
 use crate::outcome::{Failure, Layered};
 use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{BulkheadSnapshot, Snapshot};
@@ -241,7 +242,7 @@ impl Bulkhead {
 /// ```
 #[derive(Debug)]
 pub struct BulkheadSite {
-    name: &'static str,
+    name: Name,
     shared: bool,
     bulkhead: OnceLock<&'static Bulkhead>,
 }
@@ -250,10 +251,16 @@ impl BulkheadSite {
     /// A site named `name` (the attribute's `name`, or `module::fn`).
     pub const fn new(name: &'static str) -> Self {
         BulkheadSite {
-            name,
+            name: Name::Fixed(name),
             shared: true,
             bulkhead: OnceLock::new(),
         }
+    }
+
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
     }
 
     /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
@@ -280,11 +287,11 @@ impl BulkheadSite {
     }
 
     fn register_in(&self, reg: &Registry, policy: BulkheadPolicy) -> Arc<Bulkhead> {
-        let (b, made) = reg.register(KIND, self.name, self.shared, || {
-            Bulkhead::new(self.name, policy.max_concurrent)
+        let (b, made) = reg.register(KIND, self.name.get(), self.shared, || {
+            Bulkhead::new(self.name.get(), policy.max_concurrent)
         });
         if !made && b.max_concurrent() != policy.max_concurrent.max(1) {
-            crate::telemetry::shared_config_conflict("bulkhead", self.name);
+            crate::telemetry::shared_config_conflict("bulkhead", self.name.get());
         }
         b
     }

@@ -78,6 +78,7 @@ pub use state::{Machine, Recorded, Ticket, Transition};
 use crate::Error;
 use crate::instruments::{CallCounters, NamedGauge};
 use crate::keyed::{self, KeyedSite};
+use crate::label::{FnLabel, Name};
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{CircuitBreakerSnapshot, Snapshot};
@@ -379,7 +380,7 @@ impl Drop for Permit<'_> {
 /// ```
 #[derive(Debug)]
 pub struct BreakerSite {
-    name: &'static str,
+    name: Name,
     callsite: &'static str,
     shared: bool,
     /// The registry's breaker: its `Arc` is kept for good (leaked once per callsite), so a call
@@ -391,11 +392,17 @@ impl BreakerSite {
     /// A site named `name` (the attribute's `name`, or `module::fn`) written at `callsite`.
     pub const fn new(name: &'static str, callsite: &'static str) -> Self {
         BreakerSite {
-            name,
+            name: Name::Fixed(name),
             callsite,
             shared: true,
             breaker: OnceLock::new(),
         }
+    }
+
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
     }
 
     /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
@@ -424,11 +431,11 @@ impl BreakerSite {
     /// callsite of its name; a later callsite with another policy keeps the first and is warned
     /// about.
     fn register_in(&self, reg: &Registry, policy: BreakerPolicy) -> Arc<CircuitBreaker> {
-        let (b, made) = reg.register(KIND, self.name, self.shared, || {
-            CircuitBreaker::new(self.name, self.callsite, policy)
+        let (b, made) = reg.register(KIND, self.name.get(), self.shared, || {
+            CircuitBreaker::new(self.name.get(), self.callsite, policy)
         });
         if !made && *b.policy() != policy {
-            crate::telemetry::circuit_config_conflict(self.name, b.callsite(), self.callsite);
+            crate::telemetry::circuit_config_conflict(self.name.get(), b.callsite(), self.callsite);
         }
         b
     }

@@ -49,6 +49,7 @@ pub use runs::{
 pub use stats::HedgeHandle;
 pub(crate) use stats::HedgeStats;
 
+use crate::label::{FnLabel, Name};
 use crate::registry::{self, Registry};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -112,7 +113,7 @@ impl Default for HedgePolicy {
 /// the registry on its first call (callsites with one `name` share one entry).
 #[derive(Debug)]
 pub struct HedgeSite {
-    name: &'static str,
+    name: Name,
     shared: bool,
     stats: OnceLock<&'static HedgeStats>,
 }
@@ -121,10 +122,16 @@ impl HedgeSite {
     /// A site named `name` (the attribute's `name`, or the function's label).
     pub const fn new(name: &'static str) -> Self {
         HedgeSite {
-            name,
+            name: Name::Fixed(name),
             shared: true,
             stats: OnceLock::new(),
         }
+    }
+
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
     }
 
     /// This callsite's own entry, never shared (a default name).
@@ -169,8 +176,8 @@ impl HedgeSite {
     }
 
     fn register_in(&self, reg: &Registry, policy: &HedgePolicy) -> Arc<HedgeStats> {
-        reg.register(stats::KIND, self.name, self.shared, || {
-            HedgeStats::new(self.name, *policy)
+        reg.register(stats::KIND, self.name.get(), self.shared, || {
+            HedgeStats::new(self.name.get(), *policy)
         })
         .0
     }

@@ -13,6 +13,7 @@ pub use clock::{TokioClock, TokioInstant};
 use crate::Error;
 use crate::instruments::CallCounters;
 use crate::keyed::{self, KeyedSite};
+use crate::label::{FnLabel, Name};
 use crate::outcome::{Failure, Layered};
 use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{RateLimiterSnapshot, Snapshot};
@@ -232,7 +233,7 @@ impl RateLimiter {
 /// ```
 #[derive(Debug)]
 pub struct RateLimitSite {
-    name: &'static str,
+    name: Name,
     shared: bool,
     limiter: OnceLock<&'static RateLimiter>,
 }
@@ -241,10 +242,16 @@ impl RateLimitSite {
     /// A site named `name` (the attribute's `name`, or `module::fn`).
     pub const fn new(name: &'static str) -> Self {
         RateLimitSite {
-            name,
+            name: Name::Fixed(name),
             shared: true,
             limiter: OnceLock::new(),
         }
+    }
+
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
     }
 
     /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
@@ -270,12 +277,12 @@ impl RateLimitSite {
     }
 
     fn register_in(&self, reg: &Registry, policy: RateLimitPolicy) -> Arc<RateLimiter> {
-        let (l, made) = reg.register(KIND, self.name, self.shared, || {
-            RateLimiter::new(self.name, policy)
+        let (l, made) = reg.register(KIND, self.name.get(), self.shared, || {
+            RateLimiter::new(self.name.get(), policy)
         });
         let kept = l.policy();
         if !made && (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
-            crate::telemetry::shared_config_conflict("rate limit", self.name);
+            crate::telemetry::shared_config_conflict("rate limit", self.name.get());
         }
         l
     }

@@ -18,6 +18,7 @@ pub use jitter::Jitter;
 pub use stats::RetryHandle;
 pub(crate) use stats::RetryStats;
 
+use crate::label::{FnLabel, Name};
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, Registry};
 use crate::show::{ByDebug, ErrorFormat, Shown};
@@ -91,7 +92,7 @@ impl Default for RetryPolicy {
 /// ```
 #[derive(Debug)]
 pub struct RetrySite {
-    name: &'static str,
+    name: Name,
     shared: bool,
     /// The registry's entry: its `Arc` is kept for good (leaked once per callsite), so a call
     /// reaches it without going through the `Arc`.
@@ -102,10 +103,16 @@ impl RetrySite {
     /// A site named `name` (the attribute's `name`, or `module::fn`).
     pub const fn new(name: &'static str) -> Self {
         RetrySite {
-            name,
+            name: Name::Fixed(name),
             shared: true,
             stats: OnceLock::new(),
         }
+    }
+
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
     }
 
     /// This callsite's own entry, never shared: what a default (`module::fn`) name gets, since
@@ -150,8 +157,8 @@ impl RetrySite {
     /// The entry for this callsite's name in `reg`, created with `policy` if this is the first
     /// callsite of that name.
     fn register_in(&self, reg: &Registry, policy: &RetryPolicy) -> Arc<RetryStats> {
-        reg.register(stats::KIND, self.name, self.shared, || {
-            RetryStats::new(self.name, *policy)
+        reg.register(stats::KIND, self.name.get(), self.shared, || {
+            RetryStats::new(self.name.get(), *policy)
         })
         .0
     }

@@ -64,7 +64,7 @@ where
             #[cfg(feature = "metrics")]
             this.site.counters().rejected();
             let error = Error::Timeout {
-                name: this.site.name,
+                name: this.site.name.get(),
                 after: *this.after,
             };
             crate::telemetry::rejected(&error);

@@ -5,6 +5,7 @@ mod future;
 pub use future::Timeout;
 
 use crate::keyed::{self, Found};
+use crate::label::{FnLabel, Name};
 use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{Snapshot, TimeoutSnapshot};
 use std::future::Future;
@@ -34,7 +35,7 @@ use std::time::Duration;
 /// ```
 #[derive(Debug)]
 pub struct TimeoutSite {
-    name: &'static str,
+    name: Name,
     /// Calls ended (in time or timed out).
     calls: AtomicU64,
     timed_out: AtomicU64,
@@ -55,7 +56,7 @@ impl TimeoutSite {
     /// A site named `name` (the attribute's `name`, or `module::fn`).
     pub const fn new(name: &'static str) -> Self {
         TimeoutSite {
-            name,
+            name: Name::Fixed(name),
             calls: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
             registered: AtomicBool::new(false),
@@ -68,9 +69,15 @@ impl TimeoutSite {
         }
     }
 
+    /// The site of a method whose default label names its type (see [`FnLabel`]).
+    pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
+        self.name = Name::Method(label);
+        self
+    }
+
     /// The site's name.
     pub fn name(&self) -> &'static str {
-        self.name
+        self.name.get()
     }
 
     /// Bounds `inner` by `after`: when the time is up the inner future is dropped (cancelled)
@@ -124,7 +131,7 @@ impl TimeoutSite {
     #[inline(never)]
     fn register(&'static self) {
         if !self.registered.swap(true, Ordering::Relaxed) {
-            registry::global().register(KIND, self.name, false, || TimeoutEntry(self));
+            registry::global().register(KIND, self.name.get(), false, || TimeoutEntry(self));
         }
     }
 
@@ -132,7 +139,7 @@ impl TimeoutSite {
     #[inline]
     fn counters(&self) -> &crate::instruments::CallCounters {
         self.counters
-            .get_or_init(|| crate::instruments::CallCounters::new(self.name, "timeout"))
+            .get_or_init(|| crate::instruments::CallCounters::new(self.name.get(), "timeout"))
     }
 }
 
@@ -181,7 +188,7 @@ impl Entry for TimeoutEntry {
         true
     }
     fn name(&self) -> &'static str {
-        self.0.name
+        self.0.name.get()
     }
     fn snapshot(&self, label: &str, into: &mut Snapshot) {
         into.timeouts.push(TimeoutSnapshot {
@@ -214,7 +221,7 @@ impl Entry for TimeoutEntry {
         }
         vec![Change::new(
             KIND,
-            self.0.name,
+            self.0.name.get(),
             "duration",
             show(old),
             show(new),
