@@ -750,12 +750,12 @@ pub use resilience_runtime::config::{Config, ConfigError};
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,
     bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy},
-    rate_limit::{RateLimitPolicy, RateLimiter, RateLimiterHandle},
+    rate_limit::{Rate, RateLimitPolicy, RateLimiter, RateLimiterHandle},
 };
 
 pub use resilience_runtime::{
-    Error, FromResilienceError, HedgeHandle, Outcome, Registry, RetryDecision, RetryHandle,
-    hedge::HedgeDelay, hedge::HedgePolicy, registry, retry::Backoff, retry::Jitter,
+    Error, FromResilienceError, HedgeHandle, InvalidValue, Outcome, Registry, RetryDecision,
+    RetryHandle, hedge::HedgeDelay, hedge::HedgePolicy, registry, retry::Backoff, retry::Jitter,
     retry::RetryPolicy,
 };
 

@@ -57,6 +57,46 @@ pub enum Error {
         /// The callsite.
         name: &'static str,
     },
+    /// A count, rate or percentage written as an expression in the attribute
+    /// (`attempts = self.cfg.attempts`) gave a value the attribute's rules refuse: the call
+    /// was not run.
+    InvalidValue {
+        /// The callsite or shared policy.
+        name: &'static str,
+        /// Which key, its value, and the rule it breaks.
+        invalid: Box<InvalidValue>,
+    },
+}
+
+/// A value an attribute's expression gave that its key does not allow, with the rule in the
+/// words of the compile-time check (`resilience-grammar`).
+///
+/// ```
+/// use resilience_runtime::{Error, InvalidValue};
+/// let invalid = InvalidValue::new("attempts", "0".into(), "`attempts` must be at least 1".into());
+/// let e = Error::InvalidValue { name: "pricing", invalid: Box::new(invalid) };
+/// assert_eq!(
+///     e.to_string(),
+///     "`pricing` has `attempts = 0`, which its rules refuse, so the call was not attempted: \
+///      `attempts` must be at least 1"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidValue {
+    /// The attribute's key: `attempts`.
+    pub key: &'static str,
+    /// The value as it reads in the attribute: `0`, `150%`, `0/1s`.
+    pub value: String,
+    /// The rule it breaks, and what to give instead.
+    pub rule: String,
+}
+
+impl InvalidValue {
+    /// `key = value`, refused by `rule`.
+    pub fn new(key: &'static str, value: String, rule: String) -> Self {
+        InvalidValue { key, value, rule }
+    }
 }
 
 impl Error {
@@ -72,11 +112,13 @@ impl Error {
             | Error::CircuitOpen { name, .. }
             | Error::BulkheadFull { name, .. }
             | Error::RateLimited { name, .. }
-            | Error::Injected { name } => name,
+            | Error::Injected { name }
+            | Error::InvalidValue { name, .. } => name,
         }
     }
 
-    /// Whether the call was refused before its body ran (breaker, bulkhead, rate limit).
+    /// Whether the call was refused before its body ran (breaker, bulkhead, rate limit, a
+    /// policy value that is not allowed).
     ///
     /// ```
     /// # use resilience_runtime::Error;
@@ -87,7 +129,10 @@ impl Error {
     pub fn is_rejection(&self) -> bool {
         matches!(
             self,
-            Error::CircuitOpen { .. } | Error::BulkheadFull { .. } | Error::RateLimited { .. }
+            Error::CircuitOpen { .. }
+                | Error::BulkheadFull { .. }
+                | Error::RateLimited { .. }
+                | Error::InvalidValue { .. }
         )
     }
 
@@ -104,6 +149,7 @@ impl Error {
             Error::BulkheadFull { .. } => "bulkhead_full",
             Error::RateLimited { .. } => "rate_limited",
             Error::Injected { .. } => "injected",
+            Error::InvalidValue { .. } => "invalid_value",
         }
     }
 }
@@ -140,6 +186,11 @@ impl fmt::Display for Error {
                 f,
                 "fault injected into `{name}` by #[chaos]; switch chaos off to stop it"
             ),
+            Error::InvalidValue { name, invalid } => write!(
+                f,
+                "`{name}` has `{} = {}`, which its rules refuse, so the call was not attempted: {}",
+                invalid.key, invalid.value, invalid.rule
+            ),
         }
     }
 }
@@ -172,7 +223,7 @@ impl fmt::Display for Readable {
 impl From<Error> for std::io::Error {
     /// Maps each variant to the closest [`std::io::ErrorKind`]: `TimedOut` for a timeout,
     /// `WouldBlock` for a full bulkhead or rate limit, `ConnectionRefused` for an open breaker,
-    /// `Other` for an injected fault.
+    /// `Other` for an injected fault, `InvalidInput` for a policy value that is not allowed.
     fn from(e: Error) -> Self {
         use std::io::ErrorKind;
         let kind = match e {
@@ -180,6 +231,7 @@ impl From<Error> for std::io::Error {
             Error::CircuitOpen { .. } => ErrorKind::ConnectionRefused,
             Error::BulkheadFull { .. } | Error::RateLimited { .. } => ErrorKind::WouldBlock,
             Error::Injected { .. } => ErrorKind::Other,
+            Error::InvalidValue { .. } => ErrorKind::InvalidInput,
         };
         std::io::Error::new(kind, e)
     }
@@ -194,6 +246,16 @@ mod tests {
     #[test]
     fn error_is_clone_send_sync_static() {
         assert_traits::<Error>();
+    }
+
+    /// The invalid value is boxed, so it does not widen every `Result` of every call.
+    #[test]
+    fn an_invalid_value_keeps_the_error_small() {
+        assert!(
+            std::mem::size_of::<Error>() <= 32,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]

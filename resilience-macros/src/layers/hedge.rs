@@ -273,11 +273,8 @@ fn percentile_digits(id: &str) -> Option<String> {
 
 fn parse_max_hedged(cx: &Ctxt, v: &Value) -> Option<u32> {
     let n = cx.check(parse_int::<u32>(v, "`max_hedged`"))?;
-    if !(1..=10).contains(&n) {
-        cx.error(
-            v.span(),
-            format!("`max_hedged` counts the runs started beside the first and must be from 1 to 10; got {n} (each hedge is extra load: 1 or 2 is usual)"),
-        );
+    if let Err(message) = resilience_grammar::rules::max_hedged(u64::from(n)) {
+        cx.error(v.span(), message);
         return None;
     }
     Some(n)
