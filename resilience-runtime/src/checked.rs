@@ -246,7 +246,7 @@ mod tests {
             window: Window::Time(Duration::ZERO),
             ..b
         });
-        assert_eq!((r.key, r.value.as_str()), ("window", "0ns"));
+        assert_eq!((r.key, r.value.as_str()), ("window", "0ms"));
         let r = refused(BreakerPolicy {
             window: Window::Calls(10),
             ..b
