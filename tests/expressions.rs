@@ -2,6 +2,9 @@
 //! a value the attribute's rules refuse fails that call with `Error::InvalidValue` naming key
 //! and value, in the compiler's words, without running the body and without a panic.
 
+// The expansions with expressions must not warn in the user's crate.
+#![deny(warnings)]
+
 use resilience::{
     Error, Rate, bulkhead, circuit_breaker, hedge, rate_limit, registry, retry, testing,
 };

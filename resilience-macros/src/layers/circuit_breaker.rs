@@ -206,7 +206,7 @@ impl CircuitBreaker {
                     let __resilience_permit = match __resilience_instance.acquire() {
                         ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
                         ::core::result::Result::Err(__resilience_rejection) => {
-                            break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
+                            break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection))
                         }
                     };
                     __resilience_permit.finish(#inner, #when)
@@ -220,7 +220,7 @@ impl CircuitBreaker {
                 let __resilience_permit = match __RESILIENCE_BREAKER.acquire_with(|| #policy) {
                     ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
                     ::core::result::Result::Err(__resilience_rejection) => {
-                        break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
+                        break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection))
                     }
                 };
                 __resilience_permit.finish(#inner, #when)

@@ -208,8 +208,9 @@ impl Gen {
             #label: {
                 let __resilience_checked = match #p::checked(#name, #policy) {
                     ::core::result::Result::Ok(__resilience_policy) => __resilience_policy,
+                    // In parentheses: `break 'label ::path` reads to `syn` as a label `'label:`.
                     ::core::result::Result::Err(__resilience_invalid) => {
-                        break #label #p::rejected(__resilience_invalid)
+                        break #label (#p::rejected(__resilience_invalid))
                     }
                 };
                 #layer
