@@ -356,6 +356,70 @@ fn a_plain_fn_reads_its_expressions_too() {
     assert_eq!(calls.load(Ordering::Relaxed), 3);
 }
 
+#[bulkhead(max_concurrent = limit)]
+fn sync_pooled(limit: usize) -> Result<(), Boom> {
+    Ok(())
+}
+
+#[circuit_breaker(failure_rate = rate)]
+fn sync_guarded(rate: f64) -> Result<(), Boom> {
+    Ok(())
+}
+
+#[test]
+fn plain_fn_bulkheads_and_breakers_check_their_expressions() {
+    assert_eq!(sync_pooled(2), Ok(()));
+    assert_eq!(invalid(sync_pooled(0)).1, "max_concurrent");
+    assert_eq!(sync_guarded(0.5), Ok(()));
+    assert_eq!(invalid(sync_guarded(2.0)).1, "failure_rate");
+}
+
+// ---- Per-key instances ----
+
+#[bulkhead(name = "expr-keyed-pool", key = host, max_concurrent = limit)]
+async fn keyed_pool(host: &str, limit: usize, hold: Duration) -> Result<(), Boom> {
+    sleep(hold).await;
+    Ok(())
+}
+
+#[circuit_breaker(name = "expr-keyed-breaker", key = host, consecutive_failures = failures)]
+async fn keyed_breaker(host: &str, failures: u32) -> Result<(), Boom> {
+    Err(Boom::Down)
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_key_is_made_from_the_first_valid_values_of_its_own_first_call() {
+    let _registry = testing::isolated();
+    let hold = Duration::from_millis(10);
+    assert_eq!(invalid(keyed_pool("a", 0, hold).await).1, "max_concurrent");
+    let (a1, a2, b1, b2) = tokio::join!(
+        keyed_pool("a", 1, hold),
+        keyed_pool("a", 1, hold),
+        keyed_pool("b", 2, hold),
+        keyed_pool("b", 2, hold),
+    );
+    assert!(a1.is_ok() && b1.is_ok() && b2.is_ok());
+    assert!(matches!(
+        a2,
+        Err(Boom::Policy(Error::BulkheadFull {
+            max_concurrent: 1,
+            ..
+        }))
+    ));
+
+    assert_eq!(
+        invalid(keyed_breaker("x", 0).await).1,
+        "consecutive_failures"
+    );
+    assert_eq!(keyed_breaker("x", 1).await, Err(Boom::Down));
+    assert!(matches!(
+        keyed_breaker("x", 1).await,
+        Err(Boom::Policy(Error::CircuitOpen { .. }))
+    ));
+    assert_eq!(keyed_breaker("y", 2).await, Err(Boom::Down));
+    assert_eq!(keyed_breaker("y", 2).await, Err(Boom::Down));
+}
+
 // ---- Configuration wins ----
 
 #[cfg(feature = "config")]
@@ -407,6 +471,13 @@ async fn chaotic(share: f64) -> Result<(), Boom> {
 async fn a_chaos_share_above_one_is_refused_even_while_chaos_is_off() {
     let (_, key, value, rule) = invalid(chaotic(1.5).await);
     assert_eq!((key, value.as_str()), ("error_rate", "1.5"));
-    assert_eq!(rule, "`error_rate` must be between 0% and 100% (0.0 and 1.0); got 1.5");
-    assert_eq!(chaotic(0.5).await, Ok(()), "chaos is off in this test binary");
+    assert_eq!(
+        rule,
+        "`error_rate` must be between 0% and 100% (0.0 and 1.0); got 1.5"
+    );
+    assert_eq!(
+        chaotic(0.5).await,
+        Ok(()),
+        "chaos is off in this test binary"
+    );
 }
