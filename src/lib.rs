@@ -116,9 +116,9 @@
 //!
 //! let refused = Client { settings: Settings { attempts: 0, max_concurrent: 8, rate } };
 //! let Err(Error::InvalidValue { invalid, .. }) = refused.get("abc").await else { panic!() };
-//! assert_eq!((invalid.key, invalid.value.as_str()), ("attempts", "0"));
+//! assert_eq!((invalid.key(), invalid.value().as_str()), ("attempts", "0"));
 //! assert_eq!(
-//!     invalid.rule,
+//!     invalid.rule(),
 //!     "`attempts` counts the first call too, so it must be at least 1 (1 means no retry)"
 //! );
 //! # }

@@ -35,12 +35,9 @@ fn compiler_says(ui: &str) -> String {
 /// The key, value and rule of an `Error::InvalidValue`, and its callsite.
 fn invalid<T: std::fmt::Debug>(r: Result<T, Boom>) -> (&'static str, &'static str, String, String) {
     match r {
-        Err(Boom::Policy(Error::InvalidValue { name, invalid })) => (
-            name,
-            invalid.key,
-            invalid.value.clone(),
-            invalid.rule.clone(),
-        ),
+        Err(Boom::Policy(Error::InvalidValue { name, invalid })) => {
+            (name, invalid.key(), invalid.value(), invalid.rule())
+        }
         other => panic!("expected Error::InvalidValue, got {other:?}"),
     }
 }

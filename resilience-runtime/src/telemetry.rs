@@ -82,13 +82,13 @@ pub(crate) fn rejected(error: &Error) {
             kind = "injected",
             "call rejected: fault injected"
         ),
-        Error::InvalidValue { name, ref invalid } => tracing::warn!(
+        Error::InvalidValue { name, invalid } => tracing::warn!(
             target: "resilience",
             name,
             kind = "invalid_value",
-            key = invalid.key,
-            value = %invalid.value,
-            rule = %invalid.rule,
+            key = invalid.key(),
+            value = %invalid.value(),
+            rule = %invalid.rule(),
             "call rejected: a policy value from an expression is not allowed"
         ),
     }
