@@ -478,3 +478,40 @@ async fn a_chaos_share_above_one_is_refused_even_while_chaos_is_off() {
         "chaos is off in this test binary"
     );
 }
+
+// ---- #[async_trait] ----
+
+#[async_trait::async_trait]
+trait Store {
+    async fn load(&self) -> Result<u32, Boom>;
+}
+
+struct Limited {
+    attempts: u32,
+    calls: AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl Store for Limited {
+    // `self` in the attribute is async-trait's `__self`, as for a duration.
+    #[retry(attempts = self.attempts, backoff = none)]
+    async fn load(&self) -> Result<u32, Boom> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        Err(Boom::Down)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_async_trait_method_reads_the_receiver_in_its_expressions() {
+    let store = Limited {
+        attempts: 2,
+        calls: AtomicU32::new(0),
+    };
+    assert_eq!(store.load().await, Err(Boom::Down));
+    assert_eq!(store.calls.load(Ordering::Relaxed), 2);
+    let refused = Limited {
+        attempts: 0,
+        calls: AtomicU32::new(0),
+    };
+    assert_eq!(invalid(refused.load().await).1, "attempts");
+}
