@@ -75,6 +75,55 @@
 //! expression of type [`std::time::Duration`] (a `const`, `Duration::from_millis(x)`,
 //! `self.timeout`), evaluated at each call.
 //!
+//! ## Counts, rates and percentages from expressions
+//!
+//! Every count, rate and percentage may be an expression too, evaluated at each call:
+//!
+//! | key | type of an expression |
+//! |---|---|
+//! | `attempts`, `max_hedged`, `min_calls`, `consecutive_failures`, `half_open_calls`, `burst` | `u32` |
+//! | `max_concurrent` | `usize` |
+//! | `failure_rate`, `slow_rate`, `budget`, `error_rate`, `latency_rate` | `f64`, a share: `0.4` is 40% |
+//! | `window` | `u32` (calls) or [`Duration`](std::time::Duration) |
+//! | `rate` | [`Rate`], or `count/period` with either side an expression (`per_second/1s`) |
+//!
+//! A literal is checked when the crate compiles. A value from an expression is checked at each
+//! call by the same rule: one it refuses fails that call with [`Error::InvalidValue`], naming
+//! the key, the value and the rule in the compiler's words, and the body does not run (a
+//! `#[retry]` above stops at once). So a lone `#[retry]` or `#[hedge]` with an expression
+//! needs `E: From<resilience::Error>`. A breaker, bulkhead or rate limiter shared by a callsite
+//! or a `name` is made from the values of the first call whose values pass; a later call's
+//! other values do not change it (they are still checked), and with feature `config`,
+//! `registry().apply` overrides them as it does literal values.
+//!
+//! ```
+//! use resilience::{Error, Rate, bulkhead, rate_limit, retry};
+//!
+//! struct Settings { attempts: u32, max_concurrent: usize, rate: Rate }
+//! struct Client { settings: Settings }
+//!
+//! impl Client {
+//!     #[retry(attempts = self.settings.attempts, backoff = none)]
+//!     #[rate_limit(rate = self.settings.rate)]
+//!     #[bulkhead(max_concurrent = self.settings.max_concurrent)]
+//!     async fn get(&self, key: &str) -> Result<usize, Error> { Ok(key.len()) }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let rate = Rate::per_second(100);
+//! let client = Client { settings: Settings { attempts: 3, max_concurrent: 8, rate } };
+//! assert_eq!(client.get("abc").await, Ok(3));
+//!
+//! let refused = Client { settings: Settings { attempts: 0, max_concurrent: 8, rate } };
+//! let Err(Error::InvalidValue { invalid, .. }) = refused.get("abc").await else { panic!() };
+//! assert_eq!((invalid.key(), invalid.value().as_str()), ("attempts", "0"));
+//! assert_eq!(
+//!     invalid.rule(),
+//!     "`attempts` counts the first call too, so it must be at least 1 (1 means no retry)"
+//! );
+//! # }
+//! ```
+//!
 //! ## Features
 //!
 //! | feature | default | what it adds |
@@ -752,12 +801,12 @@ pub use resilience_runtime::config::{Config, ConfigError};
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,
     bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy},
-    rate_limit::{RateLimitPolicy, RateLimiter, RateLimiterHandle},
+    rate_limit::{Rate, RateLimitPolicy, RateLimiter, RateLimiterHandle},
 };
 
 pub use resilience_runtime::{
-    Error, FromResilienceError, HedgeHandle, Outcome, Registry, RetryDecision, RetryHandle,
-    hedge::HedgeDelay, hedge::HedgePolicy, registry, retry::Backoff, retry::Jitter,
+    Error, FromResilienceError, HedgeHandle, InvalidValue, Outcome, Registry, RetryDecision,
+    RetryHandle, hedge::HedgeDelay, hedge::HedgePolicy, registry, retry::Backoff, retry::Jitter,
     retry::RetryPolicy,
 };
 

@@ -59,10 +59,6 @@ const NOT_A_VALUE: &[(&str, &str)] = &[
         "jitter over no delay is harmless at run time",
     ),
     (
-        "attempts-not-a-number",
-        "`three` is an expression in an attribute",
-    ),
-    (
         "retry-renamed-key",
         "a renamed key's hint names the attribute's other keys",
     ),

@@ -81,6 +81,23 @@ pub fn half_open_calls(n: u64) -> Result<(), Problem> {
     })
 }
 
+/// The most runs a hedge starts beside the first.
+pub const MAX_HEDGED: u32 = 10;
+
+/// A hedge's extra runs: 1 to [`MAX_HEDGED`].
+///
+/// ```
+/// assert!(resilience_grammar::rules::max_hedged(0).unwrap_err().contains("got 0"));
+/// assert!(resilience_grammar::rules::max_hedged(2).is_ok());
+/// ```
+pub fn max_hedged(n: u64) -> Result<(), Problem> {
+    check((1..=u64::from(MAX_HEDGED)).contains(&n), || {
+        format!(
+            "`max_hedged` counts the runs started beside the first and must be from 1 to {MAX_HEDGED}; got {n} (each hedge is extra load: 1 or 2 is usual)"
+        )
+    })
+}
+
 /// A breaker's share (`failure_rate`, `slow_rate`) must be above 0%.
 pub fn opening_share(what: &str, share: f64) -> Result<(), Problem> {
     check(share > 0.0, || {
@@ -204,5 +221,6 @@ mod tests {
         assert!(timeout(Duration::ZERO).is_err() && latency(Duration::ZERO).is_err());
         assert!(max_elapsed(Duration::ZERO).is_err() && positive("x", Duration::ZERO).is_err());
         assert!(at_least_one("min_calls", 0, MIN_CALLS_HINT).is_err());
+        assert!(max_hedged(11).is_err() && max_hedged(10).is_ok() && max_hedged(1).is_ok());
     }
 }

@@ -155,6 +155,23 @@ fn rate_limit_over_bulkhead() {
 }
 
 #[test]
+fn retry_over_breaker_with_expressions() {
+    // Counts and percentages from the receiver's settings: each layer builds its policy at the
+    // call and checks it before it runs.
+    let out = pretty(expand(
+        Kind::Retry,
+        quote!(attempts = self.cfg.attempts, backoff = none),
+        quote! {
+            #[circuit_breaker(name = "payments", failure_rate = self.cfg.failure_rate, window = 50)]
+            async fn charge(&self, cents: u64) -> Result<Receipt, PayError> {
+                self.gateway.charge(cents).await
+            }
+        },
+    ));
+    insta::assert_snapshot!("retry_over_breaker_with_expressions", out);
+}
+
+#[test]
 fn fallback_on_a_plain_return_type() {
     let out = expanded(
         Kind::Fallback,

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+mod checked;
 mod error;
 mod events;
 mod instruments;
@@ -31,7 +32,7 @@ pub mod testing;
 pub mod timeout;
 
 pub use circuit_breaker::{CircuitBreakerHandle, CircuitState, Metrics as CircuitMetrics};
-pub use error::Error;
+pub use error::{Error, InvalidValue};
 pub use events::{EVENT_BUFFER, Event};
 pub use hedge::HedgeHandle;
 pub use outcome::{Failure, FromResilienceError, Layered, Outcome, PolicyError};
@@ -52,6 +53,7 @@ pub mod __private {
     pub use crate::call::CallSite;
     #[cfg(feature = "chaos")]
     pub use crate::chaos::{ChaosPolicy, chaos, chaos_blocking};
+    pub use crate::checked::{Checked, IntoWindow, checked};
     pub use crate::circuit_breaker::{
         BreakerPolicy, BreakerSite, KeyedBreakerSite, OpenFor, Window, every_error_fails, rejected,
     };
@@ -68,7 +70,7 @@ pub mod __private {
     pub use crate::outcome::Layered;
     pub use crate::outcome::run_body;
     pub use crate::outcome::{finish, finish_unrejected, lift};
-    pub use crate::rate_limit::{KeyedRateLimitSite, RateLimitPolicy, RateLimitSite};
+    pub use crate::rate_limit::{KeyedRateLimitSite, Rate, RateLimitPolicy, RateLimitSite};
     pub use crate::retry::{
         Backoff, Budget, Jitter, RetryCall, RetryPolicy, RetrySite, retry_every_error,
     };
@@ -104,5 +106,36 @@ pub mod __private {
     #[inline(always)]
     pub const fn duration(d: Duration) -> Duration {
         d
+    }
+
+    /// Pins a count argument's type (`attempts`, `burst`, `min_calls`, ...), so a mismatch
+    /// points at the argument.
+    #[inline(always)]
+    pub const fn count(n: u32) -> u32 {
+        n
+    }
+
+    /// Pins a bulkhead's `max_concurrent` argument's type.
+    #[inline(always)]
+    pub const fn max_concurrent(n: usize) -> usize {
+        n
+    }
+
+    /// Pins a percentage argument's type: a share from 0.0 to 1.0 (`0.4` is 40%).
+    #[inline(always)]
+    pub const fn share(s: f64) -> f64 {
+        s
+    }
+
+    /// Pins a `rate = ..` argument's type.
+    #[inline(always)]
+    pub const fn rate(r: Rate) -> Rate {
+        r
+    }
+
+    /// A `window = ..` argument: a number of calls or a duration.
+    #[inline(always)]
+    pub fn window<W: IntoWindow>(w: W) -> crate::circuit_breaker::Window {
+        w.into_window()
     }
 }

@@ -52,7 +52,7 @@ impl<T, E> Outcome for Result<T, E> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold a `resilience::Error`, which a policy of this function can fail with",
     label = "needs `impl From<resilience::Error> for {Self}`",
-    note = "add `impl From<resilience::Error> for {Self}` (timeout, circuit_breaker, bulkhead, rate_limit and chaos can reject a call), or return `anyhow::Error` or `Box<dyn std::error::Error + Send + Sync>`"
+    note = "add `impl From<resilience::Error> for {Self}` (timeout, circuit_breaker, bulkhead, rate_limit and chaos can reject a call, and so can any attribute whose count, rate or percentage is an expression), or return `anyhow::Error` or `Box<dyn std::error::Error + Send + Sync>`"
 )]
 pub trait FromResilienceError {
     /// Converts the policy's error into this error type.

@@ -82,6 +82,15 @@ pub(crate) fn rejected(error: &Error) {
             kind = "injected",
             "call rejected: fault injected"
         ),
+        Error::InvalidValue { name, invalid } => tracing::warn!(
+            target: "resilience",
+            name,
+            kind = "invalid_value",
+            key = invalid.key(),
+            value = %invalid.value(),
+            rule = %invalid.rule(),
+            "call rejected: a policy value from an expression is not allowed"
+        ),
     }
     emit(|| Event::Rejected(error.clone()));
 }

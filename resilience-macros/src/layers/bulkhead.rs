@@ -12,8 +12,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, KeyArgs, PerKey, Setting, parse_int, parse_name, require_key, set_once,
-    unknown_key,
+    Args, DurationArg, Given, KeyArgs, PerKey, Setting, parse_count, parse_name, require_key,
+    set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::TokenStream;
@@ -24,7 +24,7 @@ const KEYS: &[&str] = resilience_grammar::keys::BULKHEAD;
 
 /// A checked `#[bulkhead]`.
 pub(crate) struct Bulkhead {
-    max_concurrent: Option<usize>,
+    max_concurrent: Option<Given<usize>>,
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
     per_key: Option<PerKey>,
@@ -32,7 +32,7 @@ pub(crate) struct Bulkhead {
 
 impl Bulkhead {
     pub(crate) fn parse(cx: &Ctxt, args: Args) -> Option<Self> {
-        let mut max_concurrent: Setting<usize> = None;
+        let mut max_concurrent: Setting<Given<usize>> = None;
         let mut max_wait: Setting<DurationArg> = None;
         let mut name: Setting<LitStr> = None;
         let mut per_key = KeyArgs::new();
@@ -46,17 +46,13 @@ impl Bulkhead {
             }
             match key.to_string().as_str() {
                 "max_concurrent" => {
-                    let n = cx.check(parse_int::<usize>(v, "`max_concurrent`"));
-                    let n = match n {
-                        Some(0) => {
-                            cx.error(
-                                v.span(),
-                                resilience_grammar::rules::max_concurrent(0).unwrap_err(),
-                            );
-                            None
-                        }
-                        n => n,
-                    };
+                    let n = parse_count::<usize>(
+                        cx,
+                        v,
+                        "max_concurrent",
+                        "usize",
+                        resilience_grammar::rules::max_concurrent,
+                    );
                     set_once(cx, &mut max_concurrent, key, n);
                 }
                 "max_wait" => {
@@ -107,9 +103,12 @@ impl Bulkhead {
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;
         let p = quote!(#krate::__private);
-        let max_concurrent = self
-            .max_concurrent
-            .map(proc_macro2::Literal::usize_unsuffixed);
+        let max_concurrent = self.max_concurrent.as_ref().map(|n| {
+            n.to_tokens(krate, "max_concurrent", |n| {
+                let n = proc_macro2::Literal::usize_unsuffixed(n);
+                quote!(#n)
+            })
+        });
         let policy = match (max_concurrent, &self.max_wait) {
             (None, None) => quote!(#p::BulkheadPolicy::DEFAULT),
             (Some(n), None) => {
@@ -124,16 +123,28 @@ impl Bulkhead {
                 quote!(#p::BulkheadPolicy { max_concurrent: #n, max_wait: #d })
             }
         };
-        if let Some(per_key) = &self.per_key {
-            return crate::expand_sync::keyed_call(
+        let checked = self.max_concurrent.as_ref().is_some_and(Given::is_expr);
+        let (policy, layer_policy) = if checked {
+            (policy, quote!(__resilience_checked))
+        } else {
+            (TokenStream::new(), policy)
+        };
+        let layer = if let Some(per_key) = &self.per_key {
+            crate::expand_sync::keyed_call(
                 g,
                 quote!(__RESILIENCE_BULKHEAD),
                 quote!(bulkhead),
                 per_key.key(krate),
-                policy,
+                layer_policy,
                 inner,
-            );
+            )
+        } else {
+            crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), layer_policy, inner)
+        };
+        if checked {
+            let name = g.call_name(self.name.as_ref());
+            return g.checked("bulkhead", &name, policy, layer);
         }
-        crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), policy, inner)
+        layer
     }
 }

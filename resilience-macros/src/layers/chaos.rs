@@ -12,7 +12,7 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, parse_name, parse_percent, require_key, set_once, unknown_key,
+    Args, DurationArg, Given, Setting, parse_name, parse_share, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream};
@@ -23,17 +23,17 @@ const KEYS: &[&str] = resilience_grammar::keys::CHAOS;
 
 /// A checked `#[chaos]`.
 pub(crate) struct Chaos {
-    error_rate: Option<f64>,
+    error_rate: Option<Given<f64>>,
     latency: Option<DurationArg>,
-    latency_rate: Option<f64>,
+    latency_rate: Option<Given<f64>>,
     pub(crate) name: Option<LitStr>,
 }
 
 impl Chaos {
     pub(crate) fn parse(cx: &Ctxt, args: Args, span: Span) -> Option<Self> {
-        let mut error_rate: Setting<f64> = None;
+        let mut error_rate: Setting<Given<f64>> = None;
         let mut latency: Setting<DurationArg> = None;
-        let mut latency_rate: Setting<f64> = None;
+        let mut latency_rate: Setting<Given<f64>> = None;
         let mut name: Setting<LitStr> = None;
         // A fault written wrongly is reported once, not again as missing.
         let mut fault_written = false;
@@ -45,7 +45,7 @@ impl Chaos {
             match key.to_string().as_str() {
                 "error_rate" => {
                     fault_written = true;
-                    let r = cx.check(parse_percent(v, "error_rate"));
+                    let r = parse_share(cx, v, "error_rate", |_| Ok(()));
                     set_once(cx, &mut error_rate, key, r);
                 }
                 "latency" => {
@@ -64,7 +64,7 @@ impl Chaos {
                     set_once(cx, &mut latency, key, d);
                 }
                 "latency_rate" => {
-                    let r = cx.check(parse_percent(v, "latency_rate"));
+                    let r = parse_share(cx, v, "latency_rate", |_| Ok(()));
                     set_once(cx, &mut latency_rate, key, r);
                 }
                 "name" => set_once(cx, &mut name, key, parse_name(cx, v)),
@@ -121,15 +121,21 @@ impl Chaos {
         let krate = &g.krate;
         let p = quote!(#krate::__private);
         let name = g.call_name(self.name.as_ref());
+        let share = |r: &Given<f64>| {
+            r.to_tokens(krate, "share", |r| {
+                let r = proc_macro2::Literal::f64_unsuffixed(r);
+                quote!(#r)
+            })
+        };
         let mut fields = Vec::new();
-        if let Some(r) = self.error_rate {
-            let r = proc_macro2::Literal::f64_unsuffixed(r);
+        if let Some(r) = &self.error_rate {
+            let r = share(r);
             fields.push(quote!(error_rate: #r));
         }
         if let Some(d) = &self.latency {
             let d = d.to_tokens(krate);
             // `latency_rate` defaults to every call when `latency` is given.
-            let r = proc_macro2::Literal::f64_unsuffixed(self.latency_rate.unwrap_or(1.0));
+            let r = share(self.latency_rate.as_ref().unwrap_or(&Given::Literal(1.0)));
             fields.push(quote!(latency: #d));
             fields.push(quote!(latency_rate: #r));
         }
@@ -138,12 +144,25 @@ impl Chaos {
         } else {
             quote!(#p::ChaosPolicy { #(#fields,)* ..#p::ChaosPolicy::NONE })
         };
-        if g.sync {
-            return quote!(#p::chaos_blocking(#name, #policy, &__RESILIENCE_BLOCKING, || #inner));
+        let checked = [&self.error_rate, &self.latency_rate]
+            .into_iter()
+            .any(|r| r.as_ref().is_some_and(Given::is_expr));
+        let (policy, layer_policy) = if checked {
+            (policy, quote!(__resilience_checked))
+        } else {
+            (TokenStream::new(), policy)
+        };
+        let layer = if g.sync {
+            quote!(#p::chaos_blocking(#name, #layer_policy, &__RESILIENCE_BLOCKING, || #inner))
+        } else {
+            quote! {
+                #p::chaos(#name, #layer_policy, async { #inner }).await
+            }
+        };
+        if checked {
+            return g.checked("chaos", &name, policy, layer);
         }
-        quote! {
-            #p::chaos(#name, #policy, async { #inner }).await
-        }
+        layer
     }
 }
 

@@ -19,8 +19,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, parse_percent,
-    parse_predicate, require_key, set_once, unknown_key,
+    Args, DurationArg, Given, KeyArgs, PerKey, Setting, Value, parse_count, parse_name,
+    parse_predicate, parse_share, pinned, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -32,23 +32,25 @@ const KEYS: &[&str] = resilience_grammar::keys::CIRCUIT_BREAKER;
 
 /// A checked `#[circuit_breaker]`.
 pub(crate) struct CircuitBreaker {
-    failure_rate: Option<f64>,
+    failure_rate: Option<Given<f64>>,
     slow_call: Option<DurationArg>,
-    slow_rate: Option<f64>,
+    slow_rate: Option<Given<f64>>,
     window: Option<WindowArg>,
-    min_calls: Option<u32>,
-    consecutive_failures: Option<u32>,
+    min_calls: Option<Given<u32>>,
+    consecutive_failures: Option<Given<u32>>,
     open_for: Option<OpenForArg>,
-    half_open_calls: Option<u32>,
+    half_open_calls: Option<Given<u32>>,
     when: Option<Expr>,
     pub(crate) name: Option<LitStr>,
     per_key: Option<PerKey>,
 }
 
-/// `window = 100` (calls) or `window = 60s`.
+/// `window = 100` (calls), `window = 60s`, or an expression: a number of calls (`u32`) or a
+/// `Duration`.
 enum WindowArg {
     Calls(u32),
     Time(DurationArg),
+    Expr(Expr),
 }
 
 /// `open_for = 30s` or `open_for = exponential(10s, max = 5m)`.
@@ -59,14 +61,14 @@ enum OpenForArg {
 
 impl CircuitBreaker {
     pub(crate) fn parse(cx: &Ctxt, args: Args) -> Option<Self> {
-        let mut failure_rate: Setting<f64> = None;
+        let mut failure_rate: Setting<Given<f64>> = None;
         let mut slow_call: Setting<DurationArg> = None;
-        let mut slow_rate: Setting<f64> = None;
+        let mut slow_rate: Setting<Given<f64>> = None;
         let mut window: Setting<WindowArg> = None;
-        let mut min_calls: Setting<(u32, Span)> = None;
-        let mut consecutive: Setting<u32> = None;
+        let mut min_calls: Setting<(Given<u32>, Span)> = None;
+        let mut consecutive: Setting<Given<u32>> = None;
         let mut open_for: Setting<OpenForArg> = None;
-        let mut half_open: Setting<u32> = None;
+        let mut half_open: Setting<Given<u32>> = None;
         let mut when: Setting<Expr> = None;
         let mut name: Setting<LitStr> = None;
         let mut per_key = KeyArgs::new();
@@ -87,13 +89,13 @@ impl CircuitBreaker {
                     cx,
                     &mut min_calls,
                     key,
-                    parse_count(cx, v, "min_calls", resilience_grammar::rules::MIN_CALLS_HINT).map(|n| (n, v.span())),
+                    parse_at_least_one(cx, v, "min_calls", resilience_grammar::rules::MIN_CALLS_HINT).map(|n| (n, v.span())),
                 ),
                 "consecutive_failures" => set_once(
                     cx,
                     &mut consecutive,
                     key,
-                    parse_count(cx, v, "consecutive_failures", resilience_grammar::rules::CONSECUTIVE_FAILURES_HINT),
+                    parse_at_least_one(cx, v, "consecutive_failures", resilience_grammar::rules::CONSECUTIVE_FAILURES_HINT),
                 ),
                 "open_for" => set_once(cx, &mut open_for, key, parse_open_for(cx, v)),
                 "half_open_calls" => set_once(cx, &mut half_open, key, parse_half_open(cx, v)),
@@ -117,7 +119,8 @@ impl CircuitBreaker {
                 resilience_grammar::rules::SLOW_RATE_WITHOUT_SLOW_CALL,
             );
         }
-        if let (Some(((m, m_span), _)), Some((WindowArg::Calls(n), _))) = (&min_calls, &window)
+        if let (Some(((Given::Literal(m), m_span), _)), Some((WindowArg::Calls(n), _))) =
+            (&min_calls, &window)
             && let Err(message) =
                 resilience_grammar::rules::min_calls_in_window(u64::from(*m), u64::from(*n))
         {
@@ -160,9 +163,37 @@ impl CircuitBreaker {
         )
     }
 
+    /// Whether a count, percentage or window is an expression, checked at each call.
+    fn has_expr(&self) -> bool {
+        let given = [
+            &self.min_calls,
+            &self.consecutive_failures,
+            &self.half_open_calls,
+        ];
+        [&self.failure_rate, &self.slow_rate]
+            .into_iter()
+            .any(|r| r.as_ref().is_some_and(Given::is_expr))
+            || given
+                .into_iter()
+                .any(|n| n.as_ref().is_some_and(Given::is_expr))
+            || matches!(self.window, Some(WindowArg::Expr(_)))
+    }
+
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;
-        let policy = self.policy(krate);
+        if self.has_expr() {
+            // Built and checked at each call; the site keeps the values of the call that
+            // created its breaker.
+            let name = g.call_name(self.name.as_ref());
+            let layer = self.layer(g, quote!(__resilience_checked), inner);
+            return g.checked("circuit_breaker", &name, self.policy(krate), layer);
+        }
+        self.layer(g, self.policy(krate), inner)
+    }
+
+    /// The breaker's admission and recording around `inner`, `policy` built on first use.
+    fn layer(&self, g: &Gen, policy: TokenStream, inner: TokenStream) -> TokenStream {
+        let krate = &g.krate;
         let when = match &self.when {
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::every_error_fails),
@@ -175,7 +206,7 @@ impl CircuitBreaker {
                     let __resilience_permit = match __resilience_instance.acquire() {
                         ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
                         ::core::result::Result::Err(__resilience_rejection) => {
-                            break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
+                            break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection))
                         }
                     };
                     __resilience_permit.finish(#inner, #when)
@@ -189,7 +220,7 @@ impl CircuitBreaker {
                 let __resilience_permit = match __RESILIENCE_BREAKER.acquire_with(|| #policy) {
                     ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
                     ::core::result::Result::Err(__resilience_rejection) => {
-                        break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
+                        break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection))
                     }
                 };
                 __resilience_permit.finish(#inner, #when)
@@ -201,10 +232,21 @@ impl CircuitBreaker {
     /// written.
     fn policy(&self, krate: &TokenStream) -> TokenStream {
         let p = quote!(#krate::__private);
-        let float = proc_macro2::Literal::f64_unsuffixed;
+        let float = |r: &Given<f64>| {
+            r.to_tokens(krate, "share", |r| {
+                let r = proc_macro2::Literal::f64_unsuffixed(r);
+                quote!(#r)
+            })
+        };
+        let count = |n: &Given<u32>| {
+            n.to_tokens(krate, "count", |n| {
+                let n = proc_macro2::Literal::u32_unsuffixed(n);
+                quote!(#n)
+            })
+        };
         let int = proc_macro2::Literal::u32_unsuffixed;
         let mut fields = Vec::new();
-        if let Some(r) = self.failure_rate {
+        if let Some(r) = &self.failure_rate {
             let r = float(r);
             fields.push(quote!(failure_rate: #r));
         }
@@ -212,7 +254,7 @@ impl CircuitBreaker {
             let d = d.to_tokens(krate);
             fields.push(quote!(slow_call: ::core::option::Option::Some(#d)));
         }
-        if let Some(r) = self.slow_rate {
+        if let Some(r) = &self.slow_rate {
             let r = float(r);
             fields.push(quote!(slow_rate: #r));
         }
@@ -225,14 +267,18 @@ impl CircuitBreaker {
                 let d = d.to_tokens(krate);
                 fields.push(quote!(window: #p::Window::Time(#d)));
             }
+            Some(WindowArg::Expr(e)) => {
+                let w = pinned(krate, "window", e);
+                fields.push(quote!(window: #w));
+            }
             None => {}
         }
-        if let Some(m) = self.min_calls {
-            let m = int(m);
+        if let Some(m) = &self.min_calls {
+            let m = count(m);
             fields.push(quote!(min_calls: #m));
         }
-        if let Some(c) = self.consecutive_failures {
-            let c = int(c);
+        if let Some(c) = &self.consecutive_failures {
+            let c = count(c);
             fields.push(quote!(consecutive_failures: ::core::option::Option::Some(#c)));
         }
         match &self.open_for {
@@ -246,8 +292,8 @@ impl CircuitBreaker {
             }
             None => {}
         }
-        if let Some(h) = self.half_open_calls {
-            let h = int(h);
+        if let Some(h) = &self.half_open_calls {
+            let h = count(h);
             fields.push(quote!(half_open_calls: #h));
         }
         if fields.is_empty() {
@@ -259,13 +305,10 @@ impl CircuitBreaker {
 }
 
 /// A share above 0% and at most 100%.
-fn parse_rate(cx: &Ctxt, v: &Value, what: &str) -> Option<f64> {
-    let r = cx.check(parse_percent(v, what))?;
-    if let Err(message) = resilience_grammar::rules::opening_share(what, r) {
-        cx.error(v.span(), message);
-        return None;
-    }
-    Some(r)
+fn parse_rate(cx: &Ctxt, v: &Value, what: &str) -> Option<Given<f64>> {
+    parse_share(cx, v, what, |r| {
+        resilience_grammar::rules::opening_share(what, r)
+    })
 }
 
 fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
@@ -281,25 +324,23 @@ fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
 }
 
 /// A whole number of at least 1.
-fn parse_count(cx: &Ctxt, v: &Value, what: &str, hint: &str) -> Option<u32> {
-    let n = cx.check(parse_int::<u32>(v, &format!("`{what}`")))?;
-    if let Err(message) = resilience_grammar::rules::at_least_one(what, u64::from(n), hint) {
-        cx.error(v.span(), message);
-        return None;
-    }
-    Some(n)
+fn parse_at_least_one(cx: &Ctxt, v: &Value, what: &str, hint: &str) -> Option<Given<u32>> {
+    parse_count(cx, v, what, "u32", |n| {
+        resilience_grammar::rules::at_least_one(what, n, hint)
+    })
 }
 
-fn parse_half_open(cx: &Ctxt, v: &Value) -> Option<u32> {
-    let n = cx.check(parse_int::<u32>(v, "`half_open_calls`"))?;
-    if let Err(message) = resilience_grammar::rules::half_open_calls(u64::from(n)) {
-        cx.error(v.span(), message);
-        return None;
-    }
-    Some(n)
+fn parse_half_open(cx: &Ctxt, v: &Value) -> Option<Given<u32>> {
+    parse_count(
+        cx,
+        v,
+        "half_open_calls",
+        "u32",
+        resilience_grammar::rules::half_open_calls,
+    )
 }
 
-/// `100` (calls) or a duration.
+/// `100` (calls), a duration, or an expression giving either.
 fn parse_window(cx: &Ctxt, v: &Value) -> Option<WindowArg> {
     let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
     if let [TokenTree::Literal(l)] = tokens.as_slice()
@@ -314,6 +355,10 @@ fn parse_window(cx: &Ctxt, v: &Value) -> Option<WindowArg> {
         return Some(WindowArg::Calls(n));
     }
     let d = cx.check(DurationArg::parse(v, "window"))?;
+    if d.literal.is_none() {
+        // `DurationArg` has refused a unit literal inside an expression (`2 * 1s`).
+        return cx.check(v.parse::<Expr>()).map(WindowArg::Expr);
+    }
     if let Some(Err(message)) = d.literal.map(resilience_grammar::rules::window_time) {
         cx.error(d.span, message);
         return None;

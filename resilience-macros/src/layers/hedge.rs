@@ -14,8 +14,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_int, parse_name, parse_percent, parse_predicate,
-    require_key, set_once, unknown_key,
+    Args, DurationArg, Given, Setting, Value, parse_count, parse_name, parse_predicate,
+    parse_share, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use crate::item::{ItemFn, Shape};
@@ -30,7 +30,7 @@ const PERCENTILE_HELP: &str = "a percentile from `p50` to `p99.9` (such as `p95`
 /// A checked `#[hedge]`.
 pub(crate) struct Hedge {
     delay: Option<Delay>,
-    max_hedged: Option<u32>,
+    max_hedged: Option<Given<u32>>,
     when: Option<Expr>,
     budget: Option<Budget>,
     pub(crate) name: Option<LitStr>,
@@ -45,14 +45,14 @@ enum Delay {
 
 /// `budget = 10%` or `budget = none`.
 enum Budget {
-    Ratio(f64),
+    Ratio(Given<f64>),
     Unlimited,
 }
 
 impl Hedge {
     pub(crate) fn parse(cx: &Ctxt, args: Args) -> Option<Self> {
         let mut delay: Setting<Delay> = None;
-        let mut max_hedged: Setting<u32> = None;
+        let mut max_hedged: Setting<Given<u32>> = None;
         let mut when: Setting<Expr> = None;
         let mut budget: Setting<Budget> = None;
         let mut name: Setting<LitStr> = None;
@@ -114,24 +114,40 @@ impl Hedge {
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#p::hedge_every_error),
         };
-        let runs = syn::Ident::new(
-            &format!("Hedged{}", self.max_hedged.unwrap_or(1)),
-            proc_macro2::Span::call_site(),
-        );
+        // The places for the runs are a type: an expression's `max_hedged` gets the most
+        // places, and the runs stop at its value.
+        let places = match &self.max_hedged {
+            None => 1,
+            Some(Given::Literal(m)) => *m,
+            Some(Given::Expr(_)) => resilience_grammar::rules::MAX_HEDGED,
+        };
+        let runs = syn::Ident::new(&format!("Hedged{places}"), proc_macro2::Span::call_site());
         let policy = self.policy(krate);
         let (local, policy) = match &self.delay {
+            _ if self.has_expr() => (quote!(), quote!(&__resilience_checked)),
             Some(Delay::Fixed(d)) if d.literal.is_none() => (
                 quote!(let __resilience_policy = #policy;),
                 quote!(&__resilience_policy),
             ),
             _ => (quote!(), quote!(&const { #policy })),
         };
-        quote! {{
+        let layer = quote! {{
             #local
             __RESILIENCE_HEDGE
                 .call(#policy, #p::runs::<#p::#runs<_>>(), || async { #inner }, #when)
                 .await
-        }}
+        }};
+        if self.has_expr() {
+            let name = g.call_name(self.name.as_ref());
+            return g.checked("hedge", &name, self.policy(krate), layer);
+        }
+        layer
+    }
+
+    /// Whether a count or percentage is given as an expression, checked at each call.
+    pub(crate) fn has_expr(&self) -> bool {
+        self.max_hedged.as_ref().is_some_and(Given::is_expr)
+            || matches!(&self.budget, Some(Budget::Ratio(r)) if r.is_expr())
     }
 
     /// `HedgePolicy { delay: .., ..HedgePolicy::DEFAULT }`, naming only what was written.
@@ -149,13 +165,19 @@ impl Hedge {
             }
             None => {}
         }
-        if let Some(m) = self.max_hedged {
-            let m = proc_macro2::Literal::u32_unsuffixed(m);
+        if let Some(m) = &self.max_hedged {
+            let m = m.to_tokens(krate, "count", |m| {
+                let m = proc_macro2::Literal::u32_unsuffixed(m);
+                quote!(#m)
+            });
             fields.push(quote!(max_hedged: #m));
         }
         match &self.budget {
             Some(Budget::Ratio(r)) => {
-                let r = proc_macro2::Literal::f64_unsuffixed(*r);
+                let r = r.to_tokens(krate, "share", |r| {
+                    let r = proc_macro2::Literal::f64_unsuffixed(r);
+                    quote!(#r)
+                });
                 fields.push(quote!(budget: #p::Budget::Ratio(#r)));
             }
             Some(Budget::Unlimited) => fields.push(quote!(budget: #p::Budget::Unlimited)),
@@ -271,24 +293,21 @@ fn percentile_digits(id: &str) -> Option<String> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
 }
 
-fn parse_max_hedged(cx: &Ctxt, v: &Value) -> Option<u32> {
-    let n = cx.check(parse_int::<u32>(v, "`max_hedged`"))?;
-    if !(1..=10).contains(&n) {
-        cx.error(
-            v.span(),
-            format!("`max_hedged` counts the runs started beside the first and must be from 1 to 10; got {n} (each hedge is extra load: 1 or 2 is usual)"),
-        );
-        return None;
-    }
-    Some(n)
+fn parse_max_hedged(cx: &Ctxt, v: &Value) -> Option<Given<u32>> {
+    parse_count(
+        cx,
+        v,
+        "max_hedged",
+        "u32",
+        resilience_grammar::rules::max_hedged,
+    )
 }
 
 fn parse_budget(cx: &Ctxt, v: &Value) -> Option<Budget> {
     if v.parse::<syn::Ident>().is_ok_and(|id| id == "none") {
         return Some(Budget::Unlimited);
     }
-    let share = cx.check(parse_percent(v, "budget"))?;
-    Some(Budget::Ratio(share))
+    parse_share(cx, v, "budget", |_| Ok(())).map(Budget::Ratio)
 }
 
 #[cfg(test)]
@@ -330,7 +349,7 @@ mod tests {
             "delay = ",
             "max_hedged = 0",
             "max_hedged = 11",
-            "max_hedged = two",
+            "max_hedged = 2.5",
             "max_hedged = 1u8",
             "budget = 101%",
             "when = 1 + 2",

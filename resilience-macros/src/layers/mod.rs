@@ -80,9 +80,10 @@ impl Layer {
     /// Whether this layer can fail a call with a `resilience::Error`.
     pub(crate) fn can_reject(&self) -> bool {
         match self {
-            Layer::Retry(_) => false,
-            // It passes on what the runs beneath return.
-            Layer::Hedge(_) => false,
+            // Only with a value given as an expression, which may be invalid at a call.
+            Layer::Retry(r) => r.has_expr(),
+            // It passes on what the runs beneath return (and the same as `retry`).
+            Layer::Hedge(h) => h.has_expr(),
             Layer::Timeout(_) => true,
             Layer::Bulkhead(_) | Layer::RateLimit(_) => true,
             // The fallback turns every failure into a value; `expand` generates it.
@@ -200,6 +201,51 @@ impl Gen {
             quote!(__RESILIENCE_LABEL.get())
         } else {
             label
+        }
+    }
+
+    /// A layer whose policy has counts, rates or percentages given as expressions: the policy
+    /// is built and checked with the attributes' rules at each call, and a value they refuse
+    /// fails the call with `Error::InvalidValue` before the layer runs. `layer` uses the
+    /// checked policy as `__resilience_checked`.
+    ///
+    /// Input:  `RetryPolicy { attempts: count(self.attempts), ..DEFAULT }`, the retry layer
+    /// Output:
+    /// ```text
+    /// '__resilience_checked_retry: {
+    ///     let __resilience_checked = match checked("mod::f", RetryPolicy { .. }) {
+    ///         Ok(policy) => policy,
+    ///         Err(invalid) => break '__resilience_checked_retry rejected(invalid),
+    ///     };
+    ///     <the retry layer, borrowing `__resilience_checked`>
+    /// }
+    /// ```
+    pub(crate) fn checked(
+        &self,
+        kind: &str,
+        name: &TokenStream,
+        policy: TokenStream,
+        layer: TokenStream,
+    ) -> TokenStream {
+        let p = {
+            let krate = &self.krate;
+            quote!(#krate::__private)
+        };
+        let label = syn::Lifetime::new(
+            &format!("'__resilience_checked_{kind}"),
+            proc_macro2::Span::call_site(),
+        );
+        quote! {
+            #label: {
+                let __resilience_checked = match #p::checked(#name, #policy) {
+                    ::core::result::Result::Ok(__resilience_policy) => __resilience_policy,
+                    // In parentheses: `break 'label ::path` reads to `syn` as a label `'label:`.
+                    ::core::result::Result::Err(__resilience_invalid) => {
+                        break #label (#p::rejected(__resilience_invalid))
+                    }
+                };
+                #layer
+            }
         }
     }
 

@@ -12,8 +12,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, require_key,
-    set_once, unknown_key,
+    Args, DurationArg, Given, KeyArgs, PerKey, Setting, Value, is_literal, parse_count, parse_int,
+    parse_name, pinned, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -24,18 +24,24 @@ const KEYS: &[&str] = resilience_grammar::keys::RATE_LIMIT;
 
 /// A checked `#[rate_limit]`.
 pub(crate) struct RateLimit {
-    count: u32,
-    per: DurationArg,
-    burst: Option<u32>,
+    rate: RateArg,
+    burst: Option<Given<u32>>,
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
     per_key: Option<PerKey>,
 }
 
+/// `rate = 100/1s` (the count may be an expression of type `u32`, the period one of type
+/// `Duration`), or `rate = <expression of type Rate>`.
+enum RateArg {
+    Split { count: Given<u32>, per: DurationArg },
+    Expr(syn::Expr),
+}
+
 impl RateLimit {
     pub(crate) fn parse(cx: &Ctxt, args: Args, span: Span) -> Option<Self> {
-        let mut rate: Setting<(u32, DurationArg)> = None;
-        let mut burst: Setting<u32> = None;
+        let mut rate: Setting<RateArg> = None;
+        let mut burst: Setting<Given<u32>> = None;
         let mut max_wait: Setting<DurationArg> = None;
         let mut name: Setting<LitStr> = None;
         // A `rate` written wrongly is reported once, not again as missing.
@@ -55,14 +61,7 @@ impl RateLimit {
                     set_once(cx, &mut rate, key, parse_rate(cx, v));
                 }
                 "burst" => {
-                    let n = cx.check(parse_int::<u32>(v, "`burst`"));
-                    let n = match n {
-                        Some(0) => {
-                            cx.error(v.span(), resilience_grammar::rules::burst(0).unwrap_err());
-                            None
-                        }
-                        n => n,
-                    };
+                    let n = parse_count(cx, v, "burst", "u32", resilience_grammar::rules::burst);
                     set_once(cx, &mut burst, key, n);
                 }
                 "max_wait" => {
@@ -83,7 +82,7 @@ impl RateLimit {
         }
         let name = name.map(|(n, _)| n);
         let per_key = per_key.finish(cx, "rate_limit", name.as_ref());
-        let Some(((count, per), _)) = rate else {
+        let Some((rate, _)) = rate else {
             if rate_written {
                 return None;
             }
@@ -94,8 +93,7 @@ impl RateLimit {
             return None;
         };
         Some(RateLimit {
-            count,
-            per,
+            rate,
             burst: burst.map(|(b, _)| b),
             max_wait: max_wait.map(|(d, _)| d),
             name,
@@ -124,10 +122,26 @@ impl RateLimit {
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;
         let p = quote!(#krate::__private);
-        let count = proc_macro2::Literal::u32_unsuffixed(self.count);
-        let per = self.per.to_tokens(krate);
+        let base = match &self.rate {
+            RateArg::Split { count, per } => {
+                let count = count.to_tokens(krate, "count", |n| {
+                    let n = proc_macro2::Literal::u32_unsuffixed(n);
+                    quote!(#n)
+                });
+                let per = per.to_tokens(krate);
+                quote!(#p::RateLimitPolicy::new(#count, #per))
+            }
+            RateArg::Expr(e) => {
+                let rate = pinned(krate, "rate", e);
+                quote!(#rate.policy())
+            }
+        };
         let mut fields = Vec::new();
-        if let Some(b) = self.burst.map(proc_macro2::Literal::u32_unsuffixed) {
+        if let Some(b) = &self.burst {
+            let b = b.to_tokens(krate, "count", |b| {
+                let b = proc_macro2::Literal::u32_unsuffixed(b);
+                quote!(#b)
+            });
             fields.push(quote!(burst: #b));
         }
         if let Some(d) = &self.max_wait {
@@ -135,32 +149,61 @@ impl RateLimit {
             fields.push(quote!(max_wait: #d));
         }
         let policy = if fields.is_empty() {
-            quote!(#p::RateLimitPolicy::new(#count, #per))
+            base
         } else {
-            quote!(#p::RateLimitPolicy { #(#fields,)* ..#p::RateLimitPolicy::new(#count, #per) })
+            quote!(#p::RateLimitPolicy { #(#fields,)* ..#base })
         };
-        if let Some(per_key) = &self.per_key {
-            return crate::expand_sync::keyed_call(
+        let checked = self.has_expr();
+        let (policy, layer_policy) = if checked {
+            (policy, quote!(__resilience_checked))
+        } else {
+            (TokenStream::new(), policy)
+        };
+        let layer = if let Some(per_key) = &self.per_key {
+            crate::expand_sync::keyed_call(
                 g,
                 quote!(__RESILIENCE_RATE_LIMIT),
                 quote!(limiter),
                 per_key.key(krate),
-                policy,
+                layer_policy,
                 inner,
-            );
+            )
+        } else {
+            crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), layer_policy, inner)
+        };
+        if checked {
+            let name = g.call_name(self.name.as_ref());
+            return g.checked("rate_limit", &name, policy, layer);
         }
-        crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), policy, inner)
+        layer
+    }
+
+    /// Whether the rate's count, the rate or the burst is an expression, checked at each call
+    /// (a period alone is a duration, as before).
+    fn has_expr(&self) -> bool {
+        let rate = match &self.rate {
+            RateArg::Split { count, .. } => count.is_expr(),
+            RateArg::Expr(_) => true,
+        };
+        rate || self.burst.as_ref().is_some_and(Given::is_expr)
     }
 }
 
-/// `100/1s`, `5 / 250ms`, `10/PERIOD`.
-fn parse_rate(cx: &Ctxt, v: &Value) -> Option<(u32, DurationArg)> {
+/// `100/1s`, `5 / 250ms`, `10/PERIOD`, `self.per_second/1s`, or an expression of type `Rate`.
+fn parse_rate(cx: &Ctxt, v: &Value) -> Option<RateArg> {
     let tokens: Vec<TokenTree> = v.tokens.clone().into_iter().collect();
     let example = resilience_grammar::rate::EXPECTED;
     let slash = tokens
         .iter()
         .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '/'));
     let Some(slash) = slash.filter(|&i| i > 0 && i + 1 < tokens.len()) else {
+        // No `/`: an expression giving a `Rate`, unless a literal (`rate = 100`).
+        if slash.is_none()
+            && !is_literal(v)
+            && let Ok(e) = v.parse::<syn::Expr>()
+        {
+            return Some(RateArg::Expr(e));
+        }
         cx.error(v.span(), example);
         return None;
     };
@@ -170,16 +213,19 @@ fn parse_rate(cx: &Ctxt, v: &Value) -> Option<(u32, DurationArg)> {
     let per_value = Value {
         tokens: tokens[slash + 1..].iter().cloned().collect(),
     };
-    let count = cx.check(parse_int::<u32>(&count_value, "the rate's count"));
-    let count = match count {
-        Some(0) => {
-            cx.error(
-                count_value.span(),
-                resilience_grammar::rules::rate_count(0).unwrap_err(),
-            );
-            None
+    let count = if is_literal(&count_value) {
+        match cx.check(parse_int::<u32>(&count_value, "the rate's count")) {
+            Some(0) => {
+                cx.error(
+                    count_value.span(),
+                    resilience_grammar::rules::rate_count(0).unwrap_err(),
+                );
+                None
+            }
+            n => n.map(Given::Literal),
         }
-        n => n,
+    } else {
+        parse_count(cx, &count_value, "rate", "u32", |_| Ok(()))
     };
     let per = cx.check(DurationArg::parse(&per_value, "rate"));
     if let Some(d) = &per
@@ -188,5 +234,8 @@ fn parse_rate(cx: &Ctxt, v: &Value) -> Option<(u32, DurationArg)> {
         cx.error(d.span, message);
         return None;
     }
-    Some((count?, per?))
+    Some(RateArg::Split {
+        count: count?,
+        per: per?,
+    })
 }

@@ -20,8 +20,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Setting, Value, parse_float, parse_int, parse_name, parse_percent,
-    parse_predicate, require_key, set_once, unknown_key,
+    Args, DurationArg, Given, Setting, Value, parse_count, parse_float, parse_name,
+    parse_predicate, parse_share, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{TokenStream, TokenTree};
@@ -36,7 +36,7 @@ const JITTERS: &[&str] = resilience_grammar::keys::JITTERS;
 
 /// A checked `#[retry]`.
 pub(crate) struct Retry {
-    attempts: Option<u32>,
+    attempts: Option<Given<u32>>,
     pub(crate) backoff: Option<Backoff>,
     jitter: Option<Ident>,
     max_elapsed: Option<DurationArg>,
@@ -62,13 +62,13 @@ pub(crate) enum Backoff {
 
 /// `budget = 20%` or `budget = none`.
 enum Budget {
-    Ratio(f64),
+    Ratio(Given<f64>),
     Unlimited,
 }
 
 impl Retry {
     pub(crate) fn parse(cx: &Ctxt, args: Args) -> Option<Self> {
-        let mut attempts: Setting<u32> = None;
+        let mut attempts: Setting<Given<u32>> = None;
         let mut backoff: Setting<Backoff> = None;
         let mut jitter: Setting<Ident> = None;
         let mut max_elapsed: Setting<DurationArg> = None;
@@ -140,7 +140,13 @@ impl Retry {
 
     /// Whether a retry can happen at all (`attempts = 1` makes one call).
     pub(crate) fn retries(&self) -> bool {
-        self.attempts != Some(1)
+        self.attempts.as_ref().and_then(Given::literal) != Some(1)
+    }
+
+    /// Whether a count or percentage is given as an expression, checked at each call.
+    pub(crate) fn has_expr(&self) -> bool {
+        self.attempts.as_ref().is_some_and(Given::is_expr)
+            || matches!(&self.budget, Some(Budget::Ratio(r)) if r.is_expr())
     }
 
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
@@ -172,6 +178,8 @@ impl Retry {
         // written out per call), else a local built at each call.
         let (local, policy) = if self.is_const() {
             (quote!(), quote!(&const { #policy }))
+        } else if self.has_expr() {
+            (quote!(), quote!(&__resilience_checked))
         } else {
             (
                 quote!(let __resilience_policy = #policy;),
@@ -180,7 +188,7 @@ impl Retry {
         };
         let wait = crate::expand_sync::retry_wait(g);
         // `decide` is not async: a success breaks out at once, and only a retry awaits.
-        quote! {{
+        let layer = quote! {{
             #local
             let mut __resilience_retry = __RESILIENCE_RETRY.begin(#policy);
             loop {
@@ -201,11 +209,19 @@ impl Retry {
                     }
                 }
             }
-        }}
+        }};
+        if self.has_expr() {
+            let name = g.call_name(self.name.as_ref());
+            return g.checked("retry", &name, self.policy(krate), layer);
+        }
+        layer
     }
 
-    /// Whether the policy is a constant: every duration written as a literal.
+    /// Whether the policy is a constant: every value written as a literal.
     fn is_const(&self) -> bool {
+        if self.has_expr() {
+            return false;
+        }
         let literal = |d: &DurationArg| d.literal.is_some();
         let backoff = match &self.backoff {
             None => true,
@@ -222,8 +238,11 @@ impl Retry {
     fn policy(&self, krate: &TokenStream) -> TokenStream {
         let p = quote!(#krate::__private);
         let mut fields = Vec::new();
-        if let Some(a) = self.attempts {
-            let a = proc_macro2::Literal::u32_unsuffixed(a);
+        if let Some(a) = &self.attempts {
+            let a = a.to_tokens(krate, "count", |a| {
+                let a = proc_macro2::Literal::u32_unsuffixed(a);
+                quote!(#a)
+            });
             fields.push(quote!(attempts: #a));
         }
         if let Some(b) = &self.backoff {
@@ -240,7 +259,10 @@ impl Retry {
         }
         match &self.budget {
             Some(Budget::Ratio(r)) => {
-                let r = proc_macro2::Literal::f64_unsuffixed(*r);
+                let r = r.to_tokens(krate, "share", |r| {
+                    let r = proc_macro2::Literal::f64_unsuffixed(r);
+                    quote!(#r)
+                });
                 fields.push(quote!(budget: #p::Budget::Ratio(#r)))
             }
             Some(Budget::Unlimited) => fields.push(quote!(budget: #p::Budget::Unlimited)),
@@ -286,13 +308,14 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn parse_attempts(cx: &Ctxt, v: &Value) -> Option<u32> {
-    let n = cx.check(parse_int::<u32>(v, "`attempts`"))?;
-    if let Err(message) = resilience_grammar::rules::attempts(u64::from(n)) {
-        cx.error(v.span(), message);
-        return None;
-    }
-    Some(n)
+fn parse_attempts(cx: &Ctxt, v: &Value) -> Option<Given<u32>> {
+    parse_count(
+        cx,
+        v,
+        "attempts",
+        "u32",
+        resilience_grammar::rules::attempts,
+    )
 }
 
 fn parse_positive(cx: &Ctxt, v: &Value, what: &str) -> Option<DurationArg> {
@@ -334,8 +357,7 @@ fn parse_budget(cx: &Ctxt, v: &Value) -> Option<Budget> {
     if v.parse::<Ident>().is_ok_and(|id| id == "none") {
         return Some(Budget::Unlimited);
     }
-    let share = cx.check(parse_percent(v, "budget"))?;
-    Some(Budget::Ratio(share))
+    parse_share(cx, v, "budget", |_| Ok(())).map(Budget::Ratio)
 }
 
 /// `none`, `constant(100ms)`, `exponential(100ms, factor = 2.0, max = 10s)`, `fibonacci(100ms, max = 10s)`.

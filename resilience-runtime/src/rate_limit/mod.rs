@@ -7,8 +7,10 @@
 
 mod blocking;
 mod clock;
+mod rate;
 
 pub use clock::{TokioClock, TokioInstant};
+pub use rate::Rate;
 
 use crate::Error;
 use crate::instruments::CallCounters;

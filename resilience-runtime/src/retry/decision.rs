@@ -44,7 +44,7 @@ impl From<bool> for RetryDecision {
 impl RetryDecision {
     /// How the runtime classifies a rejection from a layer beneath `#[retry]`: timeouts, a full
     /// bulkhead and injected faults are retried, a rate limit after its `retry_after`, an open
-    /// breaker stops at once.
+    /// breaker and a policy value that is not allowed stop at once.
     ///
     /// ```
     /// use resilience_runtime::{Error, RetryDecision};
@@ -58,7 +58,8 @@ impl RetryDecision {
                 RetryDecision::Retry
             }
             Error::RateLimited { retry_after, .. } => RetryDecision::RetryAfter(*retry_after),
-            Error::CircuitOpen { .. } => RetryDecision::Stop,
+            // The same value would be refused again.
+            Error::CircuitOpen { .. } | Error::InvalidValue { .. } => RetryDecision::Stop,
         }
     }
 }

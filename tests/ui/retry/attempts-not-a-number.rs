@@ -1,6 +1,6 @@
 use resilience::retry;
 
-#[retry(attempts = three)]
+#[retry(attempts = 3.5)]
 async fn fetch() -> Result<u32, std::io::Error> {
     Ok(1)
 }
