@@ -6,7 +6,7 @@
 //! timer of the next hedge is armed, and every run's latency is recorded when it ends.
 
 use super::runs::Runs;
-use super::{HedgeDelay, HedgePolicy, HedgeStats};
+use super::{HedgeDelay, HedgeOverrides, HedgePolicy, HedgeStats};
 use crate::outcome::{Failure, Layered, PolicyError};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -26,6 +26,8 @@ pin_project! {
         make: M,
         when: W,
         policy: &'p HedgePolicy,
+        // The values configured when the call started (feature `config`), over `policy`.
+        overrides: Option<&'static HedgeOverrides>,
         stats: &'static HedgeStats,
         // Runs started so far.
         started: usize,
@@ -66,6 +68,7 @@ impl<'p, R, M, W> Hedge<'p, R, M, W> {
     pub(super) fn new(
         stats: &'static HedgeStats,
         policy: &'p HedgePolicy,
+        overrides: Option<&'static HedgeOverrides>,
         runs: R,
         make: M,
         when: W,
@@ -75,6 +78,7 @@ impl<'p, R, M, W> Hedge<'p, R, M, W> {
             make,
             when,
             policy,
+            overrides,
             stats,
             started: 0,
             stopped: false,
@@ -162,7 +166,11 @@ where
     W: FnMut(&E) -> bool,
     P: PolicyError,
 {
-    let slots = R::LEN.min(1 + this.policy.max_hedged as usize);
+    let policy = match this.overrides {
+        Some(o) => o.over(this.policy),
+        None => **this.policy,
+    };
+    let slots = R::LEN.min(1 + policy.max_hedged as usize);
     loop {
         let mut pass = match first.take() {
             Some(pass) => pass,
@@ -204,7 +212,7 @@ where
         let mut waiting = waiting.project();
         if !*waiting.armed {
             *waiting.armed = true;
-            let delay = match this.policy.delay {
+            let delay = match policy.delay {
                 HedgeDelay::Fixed(d) => Some(d),
                 HedgeDelay::Percentile(q) => this.stats.adaptive_delay(q, Instant::now()),
             };

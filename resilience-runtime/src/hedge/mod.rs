@@ -35,6 +35,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "config")]
+mod configure;
 mod future;
 mod histogram;
 mod runs;
@@ -48,6 +50,18 @@ pub use runs::{
 };
 pub use stats::HedgeHandle;
 pub(crate) use stats::HedgeStats;
+#[cfg(feature = "config")]
+pub(crate) use configure::HedgeOverrides;
+/// No configuration without feature `config`: never made.
+#[cfg(not(feature = "config"))]
+#[derive(Debug)]
+pub(crate) enum HedgeOverrides {}
+#[cfg(not(feature = "config"))]
+impl HedgeOverrides {
+    pub(crate) fn over(&self, _: &HedgePolicy) -> HedgePolicy {
+        match *self {}
+    }
+}
 
 use crate::registry::{self, Registry};
 use std::sync::{Arc, OnceLock};
@@ -152,7 +166,7 @@ impl HedgeSite {
     {
         let stats = self.stats(policy);
         stats.budget.deposit();
-        Hedge::new(stats, policy, runs, make, when)
+        Hedge::new(stats, policy, stats.overrides(), runs, make, when)
     }
 
     #[inline]

@@ -6,6 +6,8 @@
 mod backoff;
 mod blocking;
 mod budget;
+#[cfg(feature = "config")]
+mod configure;
 mod decision;
 mod jitter;
 mod stats;
@@ -17,6 +19,18 @@ pub use decision::RetryDecision;
 pub use jitter::Jitter;
 pub use stats::RetryHandle;
 pub(crate) use stats::RetryStats;
+#[cfg(feature = "config")]
+pub(crate) use configure::RetryOverrides;
+/// No configuration without feature `config`: never made.
+#[cfg(not(feature = "config"))]
+#[derive(Debug)]
+pub(crate) enum RetryOverrides {}
+#[cfg(not(feature = "config"))]
+impl RetryOverrides {
+    fn over(&self, _: &RetryPolicy) -> RetryPolicy {
+        match *self {}
+    }
+}
 
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, Registry};
@@ -123,11 +137,17 @@ impl RetrySite {
     pub fn begin<'p>(&'static self, policy: &'p RetryPolicy) -> RetryCall<'p> {
         let stats = self.stats(policy);
         stats.budget.deposit();
+        let overrides = stats.overrides();
+        let started = match overrides {
+            None => policy.max_elapsed.map(|_| Instant::now()),
+            Some(o) => configured_start(o, policy),
+        };
         RetryCall {
             stats,
             policy,
+            overrides,
             attempt: 1,
-            started: policy.max_elapsed.map(|_| Instant::now()),
+            started,
             // Set by each retry; the first uses the backoff's base.
             previous_delay: None,
         }
@@ -157,11 +177,23 @@ impl RetrySite {
     }
 }
 
+/// When a configured call started, if it has a `max_elapsed`.
+#[cold]
+#[inline(never)]
+fn configured_start(overrides: &RetryOverrides, policy: &RetryPolicy) -> Option<Instant> {
+    overrides
+        .over(policy)
+        .max_elapsed
+        .map(|_| Instant::now())
+}
+
 /// One call's progress through its attempts.
 #[derive(Debug)]
 pub struct RetryCall<'p> {
     stats: &'static RetryStats,
     policy: &'p RetryPolicy,
+    /// The values configured when the call started (feature `config`), over `policy`.
+    overrides: Option<&'static RetryOverrides>,
     attempt: u32,
     started: Option<Instant>,
     previous_delay: Option<Duration>,
@@ -292,22 +324,30 @@ impl RetryCall<'_> {
         if decision == RetryDecision::Stop {
             return Err(GaveUp::Stopped);
         }
-        if self.attempt >= self.policy.attempts {
+        let configured;
+        let policy = match self.overrides {
+            Some(o) => {
+                configured = o.over(self.policy);
+                &configured
+            }
+            None => self.policy,
+        };
+        if self.attempt >= policy.attempts {
             return Err(GaveUp::Exhausted);
         }
         let delay = match decision {
             RetryDecision::Stop => return Err(GaveUp::Stopped),
             RetryDecision::RetryAfter(d) => d,
             RetryDecision::Retry => {
-                let backoff = &self.policy.backoff;
+                let backoff = &policy.backoff;
                 let scheduled = backoff.delay(self.attempt - 1);
                 let previous = self.previous_delay.unwrap_or_else(|| backoff.base());
-                self.policy
+                policy
                     .jitter
                     .apply(scheduled, previous, backoff.base(), backoff.max())
             }
         };
-        if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed) {
+        if let (Some(started), Some(limit)) = (self.started, policy.max_elapsed) {
             // A delay too long to add to the clock (a server's huge Retry-After) is past it too.
             let ends = Instant::now().checked_add(delay);
             if ends.is_none_or(|ends| ends.duration_since(started) > limit) {
