@@ -1,9 +1,9 @@
 //! What chaos injected, per name, in the registry: listed from a name's first call with chaos
 //! switched on (a call while it is off costs one relaxed load and counts nothing).
 
+use super::ChaosPolicy;
 use crate::keyed::{self, Found};
 use crate::registry::{self, Entry, Registry};
-use super::ChaosPolicy;
 use crate::snapshot::{ChaosSnapshot, Snapshot};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -121,11 +121,35 @@ impl Entry for ChaosStats {
         let shares = |v: Option<f64>| v.map(Value::Share);
         let durations = |v: Option<std::time::Duration>| v.map(Value::Duration);
         let name = self.name;
-        changes.extend(configured_change(KIND, name, "error_rate", shares(s.error_rate), shares(error_rate)));
-        changes.extend(configured_change(KIND, name, "latency", durations(s.latency), durations(latency)));
-        changes.extend(configured_change(KIND, name, "latency_rate", shares(s.latency_rate), shares(latency_rate)));
+        changes.extend(configured_change(
+            KIND,
+            name,
+            "error_rate",
+            shares(s.error_rate),
+            shares(error_rate),
+        ));
+        changes.extend(configured_change(
+            KIND,
+            name,
+            "latency",
+            durations(s.latency),
+            durations(latency),
+        ));
+        changes.extend(configured_change(
+            KIND,
+            name,
+            "latency_rate",
+            shares(s.latency_rate),
+            shares(latency_rate),
+        ));
         if s.disabled != disabled {
-            changes.push(Change::new(KIND, self.name, "enabled", !s.disabled, !disabled));
+            changes.push(Change::new(
+                KIND,
+                self.name,
+                "enabled",
+                !s.disabled,
+                !disabled,
+            ));
         }
         *s = Settings {
             error_rate,

@@ -18,9 +18,9 @@
 
 use super::config::Window;
 use super::sync::{AtomicBool, AtomicU64, Ordering, fence};
-use std::sync::OnceLock;
 use crate::stripe::{STRIPES, StripedCounter, with_my_line};
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 /// Buckets of a time window: one 128-byte line of 8-byte cells per stripe.
 pub(crate) const BUCKETS: usize = 16;
@@ -200,7 +200,8 @@ impl StripedBuckets {
     /// [`renumber`]: Self::renumber
     fn renumber(&self, numbering: Numbering) {
         let version = self.version.load(Ordering::Relaxed);
-        self.version.store(version.wrapping_add(1), Ordering::Relaxed);
+        self.version
+            .store(version.wrapping_add(1), Ordering::Relaxed);
         fence(Ordering::Release);
         self.width.store(numbering.width, Ordering::Relaxed);
         self.offset.store(numbering.offset, Ordering::Relaxed);
@@ -535,7 +536,10 @@ mod tests {
 
     #[test]
     fn a_cell_reused_for_a_newer_bucket_starts_from_zero_and_never_goes_back() {
-        let b = StripedBuckets::new(Numbering { width: 1, offset: 0 });
+        let b = StripedBuckets::new(Numbering {
+            width: 1,
+            offset: 0,
+        });
         b.bump(3);
         b.bump(3);
         b.bump(3 + BUCKETS as u64);

@@ -87,7 +87,9 @@ pub(crate) fn no_max_keys(kind: &str, table: &Table) -> Result<(), Refused> {
     if table.contains_key("max_keys") {
         return Err(Refused::new(
             "max_keys",
-            format!("`max_keys` applies to a `#[{kind}(key = ..)]` callsite only, and this one has no `key`"),
+            format!(
+                "`max_keys` applies to a `#[{kind}(key = ..)]` callsite only, and this one has no `key`"
+            ),
         ));
     }
     Ok(())
@@ -132,15 +134,6 @@ impl Refused {
             key: key.to_owned(),
             problem: problem.into(),
         }
-    }
-
-    pub(crate) fn not_retunable(kind: &str, key: &str) -> Self {
-        Refused::new(
-            key,
-            format!(
-                "`{key}` of `#[{kind}]` cannot be retuned at run time yet; change it in the attribute"
-            ),
-        )
     }
 }
 

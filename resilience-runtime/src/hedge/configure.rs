@@ -69,7 +69,15 @@ impl HedgeStats {
         let (before, after) = (old.over(&written), new.over(&written));
         let mut changes: Vec<Change> = ["delay", "max_hedged"]
             .into_iter()
-            .filter_map(|k| change(KIND, self.name(), k, value_of(&before, k), value_of(&after, k)))
+            .filter_map(|k| {
+                change(
+                    KIND,
+                    self.name(),
+                    k,
+                    value_of(&before, k),
+                    value_of(&after, k),
+                )
+            })
             .collect();
         let budget = match table.and_then(|t| t.get("budget")) {
             Some(Value::Budget(Some(s))) => Some(Budget::Ratio(*s)),
@@ -86,7 +94,13 @@ impl HedgeStats {
                 budget.unwrap_or(written.budget),
             );
             self.budget.retune(to);
-            changes.push(Change::new(KIND, self.name(), "budget", show(from), show(to)));
+            changes.push(Change::new(
+                KIND,
+                self.name(),
+                "budget",
+                show(from),
+                show(to),
+            ));
             settings.budget = budget;
         }
         settings.current = (new != HedgeOverrides::default()).then(|| {

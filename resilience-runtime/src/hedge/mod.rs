@@ -43,6 +43,8 @@ mod runs;
 mod stats;
 
 pub use crate::retry::Budget;
+#[cfg(feature = "config")]
+pub(crate) use configure::HedgeOverrides;
 pub use future::Hedge;
 pub use runs::{
     Empty, End, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6, Hedged7, Hedged8, Hedged9,
@@ -50,8 +52,6 @@ pub use runs::{
 };
 pub use stats::HedgeHandle;
 pub(crate) use stats::HedgeStats;
-#[cfg(feature = "config")]
-pub(crate) use configure::HedgeOverrides;
 /// No configuration without feature `config`: never made.
 #[cfg(not(feature = "config"))]
 #[derive(Debug)]

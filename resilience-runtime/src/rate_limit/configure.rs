@@ -4,7 +4,7 @@
 //! load for this; a configured one finds the limiter under a short lock.
 
 use super::{KIND, Limiter, RateLimitPolicy, RateLimiter, TokioClock};
-use crate::config::{Change, Table, Value, change};
+use crate::config::{Change, Table, Value, change, configured_change};
 use crate::registry::lock;
 use governor::RateLimiter as Gcra;
 use std::sync::atomic::Ordering;
@@ -91,16 +91,13 @@ impl RateLimiter {
         };
         let old_wait = self.configured_wait.swap(wait, Ordering::Relaxed);
         let shown = |n: u64| (n != ATTRIBUTE).then(|| Value::Duration(Duration::from_nanos(n)));
-        if old_wait != wait {
-            let show = |n| shown(n).map_or_else(|| "attribute".to_owned(), |v| v.to_string());
-            changes.push(Change::new(
-                KIND,
-                self.name,
-                "max_wait",
-                show(old_wait),
-                show(wait),
-            ));
-        }
+        changes.extend(configured_change(
+            KIND,
+            self.name,
+            "max_wait",
+            shown(old_wait),
+            shown(wait),
+        ));
         settings.configured = crate::config::shown_table(table);
         self.configured.store(
             settings.disabled || settings.limiter.is_some(),

@@ -152,7 +152,13 @@ impl RetryStats {
                 budget.unwrap_or(written.budget),
             );
             self.budget.retune(to);
-            changes.push(Change::new(KIND, self.name(), "budget", show(from), show(to)));
+            changes.push(Change::new(
+                KIND,
+                self.name(),
+                "budget",
+                show(from),
+                show(to),
+            ));
             settings.budget = budget;
         }
         settings.current = (new != RetryOverrides::default()).then(|| settings.overrides(new));

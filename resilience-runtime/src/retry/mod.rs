@@ -15,12 +15,12 @@ mod stats;
 pub use backoff::Backoff;
 pub use budget::Budget;
 pub(crate) use budget::RetryBudget;
+#[cfg(feature = "config")]
+pub(crate) use configure::RetryOverrides;
 pub use decision::RetryDecision;
 pub use jitter::Jitter;
 pub use stats::RetryHandle;
 pub(crate) use stats::RetryStats;
-#[cfg(feature = "config")]
-pub(crate) use configure::RetryOverrides;
 /// No configuration without feature `config`: never made.
 #[cfg(not(feature = "config"))]
 #[derive(Debug)]
@@ -181,10 +181,7 @@ impl RetrySite {
 #[cold]
 #[inline(never)]
 fn configured_start(overrides: &RetryOverrides, policy: &RetryPolicy) -> Option<Instant> {
-    overrides
-        .over(policy)
-        .max_elapsed
-        .map(|_| Instant::now())
+    overrides.over(policy).max_elapsed.map(|_| Instant::now())
 }
 
 /// One call's progress through its attempts.
