@@ -101,7 +101,7 @@ impl CircuitBreaker {
             .iter()
             .filter_map(|key| change(KIND, &label, key, value_of(&old, key), value_of(&new, key)))
             .collect();
-        self.machine.retune(new, self.now());
+        self.machine.retune(new, self.now(), self.transition());
         let disabled = crate::config::disabled(table);
         let mut settings = crate::registry::lock(&self.settings);
         settings.configured = crate::config::shown_table(table);

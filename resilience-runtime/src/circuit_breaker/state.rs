@@ -278,7 +278,7 @@ impl Machine {
     /// counts: each value applies from the next call or decision that reads it. A new window
     /// (another length or kind) starts empty at `now`; a half-open round already running is
     /// decided once as many probes as the new `half_open_calls` have finished.
-    pub fn retune(&self, mut policy: BreakerPolicy, now: u64) {
+    pub fn retune(&self, mut policy: BreakerPolicy, now: u64, on_transition: impl Fn(&Transition)) {
         policy.half_open_calls = policy
             .half_open_calls
             .clamp(1, BreakerPolicy::MAX_HALF_OPEN_CALLS);
@@ -295,6 +295,14 @@ impl Machine {
             .store(slow_call_nanos(&policy), Ordering::Relaxed);
         self.timed.store(times_calls(&policy), Ordering::Relaxed);
         rare.policy = policy;
+        drop(rare);
+        // A round already past a lowered `half_open_calls`, with no probe left to finish it, is
+        // decided here (a probe that finishes later decides it itself).
+        let w = Word::unpack(self.word.load(Ordering::Acquire));
+        let finished = w.ok + w.failed;
+        if w.state == CircuitState::HalfOpen && finished > 0 && finished >= policy.half_open_calls {
+            self.decide(w, || now, on_transition);
+        }
     }
 
     /// The breaker's name.
