@@ -16,7 +16,7 @@
 //!   decides, under the mutex.
 
 use super::config::BreakerPolicy;
-use super::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
+use super::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering, fence};
 use super::window::{Counts, Log, Successes};
 use std::sync::PoisonError;
 use std::time::Duration;
@@ -297,7 +297,9 @@ impl Machine {
         rare.policy = policy;
         drop(rare);
         // A round already past a lowered `half_open_calls`, with no probe left to finish it, is
-        // decided here (a probe that finishes later decides it itself).
+        // decided here (a probe that finishes later decides it itself; see `record_probe`'s
+        // fence).
+        fence(Ordering::SeqCst);
         let w = Word::unpack(self.word.load(Ordering::Acquire));
         let finished = w.ok + w.failed;
         if w.state == CircuitState::HalfOpen && finished > 0 && finished >= policy.half_open_calls {
@@ -710,7 +712,9 @@ impl Machine {
             ) {
                 Ok(_) => {
                     // `>=`: a retuned `half_open_calls` may have fallen below the probes
-                    // already finished.
+                    // already finished. The fence pairs with `retune`'s: either this probe
+                    // sees the new count, or `retune` sees this probe finished (never neither).
+                    fence(Ordering::SeqCst);
                     let finished = next.ok + next.failed;
                     if finished > 0 && finished >= self.half_open_calls.load(Ordering::Relaxed) {
                         self.decide(next, now, on_transition);
@@ -726,6 +730,10 @@ impl Machine {
     #[cold]
     fn decide(&self, w: Word, now: impl Fn() -> u64, on_transition: impl Fn(&Transition)) {
         let mut rare = self.lock();
+        // Decided already (a retune and the last probe may both see the round finished).
+        if self.word.load(Ordering::Acquire) != w.pack() {
+            return;
+        }
         let counts = Counts {
             calls: u64::from(w.ok + w.failed),
             failures: u64::from(w.failed),

@@ -188,7 +188,7 @@ impl StripedBuckets {
                 offset: self.offset.load(Ordering::Relaxed),
             };
             fence(Ordering::Acquire);
-            if before % 2 == 0 && self.version.load(Ordering::Relaxed) == before {
+            if before.is_multiple_of(2) && self.version.load(Ordering::Relaxed) == before {
                 return numbering;
             }
             std::hint::spin_loop();

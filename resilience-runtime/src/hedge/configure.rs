@@ -1,5 +1,6 @@
-//! A hedge retuned at run time (feature `config`): the configured values a call takes when it
-//! starts, over its attribute's. `max_hedged` cannot exceed the places the generated code
+//! A hedge retuned at run time (feature `config`): a call takes the configured values when its
+//! first run has to wait, over its attribute's, and keeps them. A call answered at its first
+//! poll never looks (the hot path pays nothing). `max_hedged` cannot exceed the places the generated code
 //! holds (the attribute's `max_hedged`): a larger one hedges as many times as those allow.
 
 use super::stats::{HedgeStats, KIND};
@@ -8,8 +9,7 @@ use crate::config::{Change, Table, Value, change};
 use crate::registry::lock;
 use std::sync::atomic::Ordering;
 
-/// The values configured for a hedge name, over each call's attribute; kept for good once made
-/// (a call holds a `&'static` to the ones it started with), one per distinct configuration.
+/// The values configured for a hedge name, over each call's attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct HedgeOverrides {
     delay: Option<HedgeDelay>,
@@ -30,9 +30,11 @@ impl HedgeOverrides {
 /// What configuration set for a hedge name.
 #[derive(Debug, Default)]
 pub(crate) struct Settings {
-    /// The values a call starting now takes, if any are configured.
-    pub(crate) current: Option<&'static HedgeOverrides>,
-    made: Vec<&'static HedgeOverrides>,
+    /// The values a call waiting now takes, if any are configured.
+    pub(crate) current: Option<HedgeOverrides>,
+    /// The policies configured calls have taken, each kept for good so a call can hold it: one
+    /// per distinct pair of attribute and configuration, at most [`MERGED`].
+    merged: Vec<&'static HedgePolicy>,
     /// The configured table, `key = value`, for the snapshot.
     pub(crate) configured: Vec<String>,
     budget: Option<Budget>,
@@ -49,7 +51,32 @@ fn value_of(p: &HedgePolicy, key: &str) -> Option<Value> {
     })
 }
 
+/// The most policies a hedge name keeps for configured calls; past it, a call keeps its
+/// attribute's values.
+const MERGED: usize = 1024;
+
 impl HedgeStats {
+    /// The policy a call with `written` takes when its first run waits, if configuration sets
+    /// any of its values: kept for good, so the call can hold it as its own.
+    #[cold]
+    pub(crate) fn configured_policy(&self, written: &HedgePolicy) -> Option<&'static HedgePolicy> {
+        if !self.configured.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut settings = lock(&self.settings);
+        let policy = settings.current?.over(written);
+        if let Some(kept) = settings.merged.iter().find(|p| ***p == policy) {
+            return Some(kept);
+        }
+        if settings.merged.len() >= MERGED {
+            crate::telemetry::config_not_taken(KIND, self.name(), MERGED);
+            return None;
+        }
+        let kept: &'static HedgePolicy = Box::leak(Box::new(policy));
+        settings.merged.push(kept);
+        Some(kept)
+    }
+
     /// Takes `table` for the calls that start from now (`None`: the attributes' values again).
     pub(crate) fn apply_config(&self, table: Option<&Table>) -> Vec<Change> {
         let mut settings = lock(&self.settings);
@@ -65,7 +92,7 @@ impl HedgeStats {
                 _ => {}
             }
         }
-        let old = settings.current.copied().unwrap_or_default();
+        let old = settings.current.unwrap_or_default();
         let (before, after) = (old.over(&written), new.over(&written));
         let mut changes: Vec<Change> = ["delay", "max_hedged"]
             .into_iter()
@@ -103,16 +130,7 @@ impl HedgeStats {
             ));
             settings.budget = budget;
         }
-        settings.current = (new != HedgeOverrides::default()).then(|| {
-            match settings.made.iter().find(|m| ***m == new) {
-                Some(made) => *made,
-                None => {
-                    let made: &'static HedgeOverrides = Box::leak(Box::new(new));
-                    settings.made.push(made);
-                    made
-                }
-            }
-        });
+        settings.current = (new != HedgeOverrides::default()).then_some(new);
         settings.configured = crate::config::shown_table(table);
         self.configured
             .store(settings.current.is_some(), Ordering::Relaxed);

@@ -6,7 +6,7 @@
 //! timer of the next hedge is armed, and every run's latency is recorded when it ends.
 
 use super::runs::Runs;
-use super::{HedgeDelay, HedgeOverrides, HedgePolicy, HedgeStats};
+use super::{HedgeDelay, HedgePolicy, HedgeStats};
 use crate::outcome::{Failure, Layered, PolicyError};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -25,9 +25,9 @@ pin_project! {
         runs: R,
         make: M,
         when: W,
+        // The attribute's values; from the first poll that waits on, with the values
+        // configured then over them (feature `config`).
         policy: &'p HedgePolicy,
-        // The values configured when the call started (feature `config`), over `policy`.
-        overrides: Option<&'static HedgeOverrides>,
         stats: &'static HedgeStats,
         // Runs started so far.
         started: usize,
@@ -68,7 +68,6 @@ impl<'p, R, M, W> Hedge<'p, R, M, W> {
     pub(super) fn new(
         stats: &'static HedgeStats,
         policy: &'p HedgePolicy,
-        overrides: Option<&'static HedgeOverrides>,
         runs: R,
         make: M,
         when: W,
@@ -78,7 +77,6 @@ impl<'p, R, M, W> Hedge<'p, R, M, W> {
             make,
             when,
             policy,
-            overrides,
             stats,
             started: 0,
             stopped: false,
@@ -146,6 +144,12 @@ where
                 pass
             }
         };
+        // The first run has to wait: from here on the call hedges with the values configured
+        // now (feature `config`), kept for the rest of the call.
+        #[cfg(feature = "config")]
+        if let Some(configured) = this.stats.configured_policy(this.policy) {
+            *this.policy = configured;
+        }
         drive(&mut this, cx, Some(pass))
     }
 }
@@ -166,10 +170,7 @@ where
     W: FnMut(&E) -> bool,
     P: PolicyError,
 {
-    let policy = match this.overrides {
-        Some(o) => o.over(this.policy),
-        None => **this.policy,
-    };
+    let policy = *this.policy;
     let slots = R::LEN.min(1 + policy.max_hedged as usize);
     loop {
         let mut pass = match first.take() {

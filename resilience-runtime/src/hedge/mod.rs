@@ -43,8 +43,6 @@ mod runs;
 mod stats;
 
 pub use crate::retry::Budget;
-#[cfg(feature = "config")]
-pub(crate) use configure::HedgeOverrides;
 pub use future::Hedge;
 pub use runs::{
     Empty, End, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6, Hedged7, Hedged8, Hedged9,
@@ -52,16 +50,6 @@ pub use runs::{
 };
 pub use stats::HedgeHandle;
 pub(crate) use stats::HedgeStats;
-/// No configuration without feature `config`: never made.
-#[cfg(not(feature = "config"))]
-#[derive(Debug)]
-pub(crate) enum HedgeOverrides {}
-#[cfg(not(feature = "config"))]
-impl HedgeOverrides {
-    pub(crate) fn over(&self, _: &HedgePolicy) -> HedgePolicy {
-        match *self {}
-    }
-}
 
 use crate::registry::{self, Registry};
 use std::sync::{Arc, OnceLock};
@@ -166,7 +154,7 @@ impl HedgeSite {
     {
         let stats = self.stats(policy);
         stats.budget.deposit();
-        Hedge::new(stats, policy, stats.overrides(), runs, make, when)
+        Hedge::new(stats, policy, runs, make, when)
     }
 
     #[inline]

@@ -8,7 +8,9 @@ use crate::registry::{Entry, Registry};
 use crate::retry::RetryBudget;
 use crate::snapshot::{HedgeSnapshot, Snapshot};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+#[cfg(feature = "config")]
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -29,8 +31,8 @@ pub(crate) struct HedgeStats {
     /// The adaptive delay last computed: `tick << 32 | micros` (`NO_DELAY` micros: too few
     /// latencies), recomputed at most once per [`TICK`].
     delay: AtomicU64,
-    /// Whether configuration overrides the attributes' values: the one load a call pays for
-    /// configuration.
+    /// Whether configuration overrides the attributes' values: read by a call's first wait.
+    #[cfg(feature = "config")]
     pub(super) configured: AtomicBool,
     #[cfg(feature = "config")]
     pub(super) settings: std::sync::Mutex<super::configure::Settings>,
@@ -52,6 +54,7 @@ impl HedgeStats {
             won: AtomicU64::new(0),
             hedges_total: NamedCounter::hedges(name),
             delay: AtomicU64::new(NEVER),
+            #[cfg(feature = "config")]
             configured: AtomicBool::new(false),
             #[cfg(feature = "config")]
             settings: std::sync::Mutex::default(),
@@ -62,25 +65,6 @@ impl HedgeStats {
     #[cfg(feature = "config")]
     pub(crate) fn written_policy(&self) -> HedgePolicy {
         self.policy
-    }
-
-    /// The values configured for the calls that start now, if any: one relaxed load when
-    /// none are.
-    #[inline]
-    pub(crate) fn overrides(&self) -> Option<&'static super::HedgeOverrides> {
-        if self.configured.load(Ordering::Relaxed) {
-            return self.configured_overrides();
-        }
-        None
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn configured_overrides(&self) -> Option<&'static super::HedgeOverrides> {
-        #[cfg(feature = "config")]
-        return crate::registry::lock(&self.settings).current;
-        #[cfg(not(feature = "config"))]
-        None
     }
 
     pub(crate) fn name(&self) -> &'static str {
@@ -123,6 +107,15 @@ impl HedgeStats {
         delay
     }
 
+    /// `max_hedged` as a call waiting now takes it.
+    fn effective_max_hedged(&self) -> u32 {
+        #[cfg(feature = "config")]
+        if let Some(o) = crate::registry::lock(&self.settings).current {
+            return o.over(&self.policy).max_hedged;
+        }
+        self.policy.max_hedged
+    }
+
     fn origin(&self) -> Instant {
         self.budget.origin()
     }
@@ -138,9 +131,7 @@ impl Entry for HedgeStats {
     fn snapshot(&self, label: &str, into: &mut Snapshot) {
         into.hedges.push(HedgeSnapshot {
             name: label.to_owned(),
-            max_hedged: self
-                .overrides()
-                .map_or(self.policy.max_hedged, |o| o.over(&self.policy).max_hedged),
+            max_hedged: self.effective_max_hedged(),
             calls: self.budget.calls(),
             hedges: self.hedges.load(Ordering::Relaxed),
             won: self.won.load(Ordering::Relaxed),

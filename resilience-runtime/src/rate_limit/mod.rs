@@ -331,18 +331,36 @@ impl RateLimitSite {
     #[inline]
     pub fn call<F>(&'static self, policy: RateLimitPolicy, inner: F) -> RateLimitCall<F> {
         let limiter = self.limiter(policy);
-        let state = match limiter.try_acquire() {
-            Ok(()) => Admission::Admitted,
-            Err(wait) => Admission::Refused {
-                wait,
-                deadline: tokio::time::Instant::now() + limiter.max_wait(policy.max_wait),
-            },
-        };
+        #[cfg(feature = "config")]
+        if limiter.configured.load(Ordering::Relaxed) {
+            return RateLimitCall {
+                state: admission(limiter.try_acquire_configured(), limiter, policy),
+                inner,
+                limiter,
+            };
+        }
+        let state = admission(limiter.take_from(&limiter.gcra), limiter, policy);
         RateLimitCall {
             inner,
             limiter,
             state,
         }
+    }
+}
+
+/// A call's admission: its permit taken, or when the next one frees and how long it may wait.
+#[inline(always)]
+fn admission(
+    taken: Result<(), Duration>,
+    limiter: &RateLimiter,
+    policy: RateLimitPolicy,
+) -> Admission {
+    match taken {
+        Ok(()) => Admission::Admitted,
+        Err(wait) => Admission::Refused {
+            wait,
+            deadline: tokio::time::Instant::now() + limiter.max_wait(policy.max_wait),
+        },
     }
 }
 

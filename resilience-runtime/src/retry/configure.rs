@@ -1,5 +1,6 @@
-//! A retry retuned at run time (feature `config`): the configured values a call takes when it
-//! starts, over its attribute's, so a call already running keeps the values it began with.
+//! A retry retuned at run time (feature `config`): a call takes the configured values at its
+//! first failure, over its attribute's, and keeps them for the rest of the call. A success
+//! never looks (the hot path pays nothing), and a call already retrying keeps its values.
 
 use super::stats::{KIND, RetryStats};
 use super::{Backoff, Budget, Jitter, RetryPolicy};
@@ -9,9 +10,7 @@ use resilience_grammar::backoff::Backoff as WrittenBackoff;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// The values configured for a retry name, over each call's attribute. Kept for good once
-/// made (a call holds a `&'static` to the ones it started with): one per distinct
-/// configuration ever applied to the name.
+/// The values configured for a retry name, over each call's attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct RetryOverrides {
     attempts: Option<u32>,
@@ -99,37 +98,52 @@ fn jitter(name: &str) -> Jitter {
     }
 }
 
-/// What configuration set for a retry name (cold: apply, snapshot, and a configured call's
-/// start).
+/// What configuration set for a retry name (cold: apply, snapshot, and a call's first failure).
 #[derive(Debug, Default)]
 pub(crate) struct Settings {
-    /// The values a call starting now takes, if any are configured.
-    pub(crate) current: Option<&'static RetryOverrides>,
-    /// Every set of values made so far, reused when configured again.
-    made: Vec<&'static RetryOverrides>,
+    /// The values a call failing for the first time now takes, if any are configured.
+    pub(crate) current: Option<RetryOverrides>,
+    /// The policies configured calls have taken (an attribute's values with `current` over
+    /// them), each kept for good so a call can hold it: one per distinct pair, at most
+    /// [`MERGED`].
+    merged: Vec<&'static RetryPolicy>,
     /// The configured table, `key = value`, for the snapshot.
     pub(crate) configured: Vec<String>,
     /// The configured budget, if any.
     budget: Option<Budget>,
 }
 
-impl Settings {
-    fn overrides(&mut self, o: RetryOverrides) -> &'static RetryOverrides {
-        if let Some(made) = self.made.iter().find(|m| ***m == o) {
-            return made;
-        }
-        let made: &'static RetryOverrides = Box::leak(Box::new(o));
-        self.made.push(made);
-        made
-    }
-}
+/// The most policies a retry name keeps for configured calls; past it (an attribute whose
+/// values are expressions taking very many values), a call keeps its attribute's values.
+const MERGED: usize = 1024;
 
 impl RetryStats {
+    /// The policy a call with `written` takes at its first failure, if configuration sets any
+    /// of its values: kept for good, so the call can hold it as its own.
+    #[cold]
+    pub(crate) fn configured_policy(&self, written: &RetryPolicy) -> Option<&'static RetryPolicy> {
+        if !self.configured.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut settings = lock(&self.settings);
+        let policy = settings.current?.over(written);
+        if let Some(kept) = settings.merged.iter().find(|p| ***p == policy) {
+            return Some(kept);
+        }
+        if settings.merged.len() >= MERGED {
+            crate::telemetry::config_not_taken(KIND, self.name(), MERGED);
+            return None;
+        }
+        let kept: &'static RetryPolicy = Box::leak(Box::new(policy));
+        settings.merged.push(kept);
+        Some(kept)
+    }
+
     /// Takes `table` for the calls that start from now (`None`: the attributes' values again).
     pub(crate) fn apply_config(&self, table: Option<&Table>) -> Vec<Change> {
         let mut settings = lock(&self.settings);
         let written = self.written_policy();
-        let old = settings.current.copied().unwrap_or_default();
+        let old = settings.current.unwrap_or_default();
         let new = table.map(RetryOverrides::from_table).unwrap_or_default();
         let mut changes = Vec::new();
         let (before, after) = (old.over(&written), new.over(&written));
@@ -161,7 +175,7 @@ impl RetryStats {
             ));
             settings.budget = budget;
         }
-        settings.current = (new != RetryOverrides::default()).then(|| settings.overrides(new));
+        settings.current = (new != RetryOverrides::default()).then_some(new);
         settings.configured = crate::config::shown_table(table);
         self.configured
             .store(settings.current.is_some(), Ordering::Relaxed);

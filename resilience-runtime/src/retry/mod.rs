@@ -15,22 +15,10 @@ mod stats;
 pub use backoff::Backoff;
 pub use budget::Budget;
 pub(crate) use budget::RetryBudget;
-#[cfg(feature = "config")]
-pub(crate) use configure::RetryOverrides;
 pub use decision::RetryDecision;
 pub use jitter::Jitter;
 pub use stats::RetryHandle;
 pub(crate) use stats::RetryStats;
-/// No configuration without feature `config`: never made.
-#[cfg(not(feature = "config"))]
-#[derive(Debug)]
-pub(crate) enum RetryOverrides {}
-#[cfg(not(feature = "config"))]
-impl RetryOverrides {
-    fn over(&self, _: &RetryPolicy) -> RetryPolicy {
-        match *self {}
-    }
-}
 
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, Registry};
@@ -137,17 +125,11 @@ impl RetrySite {
     pub fn begin<'p>(&'static self, policy: &'p RetryPolicy) -> RetryCall<'p> {
         let stats = self.stats(policy);
         stats.budget.deposit();
-        let overrides = stats.overrides();
-        let started = match overrides {
-            None => policy.max_elapsed.map(|_| Instant::now()),
-            Some(o) => configured_start(o, policy),
-        };
         RetryCall {
             stats,
             policy,
-            overrides,
             attempt: 1,
-            started,
+            started: policy.max_elapsed.map(|_| Instant::now()),
             // Set by each retry; the first uses the backoff's base.
             previous_delay: None,
         }
@@ -177,20 +159,13 @@ impl RetrySite {
     }
 }
 
-/// When a configured call started, if it has a `max_elapsed`.
-#[cold]
-#[inline(never)]
-fn configured_start(overrides: &RetryOverrides, policy: &RetryPolicy) -> Option<Instant> {
-    overrides.over(policy).max_elapsed.map(|_| Instant::now())
-}
-
 /// One call's progress through its attempts.
 #[derive(Debug)]
 pub struct RetryCall<'p> {
     stats: &'static RetryStats,
+    /// The attribute's values; from the first failure on, with the values configured then
+    /// over them (feature `config`), for the rest of the call.
     policy: &'p RetryPolicy,
-    /// The values configured when the call started (feature `config`), over `policy`.
-    overrides: Option<&'static RetryOverrides>,
     attempt: u32,
     started: Option<Instant>,
     previous_delay: Option<Duration>,
@@ -263,6 +238,10 @@ impl RetryCall<'_> {
             Ok(_) => return ControlFlow::Break(result),
             Err(failure) => failure,
         };
+        #[cfg(feature = "config")]
+        if self.attempt == 1 {
+            self.take_configuration();
+        }
         let decision = match failure {
             Failure::Inner(e) => when(e).into(),
             Failure::Policy(p) => p
@@ -302,6 +281,21 @@ impl RetryCall<'_> {
         }
     }
 
+    /// At the first failure, the values configured now (if any) over the attribute's, kept for
+    /// the rest of the call: a call that started retrying keeps its values whatever is applied
+    /// meanwhile, and a success never looks. A configured `max_elapsed` over an attribute
+    /// without one counts from here.
+    #[cfg(feature = "config")]
+    #[cold]
+    fn take_configuration(&mut self) {
+        if let Some(configured) = self.stats.configured_policy(self.policy) {
+            if configured.max_elapsed.is_some() && self.started.is_none() {
+                self.started = Some(Instant::now());
+            }
+            self.policy = configured;
+        }
+    }
+
     /// Sleeps `delay` (from [`decide`](Self::decide)) before the next attempt.
     pub async fn wait(&mut self, delay: Duration) {
         // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
@@ -321,14 +315,7 @@ impl RetryCall<'_> {
         if decision == RetryDecision::Stop {
             return Err(GaveUp::Stopped);
         }
-        let configured;
-        let policy = match self.overrides {
-            Some(o) => {
-                configured = o.over(self.policy);
-                &configured
-            }
-            None => self.policy,
-        };
+        let policy = self.policy;
         if self.attempt >= policy.attempts {
             return Err(GaveUp::Exhausted);
         }

@@ -6,7 +6,9 @@ use crate::keyed::{self, Found};
 use crate::registry::{Entry, Registry};
 use crate::snapshot::{RetrySnapshot, Snapshot};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+#[cfg(feature = "config")]
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The registry's kind for retries (`[retry.<name>]` in configuration).
 pub(super) const KIND: &str = "retry";
@@ -32,8 +34,8 @@ pub(crate) struct RetryStats {
     stopped: AtomicU64,
     /// The retry budget this name's callsites share (it counts the calls, and the refusals).
     pub(crate) budget: RetryBudget,
-    /// Whether configuration overrides the attributes' values: the one load a call pays for
-    /// configuration.
+    /// Whether configuration overrides the attributes' values: read by a call's first failure.
+    #[cfg(feature = "config")]
     pub(super) configured: AtomicBool,
     #[cfg(feature = "config")]
     pub(super) settings: std::sync::Mutex<super::configure::Settings>,
@@ -50,6 +52,7 @@ impl RetryStats {
             exhausted: AtomicU64::new(0),
             stopped: AtomicU64::new(0),
             budget: RetryBudget::new(policy.budget),
+            #[cfg(feature = "config")]
             configured: AtomicBool::new(false),
             #[cfg(feature = "config")]
             settings: std::sync::Mutex::default(),
@@ -62,25 +65,6 @@ impl RetryStats {
     #[cfg(feature = "config")]
     pub(crate) fn written_policy(&self) -> RetryPolicy {
         self.policy
-    }
-
-    /// The values configured for the calls that start now, if any: one relaxed load when
-    /// none are.
-    #[inline]
-    pub(crate) fn overrides(&self) -> Option<&'static super::RetryOverrides> {
-        if self.configured.load(Ordering::Relaxed) {
-            return self.configured_overrides();
-        }
-        None
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn configured_overrides(&self) -> Option<&'static super::RetryOverrides> {
-        #[cfg(feature = "config")]
-        return crate::registry::lock(&self.settings).current;
-        #[cfg(not(feature = "config"))]
-        None
     }
 
     /// The retry name (every callsite sharing these stats has it).
@@ -147,10 +131,11 @@ impl RetryStats {
     /// `attempts` as a call starting now takes it (the first callsite's attribute, or as
     /// configured).
     fn effective_attempts(&self) -> u32 {
-        match self.overrides() {
-            Some(o) => o.over(&self.policy).attempts,
-            None => self.policy.attempts,
+        #[cfg(feature = "config")]
+        if let Some(o) = crate::registry::lock(&self.settings).current {
+            return o.over(&self.policy).attempts;
         }
+        self.policy.attempts
     }
     fn exhausted(&self) -> u64 {
         self.exhausted.load(Ordering::Relaxed)
