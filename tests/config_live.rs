@@ -207,7 +207,7 @@ async fn fetch(tries: Arc<AtomicU32>) -> Result<(), E> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn retry_attempts_apply_to_calls_that_start_after_the_apply() {
+async fn retry_values_are_taken_at_a_calls_first_failure_and_kept() {
     let _registry = isolated();
     let in_flight = Arc::new(AtomicU32::new(0));
     let running = tokio::spawn(fetch(Arc::clone(&in_flight)));

@@ -98,15 +98,16 @@ fn the_last_probe_to_finish_decides_once() {
     });
 }
 
-/// `half_open_calls` lowered from 3 to 1 (configuration at run time) while the two probes of
-/// the round finish: whatever the interleaving, the round is decided (closed), exactly once;
-/// never left waiting for a count it has passed with no probe left to finish it.
+/// `half_open_calls` lowered from 3 to 2 (configuration at run time) while the second of two
+/// probes finishes: whatever the interleaving, the round is decided (closed), exactly once;
+/// never left waiting for a third probe that no caller may start any more.
 #[test]
-fn a_lowered_half_open_calls_racing_the_probes_decides_the_round_once() {
+fn a_lowered_half_open_calls_racing_the_last_probe_decides_the_round_once() {
     loom::model(|| {
         let m = Arc::new(opened(3));
         let a = m.try_acquire(|| 10, quiet).unwrap();
         let b = m.try_acquire(|| 10, quiet).unwrap();
+        m.record(a, Recorded::Success, false, || 20, quiet);
         let transitions = Arc::new(AtomicU64::new(0));
         let count = |transitions: &Arc<AtomicU64>| {
             let transitions = Arc::clone(transitions);
@@ -114,21 +115,16 @@ fn a_lowered_half_open_calls_racing_the_probes_decides_the_round_once() {
                 transitions.fetch_add(1, Ordering::Relaxed);
             }
         };
-        let probes: Vec<_> = [a, b]
-            .into_iter()
-            .map(|ticket| {
-                let (m, on) = (Arc::clone(&m), count(&transitions));
-                thread::spawn(move || m.record(ticket, Recorded::Success, false, || 20, on))
-            })
-            .collect();
+        let probe = {
+            let (m, on) = (Arc::clone(&m), count(&transitions));
+            thread::spawn(move || m.record(b, Recorded::Success, false, || 20, on))
+        };
         let lowered = policy(|p| {
             p.consecutive_failures = Some(1);
-            p.half_open_calls = 1;
+            p.half_open_calls = 2;
         });
         m.retune(lowered, 20, count(&transitions));
-        for t in probes {
-            t.join().unwrap();
-        }
+        probe.join().unwrap();
         assert_eq!(transitions.load(Ordering::Relaxed), 1);
         assert_eq!(m.state(), CircuitState::Closed);
     });
