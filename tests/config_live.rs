@@ -439,3 +439,44 @@ async fn the_snapshot_names_each_kinds_configured_values() {
     assert_eq!(snap.retries[0].configured, ["attempts = 4"]);
     assert_eq!(snap.retries[0].attempts, 4);
 }
+
+#[resilience::bulkhead(name = "live_tenants", key = tenant, max_concurrent = 1)]
+async fn tenant_call(tenant: &str) -> Result<(), E> {
+    let _ = tenant;
+    Ok(())
+}
+
+#[rate_limit(name = "live_users", key = user, rate = 1/1s)]
+async fn user_call(user: &str) -> Result<(), E> {
+    let _ = user;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn keyed_bulkheads_and_rate_limiters_take_their_names_table_per_key() {
+    let _registry = isolated();
+    for key in ["x", "y"] {
+        tenant_call(key).await.unwrap();
+        user_call(key).await.unwrap();
+        assert!(user_call(key).await.is_err(), "1/s: the second is refused");
+    }
+    registry()
+        .apply(&config(
+            "[bulkhead.live_tenants]\nmax_concurrent = 3\n[rate_limit.live_users]\nrate = \"5/1s\"",
+        ))
+        .unwrap();
+    tenant_call("z").await.unwrap();
+    for label in ["live_tenants[x]", "live_tenants[y]", "live_tenants[z]"] {
+        assert_eq!(
+            registry().bulkhead(label).unwrap().max_concurrent(),
+            3,
+            "{label}"
+        );
+    }
+    for key in ["x", "y", "z"] {
+        for _ in 0..5 {
+            assert_eq!(user_call(key).await, Ok(()), "{key}: 5/1s at once");
+        }
+        assert!(user_call(key).await.is_err());
+    }
+}
