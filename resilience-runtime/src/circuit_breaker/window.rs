@@ -84,11 +84,13 @@ impl Successes {
         self.total.bump();
     }
 
-    /// Counts a success at `now` (nanoseconds): in its bucket for a time window.
+    /// Counts a success at `now` (nanoseconds) in its bucket: for a time window (the caller
+    /// read [`timed`](Self::timed); one switched to a count window meanwhile does not count
+    /// it).
     pub(crate) fn bump_at(&self, now: u64) {
         match self.buckets.get() {
-            Some(b) if self.timed() => b.bump(now),
-            _ => {
+            Some(b) => b.bump(now),
+            None => {
                 self.total.bump();
             }
         }
@@ -188,7 +190,8 @@ impl StripedBuckets {
                 offset: self.offset.load(Ordering::Relaxed),
             };
             fence(Ordering::Acquire);
-            if before.is_multiple_of(2) && self.version.load(Ordering::Relaxed) == before {
+            // Unchanged and even (no renumbering under way): one test.
+            if (self.version.load(Ordering::Relaxed) ^ before) | (before & 1) == 0 {
                 return numbering;
             }
             std::hint::spin_loop();
@@ -548,6 +551,46 @@ mod tests {
         // A late call from bucket 3 lands in the newer bucket instead of wiping it.
         b.bump(3);
         assert_eq!(b.sum(4, 3 + BUCKETS as u64), 2);
+    }
+
+    #[test]
+    fn a_retuned_time_window_counts_nothing_before_it_whatever_its_new_width() {
+        let narrow = Window::Time(Duration::from_millis(160)); // buckets of 10 ms
+        let wide = Window::Time(Duration::from_millis(1600)); // buckets of 100 ms
+        let succ = Successes::new(narrow);
+        let mut log = Log::new(narrow, &succ, 0);
+        for t in 0..50 {
+            succ.bump_at(t * MS);
+        }
+        log.record(&succ, true, false, 49 * MS);
+        assert_eq!(log.counts(&succ, 50 * MS), counts(51, 1, 0));
+        // Wider buckets: their numbers go on past the narrow ones, so no cell counts twice.
+        succ.switch(wide, 50 * MS);
+        let mut log = Log::new(wide, &succ, 50 * MS);
+        assert_eq!(log.counts(&succ, 50 * MS), Counts::default());
+        succ.bump_at(60 * MS);
+        succ.bump_at(300 * MS);
+        assert_eq!(log.record(&succ, true, false, 310 * MS), counts(3, 1, 0));
+        // Narrow again, and to a count window and back: each starts empty and counts exactly.
+        succ.switch(narrow, 400 * MS);
+        let mut log = Log::new(narrow, &succ, 400 * MS);
+        assert_eq!(log.counts(&succ, 400 * MS), Counts::default());
+        succ.bump_at(401 * MS);
+        assert_eq!(log.counts(&succ, 402 * MS), counts(1, 0, 0));
+        succ.switch(Window::Calls(5), 500 * MS);
+        let mut log = Log::new(Window::Calls(5), &succ, 500 * MS);
+        assert_eq!(log.counts(&succ, 500 * MS), Counts::default());
+        succ.bump();
+        assert_eq!(log.record(&succ, true, false, 0), counts(2, 1, 0));
+        succ.switch(narrow, 600 * MS);
+        let log = Log::new(narrow, &succ, 600 * MS);
+        let Log::Time(log) = log else {
+            panic!("a time window")
+        };
+        assert_eq!(
+            log.counts(succ.buckets.get().unwrap(), 600 * MS),
+            Counts::default()
+        );
     }
 
     #[test]
