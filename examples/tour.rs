@@ -1,7 +1,9 @@
 //! A narrated run against one flaky in-process dependency, the pricing service, walked through
-//! four phases: healthy → failing → slow → recovering. Watch retries back off, the circuit
-//! breaker open, reject, half-open and close, the bulkhead turn callers away, the rate limiter
-//! pace a backlog, and the fallback serve a cached price; the registry's table ends the run.
+//! five phases: healthy → failing → slow → recovering → retuned live. Watch retries back off,
+//! the circuit breaker open, reject, half-open and close, the bulkhead turn callers away, the
+//! rate limiter pace a backlog, the fallback serve a cached price, and an operator's TOML
+//! retune the breaker and the bulkhead mid-run (`registry().apply`, feature `config`, on by
+//! default); the registry's table ends the run.
 //!
 //! ```text
 //! cargo run --example tour
@@ -35,6 +37,9 @@ use tokio::sync::broadcast::{self, error::TryRecvError};
 use tokio::time::{Instant, sleep};
 
 const MS: Duration = Duration::from_millis(1);
+
+/// The phases of the tour.
+const PHASES: u32 = 5;
 
 // ---------------------------------------------------------------------------------------------
 // The dependency: an in-process pricing service whose behaviour each phase sets.
@@ -208,7 +213,7 @@ impl Console {
     fn phase(&mut self, n: u32, name: &'static str, what: &str, watch: &[&str]) {
         self.phase = n;
         self.tally = Tally::default();
-        self.say(format_args!("\n== phase {n}/4 · {name}: {what}"));
+        self.say(format_args!("\n== phase {n}/{PHASES} · {name}: {what}"));
         for line in watch {
             self.say(format_args!("   {line}"));
         }
@@ -228,7 +233,7 @@ impl Console {
     fn progress(&self) -> String {
         let t = &self.tally;
         format!(
-            "[phase {}/4] {:.1}s  calls {}  ok {}  fallback {}  rejected {}  errors {}  breaker {}",
+            "[phase {}/{PHASES}] {:.1}s  calls {}  ok {}  fallback {}  rejected {}  errors {}  breaker {}",
             self.phase,
             self.started.elapsed().as_secs_f64(),
             t.calls,
@@ -446,32 +451,7 @@ async fn slow(shop: &Shop, con: &mut Console) {
     );
     shop.set(Mode::Slow(150 * MS));
     quotes(shop, con, "sku-42", 4, 150 * MS).await;
-
-    let t = Instant::now();
-    let (a, b, c, d, e) = tokio::join!(
-        shop.stock("sku-1"),
-        shop.stock("sku-2"),
-        shop.stock("sku-3"),
-        shop.stock("sku-4"),
-        shop.stock("sku-5"),
-    );
-    con.narrate();
-    for (i, r) in [a, b, c, d, e].into_iter().enumerate() {
-        con.tally.calls += 1;
-        let outcome = match r {
-            Ok(units) => {
-                con.tally.ok += 1;
-                format!("ok {units} units")
-            }
-            // Counted as a rejection by `narrate`.
-            Err(e) => format!("rejected: {e}"),
-        };
-        con.say(format_args!("  stock {}  {outcome}", i + 1));
-    }
-    con.say(format_args!(
-        "  (all 5 fired at once; done in {})",
-        ms(t.elapsed())
-    ));
+    stock_checks(shop, con).await;
     con.end_phase();
 }
 
@@ -524,6 +504,84 @@ async fn recovering(shop: &Shop, con: &mut Console) {
     con.end_phase();
 }
 
+/// What the operator applies in phase 5: a higher threshold for the breaker, a smaller bulkhead.
+const RETUNE: &str = r#"
+[circuit_breaker.pricing]
+failure_rate = "90%"
+[bulkhead.inventory]
+max_concurrent = 1
+"#;
+
+/// Five concurrent stock checks, each on its own line.
+async fn stock_checks(shop: &Shop, con: &mut Console) {
+    let t = Instant::now();
+    let (a, b, c, d, e) = tokio::join!(
+        shop.stock("sku-1"),
+        shop.stock("sku-2"),
+        shop.stock("sku-3"),
+        shop.stock("sku-4"),
+        shop.stock("sku-5"),
+    );
+    con.narrate();
+    for (i, r) in [a, b, c, d, e].into_iter().enumerate() {
+        con.tally.calls += 1;
+        let outcome = match r {
+            Ok(units) => {
+                con.tally.ok += 1;
+                format!("ok {units} units")
+            }
+            // Counted as a rejection by `narrate`.
+            Err(e) => format!("rejected: {e}"),
+        };
+        con.say(format_args!("  stock {}  {outcome}", i + 1));
+    }
+    con.say(format_args!(
+        "  (all 5 fired at once; done in {})",
+        ms(t.elapsed())
+    ));
+}
+
+async fn retuned(shop: &Shop, con: &mut Console) {
+    con.phase(
+        5,
+        "retuned live",
+        "the service fails two requests out of three again, and an operator retunes",
+        &[
+            "watch: the TOML is applied by name with registry().apply, no rebuild; each change is",
+            "       listed (and is a tracing event); with failure_rate at 90% the breaker stays",
+            "       Closed at a failure rate it opened at in phase 2 (its counts kept); the",
+            "       bulkhead of 1 admits one stock check of 5",
+        ],
+    );
+    let config = resilience::Config::from_toml_str(RETUNE).expect("the tour's TOML is valid");
+    for line in RETUNE.trim().lines() {
+        con.say(format_args!("  | {line}"));
+    }
+    match resilience::registry().apply(&config) {
+        Ok(applied) => {
+            for change in &applied.changes {
+                con.say(format_args!("  applied {change}"));
+            }
+        }
+        Err(e) => con.say(format_args!("  refused: {e}")),
+    }
+    shop.set(Mode::Failing);
+    quotes(shop, con, "sku-42", 6, 100 * MS).await;
+    if let Some(b) = resilience::registry().circuit_breaker("pricing") {
+        let m = b.metrics();
+        con.say(format_args!(
+            "  breaker pricing: {} with {:.0}% of {} calls failed (opens at {:.0}% now)",
+            b.state(),
+            m.failure_rate * 100.0,
+            m.calls,
+            b.policy().failure_rate * 100.0
+        ));
+    }
+    shop.set(Mode::Healthy);
+    stock_checks(shop, con).await;
+    con.end_phase();
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     // Jitter is drawn on this (the only) thread: one seed makes the backoffs repeat.
@@ -534,7 +592,7 @@ async fn main() {
         cache: Mutex::new(HashMap::new()),
     };
     let mut con = Console::new();
-    println!("resilience tour: one pricing service, four phases");
+    println!("resilience tour: one pricing service, five phases");
     println!(
         "  quote   = fallback › retry(3, exponential 20ms) › circuit_breaker(50%, open 600ms) › timeout(80ms)"
     );
@@ -551,6 +609,7 @@ async fn main() {
     failing(&shop, &mut con).await;
     slow(&shop, &mut con).await;
     recovering(&shop, &mut con).await;
+    retuned(&shop, &mut con).await;
 
     println!("\n== the registry at the end: resilience::registry().snapshot()");
     print!("{}", resilience::registry().snapshot());

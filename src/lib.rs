@@ -770,7 +770,14 @@ pub mod chaos {
 /// are defaults, overridden by name from TOML ([`Config::from_toml_str`], [`Config::from_file`]),
 /// the environment ([`Config::from_env`]) or any serde source, applied all or nothing with
 /// [`Registry::apply`], or re-read from a file with [`watch`](config::watch). Values are spelled
-/// as in the attributes and refused with the attributes' words.
+/// as in the attributes and refused with the attributes' words. On by default.
+///
+/// Every kind is retuned live: a breaker keeps its state and counts (a new `window` starts
+/// empty) and takes its new values from its next call or decision; a retry call takes the
+/// configured values at its first failure and a hedged call when its first run waits, each
+/// keeping them to its end; a bulkhead's size, a rate limiter's rate and burst, a timeout and
+/// chaos rates apply at once; `enabled = false` passes calls straight through.
+/// A `[kind.name]` table of a per-key name (`key = ..`) retunes every key's instance.
 ///
 /// ```
 /// use resilience::{Config, Error, bulkhead, registry};

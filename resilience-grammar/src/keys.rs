@@ -46,6 +46,8 @@ pub const RATE_LIMIT: &[&str] = &[
 ];
 /// `#[chaos]`.
 pub const CHAOS: &[&str] = &["error_rate", "latency", "latency_rate", "name", "crate"];
+/// `#[hedge]`.
+pub const HEDGE: &[&str] = &["delay", "max_hedged", "when", "budget", "name", "crate"];
 /// `#[fallback]`.
 pub const FALLBACK: &[&str] = &["when", "crate"];
 

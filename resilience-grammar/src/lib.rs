@@ -22,6 +22,7 @@
 pub mod backoff;
 pub mod count;
 pub mod duration;
+pub mod hedge;
 pub mod keys;
 pub mod rate;
 pub mod rules;

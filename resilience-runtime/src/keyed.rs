@@ -8,7 +8,7 @@
 
 use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{KeyedSnapshot, Snapshot};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The default of `max_keys`.
@@ -18,13 +18,21 @@ pub const DEFAULT_MAX_KEYS: usize = 1000;
 pub(crate) struct Keyed<T> {
     kind: &'static str,
     name: &'static str,
-    max_keys: usize,
+    /// The attribute's `max_keys`.
+    #[cfg(feature = "config")]
+    written_max_keys: usize,
+    /// `max_keys` now: the attribute's, or as configured.
+    max_keys: AtomicUsize,
     instances: papaya::HashMap<Box<str>, Slot<T>>,
     /// Bumped by each keyed call: the recency of a key is the tick of its last call.
     tick: AtomicU64,
     dropped: AtomicU64,
     /// Taken only to add a key (and drop the least recently used past `max_keys`).
     adding: Mutex<()>,
+    /// The configured table of this name (feature `config`): every key's instance takes it,
+    /// a new key's on creation.
+    #[cfg(feature = "config")]
+    configured: Mutex<Option<crate::config::Table>>,
 }
 
 struct Slot<T> {
@@ -39,7 +47,7 @@ impl<T> std::fmt::Debug for Keyed<T> {
             .field("kind", &self.kind)
             .field("name", &self.name)
             .field("keys", &self.instances.len())
-            .field("max_keys", &self.max_keys)
+            .field("max_keys", &self.max_keys.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -49,11 +57,15 @@ impl<T: Entry> Keyed<T> {
         Keyed {
             kind,
             name,
-            max_keys: max_keys.max(1),
+            #[cfg(feature = "config")]
+            written_max_keys: max_keys.max(1),
+            max_keys: AtomicUsize::new(max_keys.max(1)),
             instances: papaya::HashMap::new(),
             tick: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             adding: Mutex::new(()),
+            #[cfg(feature = "config")]
+            configured: Mutex::new(None),
         }
     }
 
@@ -75,7 +87,7 @@ impl<T: Entry> Keyed<T> {
         if let Some(slot) = map.get(key) {
             return Arc::clone(&slot.instance);
         }
-        while map.len() >= self.max_keys {
+        while map.len() >= self.max_keys.load(Ordering::Relaxed) {
             let oldest = map
                 .iter()
                 .min_by_key(|(_, slot)| slot.used.load(Ordering::Relaxed))
@@ -89,6 +101,10 @@ impl<T: Entry> Keyed<T> {
             }
         }
         let instance = Arc::new(make());
+        #[cfg(feature = "config")]
+        if let Some(table) = registry::lock(&self.configured).as_ref() {
+            instance.apply(Some(table));
+        }
         map.insert(
             key.into(),
             Slot {
@@ -137,13 +153,58 @@ impl<T: Entry> Entry for Keyed<T> {
             kind: self.kind,
             name: self.name.to_owned(),
             keys: all.len(),
-            max_keys: self.max_keys,
+            max_keys: self.max_keys.load(Ordering::Relaxed),
             dropped: self.dropped(),
         });
         for (label, instance) in all {
             instance.snapshot(&label, into);
         }
     }
+    /// Every key's instance checks the table (less `max_keys`, the family's own).
+    #[cfg(feature = "config")]
+    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        let per_key = per_key(table);
+        for (_, instance) in self.all() {
+            instance.check(&per_key)?;
+        }
+        Ok(())
+    }
+    /// Every key's instance takes the table now, and every new key's on creation; `max_keys`
+    /// applies from the next new key (keys past it are dropped then, least recently used
+    /// first).
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        use crate::config::Value;
+        let per_key = table.map(per_key);
+        let max_keys = match table.and_then(|t| t.get("max_keys")) {
+            Some(Value::Count(n)) => (*n as usize).max(1),
+            _ => self.written_max_keys,
+        };
+        let _adding = registry::lock(&self.adding);
+        *registry::lock(&self.configured) = per_key.clone();
+        let mut changes = Vec::new();
+        let old = self.max_keys.swap(max_keys, Ordering::Relaxed);
+        if old != max_keys {
+            changes.push(crate::config::Change::new(
+                self.kind, self.name, "max_keys", old, max_keys,
+            ));
+        }
+        for (label, instance) in self.all() {
+            changes.extend(instance.apply(per_key.as_ref()).into_iter().map(|mut c| {
+                c.name = label.to_string();
+                c
+            }));
+        }
+        changes
+    }
+}
+
+/// A family's table as each key's instance takes it: without `max_keys`.
+#[cfg(feature = "config")]
+fn per_key(table: &crate::config::Table) -> crate::config::Table {
+    let mut per_key = table.clone();
+    per_key.remove("max_keys");
+    per_key
 }
 
 /// The per-callsite state of an attribute with `key = ..`, held in a `static` the macro

@@ -24,7 +24,7 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use tokio::sync::broadcast;
 
 /// What the registry needs of an instance: its kind, its name and its snapshot row. Each policy
-/// module implements it for its own type (and a later one, `apply`, for configuration).
+/// module implements it for its own type, with `check` and `apply` for configuration.
 pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
     /// The kind, as written in the attribute (`"circuit_breaker"`, `"bulkhead"`, …).
     fn kind(&self) -> &'static str;
@@ -38,21 +38,13 @@ pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
         false
     }
     /// Checks the configured `table` against its own values before anything changes (all or
-    /// nothing). A kind that cannot be retuned refuses every key.
+    /// nothing): the rules between keys, over its attribute's values.
     #[cfg(feature = "config")]
-    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        match table.keys().next() {
-            Some(key) => Err(crate::config::Refused::not_retunable(self.kind(), key)),
-            None => Ok(()),
-        }
-    }
+    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused>;
     /// Applies `table` (`None`: back to the attribute's values) into the atomics its callsites
     /// read; returns each change.
     #[cfg(feature = "config")]
-    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
-        let _ = table;
-        Vec::new()
-    }
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change>;
 }
 
 /// The process-wide registry of resilience policies, or a test's own
@@ -330,6 +322,14 @@ mod tests {
             self.name
         }
         fn snapshot(&self, _label: &str, _into: &mut Snapshot) {}
+        #[cfg(feature = "config")]
+        fn check(&self, _: &crate::config::Table) -> Result<(), crate::config::Refused> {
+            Ok(())
+        }
+        #[cfg(feature = "config")]
+        fn apply(&self, _: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+            Vec::new()
+        }
     }
 
     #[test]

@@ -76,6 +76,10 @@ pub struct CircuitBreakerSnapshot {
     /// gives them.
     #[cfg_attr(feature = "serde", serde(flatten))]
     pub metrics: CircuitMetrics,
+    /// The values that come from configuration (`registry().apply`), as `key = value`; every
+    /// other value is the attribute's. Empty (and left out of JSON) without configuration.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub configured: Vec<String>,
 }
 
 /// One bulkhead in a [`Snapshot`].
@@ -118,6 +122,10 @@ pub struct RateLimiterSnapshot {
     pub admitted: u64,
     /// Calls refused with `RateLimited` since it was created.
     pub rejected: u64,
+    /// The values that come from configuration (`registry().apply`), as `key = value`; every
+    /// other value is the attribute's. Empty (and left out of JSON) without configuration.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub configured: Vec<String>,
 }
 
 /// One retry name in a [`Snapshot`]. Every call that ends counts once in `calls`, and a call
@@ -145,6 +153,10 @@ pub struct RetrySnapshot {
     pub stopped: u64,
     /// Calls ended because the retry budget refused their next retry.
     pub budget_refused: u64,
+    /// The values that come from configuration (`registry().apply`), as `key = value`; every
+    /// other value is the attribute's. Empty (and left out of JSON) without configuration.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub configured: Vec<String>,
 }
 
 /// One `#[timeout]` callsite in a [`Snapshot`].
@@ -181,6 +193,10 @@ pub struct HedgeSnapshot {
     pub won: u64,
     /// Hedges the budget refused.
     pub budget_refused: u64,
+    /// The values that come from configuration (`registry().apply`), as `key = value`; every
+    /// other value is the attribute's. Empty (and left out of JSON) without configuration.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub configured: Vec<String>,
 }
 
 /// One `#[chaos]` name in a [`Snapshot`] (listed from its first call with chaos switched on).
@@ -196,6 +212,10 @@ pub struct ChaosSnapshot {
     pub injected_errors: u64,
     /// Calls delayed by the injected latency (a delayed call may also be failed).
     pub injected_delays: u64,
+    /// The values that come from configuration (`registry().apply`), as `key = value`; every
+    /// other value is the attribute's. Empty (and left out of JSON) without configuration.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub configured: Vec<String>,
 }
 
 /// One name with per-key instances (`key = ..`) in a [`Snapshot`]; its instances are rows of
@@ -418,6 +438,7 @@ mod tests {
                     slow_rate: 0.0,
                     rejected: 4,
                 },
+                configured: Vec::new(),
             }],
             rate_limiters: vec![RateLimiterSnapshot {
                 name: "search".into(),
@@ -426,6 +447,7 @@ mod tests {
                 burst: 3,
                 admitted: 7,
                 rejected: 2,
+                configured: Vec::new(),
             }],
             timeouts: vec![TimeoutSnapshot {
                 name: "db".into(),

@@ -254,6 +254,23 @@ pub(crate) fn config_changed(change: &crate::config::Change) {
     let _ = change;
 }
 
+/// A call kept its attribute's values although configuration sets some: its name already keeps
+/// `kept` configured policies (an attribute whose values are expressions taking very many
+/// values). Logged at each such call.
+#[cfg(feature = "config")]
+pub(crate) fn config_not_taken(kind: &str, name: &str, kept: usize) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: "resilience",
+        kind,
+        name,
+        kept,
+        "`{name}` already keeps {kept} configured policies (its attribute's values take very many values): this call keeps its attribute's values; configure the values that vary instead"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (kind, name, kept);
+}
+
 /// The first test registry of the process was created after `cached` callsites had already
 /// cached their process-wide instances: those callsites stay on them.
 pub(crate) fn cached_before_isolation(cached: usize) {

@@ -98,6 +98,38 @@ fn the_last_probe_to_finish_decides_once() {
     });
 }
 
+/// `half_open_calls` lowered from 3 to 2 (configuration at run time) while the second of two
+/// probes finishes: whatever the interleaving, the round is decided (closed), exactly once;
+/// never left waiting for a third probe that no caller may start any more.
+#[test]
+fn a_lowered_half_open_calls_racing_the_last_probe_decides_the_round_once() {
+    loom::model(|| {
+        let m = Arc::new(opened(3));
+        let a = m.try_acquire(|| 10, quiet).unwrap();
+        let b = m.try_acquire(|| 10, quiet).unwrap();
+        m.record(a, Recorded::Success, false, || 20, quiet);
+        let transitions = Arc::new(AtomicU64::new(0));
+        let count = |transitions: &Arc<AtomicU64>| {
+            let transitions = Arc::clone(transitions);
+            move |_: &resilience_runtime::circuit_breaker::Transition| {
+                transitions.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let probe = {
+            let (m, on) = (Arc::clone(&m), count(&transitions));
+            thread::spawn(move || m.record(b, Recorded::Success, false, || 20, on))
+        };
+        let lowered = policy(|p| {
+            p.consecutive_failures = Some(1);
+            p.half_open_calls = 2;
+        });
+        m.retune(lowered, 20, count(&transitions));
+        probe.join().unwrap();
+        assert_eq!(transitions.load(Ordering::Relaxed), 1);
+        assert_eq!(m.state(), CircuitState::Closed);
+    });
+}
+
 /// A cancelled probe gives its slot back while another caller races for it: the slot is
 /// never lost and never given twice.
 #[test]

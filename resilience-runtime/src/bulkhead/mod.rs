@@ -325,16 +325,6 @@ fn configured_wait(nanos: u64) -> Duration {
     Duration::from_nanos(nanos)
 }
 
-/// A configured table as `key = value` lines, for the snapshot.
-#[cfg(feature = "config")]
-pub(crate) fn shown_table(table: Option<&crate::config::Table>) -> Vec<String> {
-    table
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k} = {v}"))
-        .collect()
-}
-
 /// A bulkhead's values apart from the hot path's.
 #[cfg(feature = "config")]
 #[derive(Debug)]
@@ -377,7 +367,7 @@ impl Bulkhead {
                 enabled,
             ));
         }
-        settings.configured = shown_table(table);
+        settings.configured = crate::config::shown_table(table);
         settings.configured_places = places;
         settings.enabled = enabled;
         let target = if enabled {
@@ -436,9 +426,10 @@ impl Entry for Bulkhead {
         });
     }
     #[cfg(feature = "config")]
-    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        // Each key was checked when the configuration was read; none depends on another.
-        Ok(())
+    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        // Each key was checked when the configuration was read; none depends on another. (A
+        // per-key family takes `max_keys` before its instances see the table.)
+        crate::config::no_max_keys(KIND, table)
     }
     #[cfg(feature = "config")]
     fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {

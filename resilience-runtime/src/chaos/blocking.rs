@@ -29,8 +29,14 @@ pub fn chaos_blocking<T, E>(
     inner: impl FnOnce() -> Layered<T, E>,
 ) -> Layered<T, E> {
     if super::is_enabled() {
-        match super::switch::draw(&policy) {
+        let stats = super::stats::ChaosStats::of(name);
+        let policy = stats.policy(policy);
+        match policy.as_ref().map_or((None, false), super::switch::draw) {
             (Some(delay), fail) => {
+                stats.injected_delay();
+                if fail {
+                    stats.injected_error();
+                }
                 crate::telemetry::chaos_latency(name, delay);
                 site.before_wait();
                 blocking::sleep(delay);
@@ -38,7 +44,10 @@ pub fn chaos_blocking<T, E>(
                     return Err(inject(name));
                 }
             }
-            (None, true) => return Err(inject(name)),
+            (None, true) => {
+                stats.injected_error();
+                return Err(inject(name));
+            }
             (None, false) => {}
         }
     }

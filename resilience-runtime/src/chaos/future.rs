@@ -57,7 +57,8 @@ where
             *this.state = State::Running;
             if super::is_enabled() {
                 let stats = super::stats::ChaosStats::of(this.name);
-                match super::switch::draw(this.policy) {
+                let policy = stats.policy(*this.policy);
+                match policy.as_ref().map_or((None, false), super::switch::draw) {
                     (Some(delay), fail) => {
                         stats.injected_delay();
                         if fail {

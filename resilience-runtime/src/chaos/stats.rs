@@ -1,6 +1,7 @@
 //! What chaos injected, per name, in the registry: listed from a name's first call with chaos
 //! switched on (a call while it is off costs one relaxed load and counts nothing).
 
+use super::ChaosPolicy;
 use crate::keyed::{self, Found};
 use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{ChaosSnapshot, Snapshot};
@@ -16,6 +17,22 @@ pub(crate) struct ChaosStats {
     name: &'static str,
     errors: AtomicU64,
     delays: AtomicU64,
+    /// What configuration set (feature `config`), read by each call while chaos is on.
+    #[cfg(feature = "config")]
+    settings: std::sync::Mutex<Settings>,
+}
+
+/// What configuration set for a chaos name.
+#[cfg(feature = "config")]
+#[derive(Debug, Default)]
+struct Settings {
+    error_rate: Option<f64>,
+    latency: Option<std::time::Duration>,
+    latency_rate: Option<f64>,
+    /// `enabled = false`: nothing is injected under this name.
+    disabled: bool,
+    /// The configured values, `key = value`, for the snapshot.
+    configured: Vec<String>,
 }
 
 impl ChaosStats {
@@ -27,9 +44,30 @@ impl ChaosStats {
                 name,
                 errors: AtomicU64::new(0),
                 delays: AtomicU64::new(0),
+                #[cfg(feature = "config")]
+                settings: std::sync::Mutex::default(),
             })
             .0
     }
+    /// The faults a call draws from: `written` with the configured values over it, or `None`
+    /// when configuration switched this name off.
+    pub(crate) fn policy(&self, written: ChaosPolicy) -> Option<ChaosPolicy> {
+        #[cfg(feature = "config")]
+        {
+            let s = registry::lock(&self.settings);
+            if s.disabled {
+                return None;
+            }
+            Some(ChaosPolicy {
+                error_rate: s.error_rate.unwrap_or(written.error_rate),
+                latency: s.latency.unwrap_or(written.latency),
+                latency_rate: s.latency_rate.unwrap_or(written.latency_rate),
+            })
+        }
+        #[cfg(not(feature = "config"))]
+        Some(written)
+    }
+
     pub(crate) fn injected_error(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
@@ -51,7 +89,76 @@ impl Entry for ChaosStats {
             enabled: super::is_enabled(),
             injected_errors: self.errors.load(Ordering::Relaxed),
             injected_delays: self.delays.load(Ordering::Relaxed),
+            #[cfg(feature = "config")]
+            configured: registry::lock(&self.settings).configured.clone(),
+            #[cfg(not(feature = "config"))]
+            configured: Vec::new(),
         });
+    }
+    #[cfg(feature = "config")]
+    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        // Each key was checked when the configuration was read (`latency_rate` with a
+        // `latency` is checked there too, as the attribute's `latency` is per call).
+        Ok(())
+    }
+    /// The next call drawn takes the new values.
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        use crate::config::{Change, Value, configured_change};
+        let get = |key| table.and_then(|t| t.get(key));
+        let share = |key| match get(key) {
+            Some(Value::Share(s)) => Some(*s),
+            _ => None,
+        };
+        let mut s = registry::lock(&self.settings);
+        let latency = match get("latency") {
+            Some(Value::Duration(d)) => Some(*d),
+            _ => None,
+        };
+        let (error_rate, latency_rate) = (share("error_rate"), share("latency_rate"));
+        let disabled = crate::config::disabled(table);
+        let mut changes = Vec::new();
+        let shares = |v: Option<f64>| v.map(Value::Share);
+        let durations = |v: Option<std::time::Duration>| v.map(Value::Duration);
+        let name = self.name;
+        changes.extend(configured_change(
+            KIND,
+            name,
+            "error_rate",
+            shares(s.error_rate),
+            shares(error_rate),
+        ));
+        changes.extend(configured_change(
+            KIND,
+            name,
+            "latency",
+            durations(s.latency),
+            durations(latency),
+        ));
+        changes.extend(configured_change(
+            KIND,
+            name,
+            "latency_rate",
+            shares(s.latency_rate),
+            shares(latency_rate),
+        ));
+        if s.disabled != disabled {
+            changes.push(Change::new(
+                KIND,
+                self.name,
+                "enabled",
+                !s.disabled,
+                !disabled,
+            ));
+        }
+        *s = Settings {
+            error_rate,
+            latency,
+            latency_rate,
+            disabled,
+            configured: crate::config::shown_table(table),
+        };
+        changes
     }
 }
 

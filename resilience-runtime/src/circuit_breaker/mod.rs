@@ -64,6 +64,8 @@
 //! * A call admitted in one state that finishes after the breaker moved on is ignored.
 
 mod config;
+#[cfg(feature = "config")]
+mod configure;
 pub(crate) mod metrics;
 pub(crate) mod state;
 mod sync;
@@ -97,6 +99,9 @@ pub struct CircuitBreaker {
     state_gauge: NamedGauge,
     /// The key of a per-key breaker (`key = ..`), named in its transition events.
     key: Option<Arc<str>>,
+    /// What configuration set (cold: apply and snapshot only).
+    #[cfg(feature = "config")]
+    settings: std::sync::Mutex<configure::Settings>,
 }
 
 impl CircuitBreaker {
@@ -118,6 +123,8 @@ impl CircuitBreaker {
             counters: CallCounters::new(name, "circuit_breaker"),
             state_gauge,
             key: None,
+            #[cfg(feature = "config")]
+            settings: std::sync::Mutex::default(),
         }
     }
 
@@ -149,9 +156,15 @@ impl CircuitBreaker {
         self.callsite
     }
 
-    /// Its configuration.
-    pub fn policy(&self) -> &BreakerPolicy {
+    /// The configuration it decides with: its first callsite's attribute, with the values
+    /// configured at run time (feature `config`) over it.
+    pub fn policy(&self) -> BreakerPolicy {
         self.machine.policy()
+    }
+
+    /// The configuration of its first callsite's attribute.
+    pub fn written_policy(&self) -> &BreakerPolicy {
+        self.machine.written_policy()
     }
 
     /// Its state.
@@ -230,7 +243,7 @@ impl CircuitBreaker {
     #[cold]
     #[inline(never)]
     fn started(&self) -> Option<NonZeroU64> {
-        self.policy().slow_call?;
+        self.machine.slow_call()?;
         NonZeroU64::new(self.now().saturating_add(1))
     }
 
@@ -259,7 +272,7 @@ impl CircuitBreaker {
     }
 
     fn is_slow(&self, started: NonZeroU64, outcome: Recorded) -> bool {
-        match self.policy().slow_call {
+        match self.machine.slow_call() {
             Some(limit) if outcome != Recorded::Ignored => {
                 let elapsed = self.now().saturating_add(1).saturating_sub(started.get());
                 u128::from(elapsed) >= limit.as_nanos()
@@ -434,7 +447,7 @@ impl BreakerSite {
         let (b, made) = reg.register(KIND, self.name.get(), self.shared, || {
             CircuitBreaker::new(self.name.get(), self.callsite, policy)
         });
-        if !made && *b.policy() != policy {
+        if !made && *b.written_policy() != policy {
             crate::telemetry::circuit_config_conflict(self.name.get(), b.callsite(), self.callsite);
         }
         b
@@ -491,35 +504,22 @@ impl Entry for CircuitBreaker {
             name: label.to_owned(),
             state: self.state(),
             metrics: self.metrics(),
+            #[cfg(feature = "config")]
+            configured: registry::lock(&self.settings).configured.clone(),
+            #[cfg(not(feature = "config"))]
+            configured: Vec::new(),
         });
     }
-    /// The rules between keys, over the attribute's values; then every key is refused, as a
-    /// breaker's values are not retuned at run time yet.
+    /// The rules between keys, over the attribute's values.
     #[cfg(feature = "config")]
     fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        use crate::config::{Kind, Refused, Value, WindowValue, check_together};
-        let p = *self.policy();
-        let written = |key: &str| match key {
-            // The default `min_calls` is clamped to a smaller count window, as in the attribute
-            // (a written 20 reads the same: it is let through too).
-            "min_calls" if p.min_calls == BreakerPolicy::DEFAULT.min_calls => None,
-            "min_calls" => Some(Value::Count(p.min_calls)),
-            "window" => Some(Value::Window(match p.window {
-                Window::Calls(n) => WindowValue::Calls(n),
-                Window::Time(d) => WindowValue::Time(d),
-            })),
-            "slow_call" => p.slow_call.map(Value::Duration),
-            "slow_rate" => p.slow_call.map(|_| Value::Share(p.slow_rate)),
-            _ => None,
-        };
-        check_together(Kind::CircuitBreaker, |k| {
-            table.get(k).cloned().or_else(|| written(k))
-        })
-        .map_err(|(key, problem)| Refused::new(key, problem))?;
-        match table.keys().next() {
-            Some(key) => Err(Refused::not_retunable(KIND, key)),
-            None => Ok(()),
-        }
+        // A per-key family takes `max_keys` before its breakers see the table.
+        crate::config::no_max_keys(KIND, table)?;
+        configure::check(self.written_policy(), table)
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        self.apply_config(table)
     }
 }
 
@@ -585,9 +585,10 @@ impl CircuitBreakerHandle {
     pub fn metrics(&self) -> Metrics {
         self.breaker.metrics()
     }
-    /// The configuration of the first callsite that used this name.
+    /// The configuration it decides with: the first callsite's attribute that used this name,
+    /// with the values configured at run time over it.
     pub fn policy(&self) -> BreakerPolicy {
-        *self.breaker.policy()
+        self.breaker.policy()
     }
     /// Rejects every call until [`reset`](Self::reset).
     pub fn force_open(&self) {

@@ -16,7 +16,7 @@
 //!   decides, under the mutex.
 
 use super::config::BreakerPolicy;
-use super::sync::{AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering};
+use super::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering, fence};
 use super::window::{Counts, Log, Successes};
 use std::sync::PoisonError;
 use std::time::Duration;
@@ -189,6 +189,8 @@ pub enum Recorded {
 /// transition.
 #[derive(Debug)]
 struct Rare {
+    /// The settings decisions read: the attribute's, or as configured at run time.
+    policy: BreakerPolicy,
     /// Half-open rounds failed in a row since the breaker last closed (grows `open_for`).
     failed_rounds: u32,
     /// The window's failures and slow calls, in order.
@@ -213,13 +215,20 @@ pub struct Transition {
 #[derive(Debug)]
 pub struct Machine {
     name: &'static str,
-    policy: BreakerPolicy,
+    /// The settings it was created with (the first callsite's attribute).
+    written: BreakerPolicy,
     word: AtomicU64,
     /// The window's successes, counted lock-free.
     successes: Successes,
     /// Whether a closed call's ticket is timed (see [`Ticket::timed`]): with `slow_call`, or a
     /// time window.
-    timed: bool,
+    timed: AtomicBool,
+    /// The settings read outside the mutex, copied from [`Rare::policy`] by
+    /// [`retune`](Self::retune): probes admitted in half-open, failures in a row that open
+    /// (0: off), and `slow_call` in nanoseconds (0: off).
+    half_open_calls: AtomicU32,
+    consecutive_failures: AtomicU32,
+    slow_call: AtomicU64,
     consecutive: AtomicU32,
     not_permitted: AtomicU64,
     /// When the current open period ends, in nanoseconds; written before the word says Open.
@@ -234,9 +243,10 @@ impl Machine {
         policy.half_open_calls = policy
             .half_open_calls
             .clamp(1, BreakerPolicy::MAX_HALF_OPEN_CALLS);
+        let successes = Successes::new(policy.window);
         Machine {
             name,
-            policy,
+            written: policy,
             word: AtomicU64::new(
                 Word {
                     state: CircuitState::Closed,
@@ -248,15 +258,52 @@ impl Machine {
                 }
                 .pack(),
             ),
-            successes: Successes::new(policy.window),
-            timed: policy.slow_call.is_some() || matches!(policy.window, super::Window::Time(_)),
+            timed: AtomicBool::new(times_calls(&policy)),
+            half_open_calls: AtomicU32::new(policy.half_open_calls),
+            consecutive_failures: AtomicU32::new(policy.consecutive_failures.unwrap_or(0)),
+            slow_call: AtomicU64::new(slow_call_nanos(&policy)),
             consecutive: AtomicU32::new(0),
             not_permitted: AtomicU64::new(0),
             open_until: AtomicU64::new(0),
             rare: Mutex::new(Rare {
+                policy,
                 failed_rounds: 0,
-                log: Log::new(policy.window, now),
+                log: Log::new(policy.window, &successes, now),
             }),
+            successes,
+        }
+    }
+
+    /// Takes `policy` from now on (configuration at run time), keeping the state and its
+    /// counts: each value applies from the next call or decision that reads it. A new window
+    /// (another length or kind) starts empty at `now`; a half-open round already running is
+    /// decided once as many probes as the new `half_open_calls` have finished.
+    pub fn retune(&self, mut policy: BreakerPolicy, now: u64, on_transition: impl Fn(&Transition)) {
+        policy.half_open_calls = policy
+            .half_open_calls
+            .clamp(1, BreakerPolicy::MAX_HALF_OPEN_CALLS);
+        let mut rare = self.lock();
+        if policy.window != rare.policy.window {
+            self.successes.switch(policy.window, now);
+            rare.log = Log::new(policy.window, &self.successes, now);
+        }
+        self.half_open_calls
+            .store(policy.half_open_calls, Ordering::Relaxed);
+        self.consecutive_failures
+            .store(policy.consecutive_failures.unwrap_or(0), Ordering::Relaxed);
+        self.slow_call
+            .store(slow_call_nanos(&policy), Ordering::Relaxed);
+        self.timed.store(times_calls(&policy), Ordering::Relaxed);
+        rare.policy = policy;
+        drop(rare);
+        // A round already past a lowered `half_open_calls`, with no probe left to finish it, is
+        // decided here (a probe that finishes later decides it itself; see `record_probe`'s
+        // fence).
+        fence(Ordering::SeqCst);
+        let w = Word::unpack(self.word.load(Ordering::Acquire));
+        let finished = w.ok + w.failed;
+        if w.state == CircuitState::HalfOpen && finished > 0 && finished >= policy.half_open_calls {
+            self.decide(w, || now, on_transition);
         }
     }
 
@@ -265,9 +312,23 @@ impl Machine {
         self.name
     }
 
-    /// The configuration it was created with.
-    pub fn policy(&self) -> &BreakerPolicy {
-        &self.policy
+    /// The configuration it was created with (the first callsite's attribute).
+    pub fn written_policy(&self) -> &BreakerPolicy {
+        &self.written
+    }
+
+    /// The configuration it decides with now: the attribute's, or as retuned.
+    pub fn policy(&self) -> BreakerPolicy {
+        self.lock().policy
+    }
+
+    /// `slow_call` now, read without the mutex.
+    #[inline]
+    pub fn slow_call(&self) -> Option<Duration> {
+        match self.slow_call.load(Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
     }
 
     /// The current state. An open breaker whose `open_for` has passed reports `Open` until the
@@ -278,8 +339,9 @@ impl Machine {
 
     /// Whether a closed call must be timed: its ticket then goes through
     /// [`record_other`](Self::record_other), with the clock (`slow_call`, or a time window).
+    #[inline]
     pub fn times_calls(&self) -> bool {
-        self.timed
+        self.timed.load(Ordering::Relaxed)
     }
 
     /// Calls rejected so far.
@@ -342,7 +404,7 @@ impl Machine {
                     }
                 }
                 CircuitState::HalfOpen => {
-                    if w.admitted >= self.policy.half_open_calls {
+                    if w.admitted >= self.half_open_calls.load(Ordering::Relaxed) {
                         return Err(self.reject(Duration::ZERO));
                     }
                     Word {
@@ -388,7 +450,7 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
-        let ticket = if slow || self.timed {
+        let ticket = if slow || self.times_calls() {
             ticket.timed()
         } else {
             ticket
@@ -536,10 +598,10 @@ impl Machine {
         );
     }
 
-    fn trips(&self, c: &Counts) -> bool {
-        c.calls >= self.policy.effective_min_calls()
-            && (c.failure_rate() >= self.policy.failure_rate
-                || (self.policy.slow_call.is_some() && c.slow_rate() >= self.policy.slow_rate))
+    fn trips(policy: &BreakerPolicy, c: &Counts) -> bool {
+        c.calls >= policy.effective_min_calls()
+            && (c.failure_rate() >= policy.failure_rate
+                || (policy.slow_call.is_some() && c.slow_rate() >= policy.slow_rate))
     }
 
     /// A failure or slow call was recorded while closed in `epoch`: into the window, under the
@@ -554,8 +616,9 @@ impl Machine {
         on_transition: impl Fn(&Transition),
     ) {
         let mut consecutive_trip = false;
-        if failed && let Some(n) = self.policy.consecutive_failures {
-            consecutive_trip = self.consecutive.fetch_add(1, Ordering::Relaxed) + 1 >= n;
+        let in_a_row = self.consecutive_failures.load(Ordering::Relaxed);
+        if failed && in_a_row > 0 {
+            consecutive_trip = self.consecutive.fetch_add(1, Ordering::Relaxed) + 1 >= in_a_row;
         }
         let mut rare = self.lock();
         let w = Word::unpack(self.word.load(Ordering::Acquire));
@@ -565,9 +628,9 @@ impl Machine {
         // A count window needs no clock unless it opens.
         let t = if self.successes.timed() { now() } else { 0 };
         let counts = rare.log.record(&self.successes, failed, slow, t);
-        if consecutive_trip || self.trips(&counts) {
+        if consecutive_trip || Self::trips(&rare.policy, &counts) {
             let t = if self.successes.timed() { t } else { now() };
-            let open_for = self.policy.open_for.after_failed_probes(rare.failed_rounds);
+            let open_for = rare.policy.open_for.after_failed_probes(rare.failed_rounds);
             self.open(w, t, open_for, counts, on_transition);
         }
     }
@@ -648,7 +711,12 @@ impl Machine {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    if next.ok + next.failed == self.policy.half_open_calls {
+                    // `>=`: a retuned `half_open_calls` may have fallen below the probes
+                    // already finished. The fence pairs with `retune`'s: either this probe
+                    // sees the new count, or `retune` sees this probe finished (never neither).
+                    fence(Ordering::SeqCst);
+                    let finished = next.ok + next.failed;
+                    if finished > 0 && finished >= self.half_open_calls.load(Ordering::Relaxed) {
                         self.decide(next, now, on_transition);
                     }
                     return;
@@ -662,20 +730,25 @@ impl Machine {
     #[cold]
     fn decide(&self, w: Word, now: impl Fn() -> u64, on_transition: impl Fn(&Transition)) {
         let mut rare = self.lock();
+        // Decided already (a retune and the last probe may both see the round finished).
+        if self.word.load(Ordering::Acquire) != w.pack() {
+            return;
+        }
         let counts = Counts {
-            calls: u64::from(self.policy.half_open_calls),
+            calls: u64::from(w.ok + w.failed),
             failures: u64::from(w.failed),
             slow: u64::from(w.slow),
         };
-        let failing = counts.failure_rate() >= self.policy.failure_rate
-            || (self.policy.slow_call.is_some() && counts.slow_rate() >= self.policy.slow_rate);
+        let policy = rare.policy;
+        let failing = counts.failure_rate() >= policy.failure_rate
+            || (policy.slow_call.is_some() && counts.slow_rate() >= policy.slow_rate);
         let t = now();
         if failing {
             let rounds = rare.failed_rounds.saturating_add(1);
             if self.open(
                 w,
                 t,
-                self.policy.open_for.after_failed_probes(rounds),
+                policy.open_for.after_failed_probes(rounds),
                 counts,
                 on_transition,
             ) {
@@ -726,6 +799,18 @@ impl Machine {
         let c = self.lock().log.counts(&self.successes, now);
         (c.calls, c.failures, c.slow)
     }
+}
+
+/// Whether a closed call under `policy` must be timed (`slow_call`, or a time window).
+fn times_calls(policy: &BreakerPolicy) -> bool {
+    policy.slow_call.is_some() || matches!(policy.window, super::Window::Time(_))
+}
+
+/// `slow_call` in nanoseconds, 0 when off (a `slow_call` is never zero).
+fn slow_call_nanos(policy: &BreakerPolicy) -> u64 {
+    policy.slow_call.map_or(0, |d| {
+        u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1)
+    })
 }
 
 impl Transition {

@@ -17,9 +17,10 @@
 //! A fresh window (on closing, or an operator's `reset`) counts nothing recorded before it.
 
 use super::config::Window;
-use super::sync::{AtomicU64, Ordering};
+use super::sync::{AtomicBool, AtomicU64, Ordering, fence};
 use crate::stripe::{STRIPES, StripedCounter, with_my_line};
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 /// Buckets of a time window: one 128-byte line of 8-byte cells per stripe.
 pub(crate) const BUCKETS: usize = 16;
@@ -54,24 +55,27 @@ fn rate(n: u64, calls: u64) -> f64 {
 pub(crate) struct Successes {
     /// Successes since creation (count windows).
     total: StripedCounter,
-    /// Successes per bucket (time windows).
-    buckets: Option<Box<StripedBuckets>>,
+    /// Successes per bucket (time windows): made by the first time window, kept after (a
+    /// retuned window renumbers its buckets instead).
+    buckets: OnceLock<Box<StripedBuckets>>,
+    /// Whether the window is time-based now; changed only under the breaker's mutex.
+    timed: AtomicBool,
 }
 
 impl Successes {
     pub(crate) fn new(window: Window) -> Self {
-        Successes {
+        let successes = Successes {
             total: StripedCounter::new(),
-            buckets: match window {
-                Window::Calls(_) => None,
-                Window::Time(d) => Some(Box::new(StripedBuckets::new(bucket_width(d)))),
-            },
-        }
+            buckets: OnceLock::new(),
+            timed: AtomicBool::new(false),
+        };
+        successes.switch(window, 0);
+        successes
     }
 
     /// Whether the window is time-based (a success needs the clock).
     pub(crate) fn timed(&self) -> bool {
-        self.buckets.is_some()
+        self.timed.load(Ordering::Relaxed)
     }
 
     /// Counts a success in a count window.
@@ -80,14 +84,48 @@ impl Successes {
         self.total.bump();
     }
 
-    /// Counts a success at `now` (nanoseconds): in its bucket for a time window.
+    /// Counts a success at `now` (nanoseconds) in its bucket: for a time window (the caller
+    /// read [`timed`](Self::timed); one switched to a count window meanwhile does not count
+    /// it).
     pub(crate) fn bump_at(&self, now: u64) {
-        match &self.buckets {
+        match self.buckets.get() {
             Some(b) => b.bump(now),
             None => {
                 self.total.bump();
             }
         }
+    }
+
+    /// Makes the window `window` from `now` on (the caller holds the breaker's mutex, or owns
+    /// the breaker): a time window's buckets are numbered on past every bucket counted so far,
+    /// so what was counted before never counts in it.
+    pub(crate) fn switch(&self, window: Window, now: u64) {
+        match window {
+            Window::Calls(_) => self.timed.store(false, Ordering::Relaxed),
+            Window::Time(d) => {
+                let width = bucket_width(d);
+                match self.buckets.get() {
+                    Some(b) => {
+                        let offset = b
+                            .numbering()
+                            .bucket(now)
+                            .wrapping_add(2 * BUCKETS as u64)
+                            .wrapping_sub(now / width);
+                        b.renumber(Numbering { width, offset });
+                    }
+                    None => {
+                        let fresh = Box::new(StripedBuckets::new(Numbering { width, offset: 0 }));
+                        let _ = self.buckets.set(fresh);
+                    }
+                }
+                self.timed.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The buckets' numbering (a time window's).
+    fn numbering(&self) -> Option<Numbering> {
+        self.buckets.get().map(|b| b.numbering())
     }
 }
 
@@ -96,6 +134,20 @@ fn bucket_width(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_nanos() / BUCKETS as u128)
         .unwrap_or(u64::MAX)
         .max(1)
+}
+
+/// How a time `now` (nanoseconds) maps to a bucket number: `now / width + offset`. The offset
+/// moves a retuned window's numbers past every earlier bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Numbering {
+    width: u64,
+    offset: u64,
+}
+
+impl Numbering {
+    fn bucket(self, now: u64) -> u64 {
+        (now / self.width).wrapping_add(self.offset)
+    }
 }
 
 /// One stripe's success counts: cell `i` holds bucket `b ≡ i (mod BUCKETS)` as
@@ -111,16 +163,53 @@ const MAX_COUNT: u64 = 1 << 31;
 /// Successes per bucket, per stripe.
 #[derive(Debug)]
 struct StripedBuckets {
-    width: u64,
+    /// The numbering, as a sequence lock: `version` is odd while [`renumber`] writes `width`
+    /// and `offset`, and bumped again after, so a reader retries a torn read.
+    version: AtomicU64,
+    width: AtomicU64,
+    offset: AtomicU64,
     lines: [Line; STRIPES],
 }
 
 impl StripedBuckets {
-    fn new(width: u64) -> Self {
+    fn new(numbering: Numbering) -> Self {
         StripedBuckets {
-            width,
+            version: AtomicU64::new(0),
+            width: AtomicU64::new(numbering.width),
+            offset: AtomicU64::new(numbering.offset),
             lines: std::array::from_fn(|_| Line(std::array::from_fn(|_| AtomicU64::new(0)))),
         }
+    }
+
+    /// The numbering, read whole.
+    fn numbering(&self) -> Numbering {
+        loop {
+            let before = self.version.load(Ordering::Acquire);
+            let numbering = Numbering {
+                width: self.width.load(Ordering::Relaxed),
+                offset: self.offset.load(Ordering::Relaxed),
+            };
+            fence(Ordering::Acquire);
+            // Unchanged and even (no renumbering under way): one test.
+            if (self.version.load(Ordering::Relaxed) ^ before) | (before & 1) == 0 {
+                return numbering;
+            }
+            std::hint::spin_loop();
+        }
+    }
+
+    /// A new numbering (one writer: the caller holds the breaker's mutex).
+    ///
+    /// [`renumber`]: Self::renumber
+    fn renumber(&self, numbering: Numbering) {
+        let version = self.version.load(Ordering::Relaxed);
+        self.version
+            .store(version.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        self.width.store(numbering.width, Ordering::Relaxed);
+        self.offset.store(numbering.offset, Ordering::Relaxed);
+        self.version
+            .store(version.wrapping_add(2), Ordering::Release);
     }
 
     /// One success at `now`: added to its bucket's cell, which is first reset if it still
@@ -128,7 +217,7 @@ impl StripedBuckets {
     /// before another that got there first) takes the call: off by one bucket at most, never
     /// wiping newer counts.
     fn bump(&self, now: u64) {
-        let bucket = now / self.width;
+        let bucket = self.numbering().bucket(now);
         let tag = bucket as u32;
         with_my_line(&self.lines, |line| {
             let cell = &line.0[bucket as usize % BUCKETS];
@@ -180,24 +269,34 @@ pub(crate) enum Log {
 }
 
 impl Log {
-    /// An empty window at `now`.
-    pub(crate) fn new(window: Window, now: u64) -> Log {
-        match window {
-            Window::Calls(n) => Log::Calls(CallLog {
-                len: u64::from(n.max(1)),
-                start: 0,
+    /// An empty window at `now`, over `successes` (switched to `window` already).
+    pub(crate) fn new(window: Window, successes: &Successes, now: u64) -> Log {
+        let numbering = match window {
+            Window::Time(_) => successes.numbering(),
+            Window::Calls(_) => None,
+        };
+        let Some(numbering) = numbering else {
+            let len = match window {
+                Window::Calls(n) => u64::from(n.max(1)),
+                // Not switched to a time window yet: a window of one call until it is.
+                Window::Time(_) => 1,
+            };
+            return Log::Calls(CallLog {
+                len,
+                start: successes.total.sum(),
                 failures_total: 0,
                 entries: VecDeque::new(),
                 failures: 0,
                 slow: 0,
-            }),
-            Window::Time(d) => Log::Time(TimeLog {
-                width: bucket_width(d),
-                start: now / bucket_width(d),
-                baseline: 0,
-                buckets: Box::new([TimeBucket::default(); BUCKETS]),
-            }),
-        }
+            });
+        };
+        let start = numbering.bucket(now);
+        Log::Time(TimeLog {
+            numbering,
+            start,
+            baseline: successes.buckets.get().map_or(0, |b| b.sum(start, start)),
+            buckets: Box::new([TimeBucket::default(); BUCKETS]),
+        })
     }
 
     /// Records a failure and/or slow call at `now` (its success, if slow, is already in
@@ -218,7 +317,7 @@ impl Log {
 
     /// The window at `now`.
     pub(crate) fn counts(&mut self, successes: &Successes, now: u64) -> Counts {
-        match (self, &successes.buckets) {
+        match (self, successes.buckets.get()) {
             (Log::Time(log), Some(buckets)) => log.counts(buckets, now),
             (Log::Calls(log), _) => log.counts(successes.total.sum()),
             (Log::Time(_), None) => Counts::default(),
@@ -227,7 +326,7 @@ impl Log {
 
     /// Starts an empty window at `now`: nothing recorded so far counts.
     pub(crate) fn restart(&mut self, successes: &Successes, now: u64) {
-        match (self, &successes.buckets) {
+        match (self, successes.buckets.get()) {
             (Log::Calls(log), _) => log.restart(successes.total.sum()),
             (Log::Time(log), Some(buckets)) => log.restart(buckets, now),
             (Log::Time(_), None) => {}
@@ -297,8 +396,8 @@ impl CallLog {
 /// A time window's log.
 #[derive(Debug)]
 pub(crate) struct TimeLog {
-    /// A bucket's length in nanoseconds.
-    width: u64,
+    /// How times map to buckets (the successes' numbering when the window began).
+    numbering: Numbering,
     /// The bucket the window started in.
     start: u64,
     /// Successes already in bucket `start` when the window started.
@@ -316,7 +415,7 @@ struct TimeBucket {
 
 impl TimeLog {
     fn record(&mut self, failed: bool, slow: bool, now: u64) {
-        let bucket = now / self.width;
+        let bucket = self.numbering.bucket(now);
         let slot = &mut self.buckets[bucket as usize % BUCKETS];
         if slot.bucket < bucket {
             *slot = TimeBucket {
@@ -330,7 +429,7 @@ impl TimeLog {
 
     /// The window at `now`: its bucket and the `BUCKETS − 1` before it, none before `start`.
     fn counts(&self, successes: &StripedBuckets, now: u64) -> Counts {
-        let to = now / self.width;
+        let to = self.numbering.bucket(now);
         let from = to.saturating_sub(BUCKETS as u64 - 1).max(self.start);
         if from > to {
             return Counts::default();
@@ -355,7 +454,7 @@ impl TimeLog {
     }
 
     fn restart(&mut self, successes: &StripedBuckets, now: u64) {
-        self.start = now / self.width;
+        self.start = self.numbering.bucket(now);
         self.baseline = successes.sum(self.start, self.start);
         *self.buckets = [TimeBucket::default(); BUCKETS];
     }
@@ -377,7 +476,7 @@ mod tests {
     /// Drives a count window by hand: `S`, `F`, `s` (slow success), `f` (slow failure).
     fn count_window(n: u32, calls: &str) -> Counts {
         let succ = Successes::new(Window::Calls(n));
-        let mut log = Log::new(Window::Calls(n), 0);
+        let mut log = Log::new(Window::Calls(n), &succ, 0);
         for c in calls.chars() {
             let (ok, slow) = match c {
                 'S' => (true, false),
@@ -408,7 +507,7 @@ mod tests {
     #[test]
     fn a_restarted_count_window_counts_nothing_before_it() {
         let succ = Successes::new(Window::Calls(10));
-        let mut log = Log::new(Window::Calls(10), 0);
+        let mut log = Log::new(Window::Calls(10), &succ, 0);
         log.record(&succ, true, false, 0);
         succ.bump();
         log.restart(&succ, 0);
@@ -424,7 +523,7 @@ mod tests {
         // 160 ms: buckets of 10 ms.
         let w = Window::Time(Duration::from_millis(160));
         let succ = Successes::new(w);
-        let mut log = Log::new(w, 0);
+        let mut log = Log::new(w, &succ, 0);
         succ.bump_at(0);
         succ.bump_at(5 * MS);
         log.record(&succ, true, false, 5 * MS);
@@ -440,7 +539,10 @@ mod tests {
 
     #[test]
     fn a_cell_reused_for_a_newer_bucket_starts_from_zero_and_never_goes_back() {
-        let b = StripedBuckets::new(1);
+        let b = StripedBuckets::new(Numbering {
+            width: 1,
+            offset: 0,
+        });
         b.bump(3);
         b.bump(3);
         b.bump(3 + BUCKETS as u64);
@@ -452,10 +554,50 @@ mod tests {
     }
 
     #[test]
+    fn a_retuned_time_window_counts_nothing_before_it_whatever_its_new_width() {
+        let narrow = Window::Time(Duration::from_millis(160)); // buckets of 10 ms
+        let wide = Window::Time(Duration::from_millis(1600)); // buckets of 100 ms
+        let succ = Successes::new(narrow);
+        let mut log = Log::new(narrow, &succ, 0);
+        for t in 0..50 {
+            succ.bump_at(t * MS);
+        }
+        log.record(&succ, true, false, 49 * MS);
+        assert_eq!(log.counts(&succ, 50 * MS), counts(51, 1, 0));
+        // Wider buckets: their numbers go on past the narrow ones, so no cell counts twice.
+        succ.switch(wide, 50 * MS);
+        let mut log = Log::new(wide, &succ, 50 * MS);
+        assert_eq!(log.counts(&succ, 50 * MS), Counts::default());
+        succ.bump_at(60 * MS);
+        succ.bump_at(300 * MS);
+        assert_eq!(log.record(&succ, true, false, 310 * MS), counts(3, 1, 0));
+        // Narrow again, and to a count window and back: each starts empty and counts exactly.
+        succ.switch(narrow, 400 * MS);
+        let mut log = Log::new(narrow, &succ, 400 * MS);
+        assert_eq!(log.counts(&succ, 400 * MS), Counts::default());
+        succ.bump_at(401 * MS);
+        assert_eq!(log.counts(&succ, 402 * MS), counts(1, 0, 0));
+        succ.switch(Window::Calls(5), 500 * MS);
+        let mut log = Log::new(Window::Calls(5), &succ, 500 * MS);
+        assert_eq!(log.counts(&succ, 500 * MS), Counts::default());
+        succ.bump();
+        assert_eq!(log.record(&succ, true, false, 0), counts(2, 1, 0));
+        succ.switch(narrow, 600 * MS);
+        let log = Log::new(narrow, &succ, 600 * MS);
+        let Log::Time(log) = log else {
+            panic!("a time window")
+        };
+        assert_eq!(
+            log.counts(succ.buckets.get().unwrap(), 600 * MS),
+            Counts::default()
+        );
+    }
+
+    #[test]
     fn a_restarted_time_window_counts_nothing_before_it_even_in_its_first_bucket() {
         let w = Window::Time(Duration::from_millis(160));
         let succ = Successes::new(w);
-        let mut log = Log::new(w, 0);
+        let mut log = Log::new(w, &succ, 0);
         succ.bump_at(MS);
         log.record(&succ, true, false, MS);
         log.restart(&succ, 2 * MS);

@@ -12,8 +12,8 @@ use std::fmt;
 pub struct Change {
     /// The kind's table: `bulkhead`.
     pub kind: &'static str,
-    /// The instance's name.
-    pub name: &'static str,
+    /// The instance's name, or `name[key]` for a per-key instance.
+    pub name: String,
     /// The key.
     pub key: &'static str,
     /// The value before, as written in attributes.
@@ -25,19 +25,74 @@ pub struct Change {
 impl Change {
     pub(crate) fn new(
         kind: &'static str,
-        name: &'static str,
+        name: &str,
         key: &'static str,
         old: impl fmt::Display,
         new: impl fmt::Display,
     ) -> Self {
         Change {
             kind,
-            name,
+            name: name.to_owned(),
             key,
             old: old.to_string(),
             new: new.to_string(),
         }
     }
+}
+
+/// The change of `key` from `old` to `new` (`None`: off), if they differ.
+pub(crate) fn change(
+    kind: &'static str,
+    name: &str,
+    key: &'static str,
+    old: Option<Value>,
+    new: Option<Value>,
+) -> Option<Change> {
+    let show = |v: Option<Value>| v.map_or_else(|| "off".to_owned(), |v| v.to_string());
+    (old != new).then(|| Change::new(kind, name, key, show(old), show(new)))
+}
+
+/// The change of a configured `key` from `old` to `new` (`None`: the attribute's value, whatever
+/// each call's is), if they differ.
+pub(crate) fn configured_change(
+    kind: &'static str,
+    name: &str,
+    key: &'static str,
+    old: Option<Value>,
+    new: Option<Value>,
+) -> Option<Change> {
+    let show = |v: Option<Value>| v.map_or_else(|| "attribute".to_owned(), |v| v.to_string());
+    (old != new).then(|| Change::new(kind, name, key, show(old), show(new)))
+}
+
+/// A configured table as `key = value` lines, for the snapshot.
+pub(crate) fn shown_table(table: Option<&Table>) -> Vec<String> {
+    table
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect()
+}
+
+/// Whether `table` switches the layer off (`enabled = false`).
+pub(crate) fn disabled(table: Option<&Table>) -> bool {
+    matches!(
+        table.and_then(|t| t.get("enabled")),
+        Some(Value::Enabled(false))
+    )
+}
+
+/// Refuses `max_keys` for an instance without `key = ..`.
+pub(crate) fn no_max_keys(kind: &str, table: &Table) -> Result<(), Refused> {
+    if table.contains_key("max_keys") {
+        return Err(Refused::new(
+            "max_keys",
+            format!(
+                "`max_keys` applies to a `#[{kind}(key = ..)]` callsite only, and this one has no `key`"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl fmt::Display for Change {
@@ -79,15 +134,6 @@ impl Refused {
             key: key.to_owned(),
             problem: problem.into(),
         }
-    }
-
-    pub(crate) fn not_retunable(kind: &str, key: &str) -> Self {
-        Refused::new(
-            key,
-            format!(
-                "`{key}` of `#[{kind}]` cannot be retuned at run time yet; change it in the attribute"
-            ),
-        )
     }
 }
 

@@ -11,6 +11,7 @@ mod value;
 mod watch;
 
 pub use apply::{Applied, Change, Refused};
+pub(crate) use apply::{change, configured_change, disabled, no_max_keys, shown_table};
 pub use document::{Config, Table};
 pub use error::ConfigError;
 pub use value::{Kind, Raw, Value, WindowValue, check_key, check_together, parse_value};

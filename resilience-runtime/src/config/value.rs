@@ -4,7 +4,7 @@
 //! the same words.
 
 use resilience_grammar::backoff::{Backoff, OpenFor};
-use resilience_grammar::{Problem, backoff, count, duration, keys, rate, rules, share};
+use resilience_grammar::{Problem, backoff, count, duration, hedge, keys, rate, rules, share};
 use std::fmt;
 use std::time::Duration;
 
@@ -47,17 +47,20 @@ pub enum Kind {
     RateLimit,
     /// `[chaos.<name>]`
     Chaos,
+    /// `[hedge.<name>]`
+    Hedge,
 }
 
 impl Kind {
     /// Every kind, in the order of SPEC §4.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Retry,
         Kind::Timeout,
         Kind::CircuitBreaker,
         Kind::Bulkhead,
         Kind::RateLimit,
         Kind::Chaos,
+        Kind::Hedge,
     ];
 
     /// The table's name, as in the attribute: `circuit_breaker`.
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Bulkhead => "bulkhead",
             Kind::RateLimit => "rate_limit",
             Kind::Chaos => "chaos",
+            Kind::Hedge => "hedge",
         }
     }
 
@@ -112,6 +116,7 @@ impl Kind {
             Kind::Bulkhead => &["max_concurrent", "max_wait", "max_keys", "enabled"],
             Kind::RateLimit => &["rate", "burst", "max_wait", "max_keys", "enabled"],
             Kind::Chaos => &["error_rate", "latency", "latency_rate", "enabled"],
+            Kind::Hedge => &["delay", "max_hedged", "budget", "enabled"],
         }
     }
 
@@ -123,6 +128,7 @@ impl Kind {
             Kind::Bulkhead => keys::BULKHEAD,
             Kind::RateLimit => keys::RATE_LIMIT,
             Kind::Chaos => keys::CHAOS,
+            Kind::Hedge => keys::HEDGE,
         }
     }
 }
@@ -161,8 +167,10 @@ pub enum Value {
     Window(WindowValue),
     /// A retry's jitter: `full`, `equal`, `decorrelated` or `none`.
     Jitter(&'static str),
-    /// A retry's budget: a share, or `None` for `none` (no budget).
+    /// A retry's or hedge's budget: a share, or `None` for `none` (no budget).
     Budget(Option<f64>),
+    /// A hedge's adaptive delay: a percentile of recent latencies, as a share (`p95`: 0.95).
+    Percentile(f64),
     /// `enabled = false` passes calls straight through the layer.
     Enabled(bool),
 }
@@ -186,6 +194,7 @@ impl fmt::Display for Value {
             ),
             Value::Jitter(j) => f.write_str(j),
             Value::Budget(None) => f.write_str("none"),
+            Value::Percentile(p) => f.write_str(&hedge::display_percentile(*p)),
             Value::Enabled(b) => write!(f, "{b}"),
         }
     }
@@ -316,7 +325,7 @@ pub fn parse_value(kind: Kind, key: &str, raw: &Raw) -> Result<Value, Problem> {
             rules::max_elapsed(d)?;
             Ok(Value::Duration(d))
         }
-        (Kind::Retry, "budget") => match raw {
+        (Kind::Retry | Kind::Hedge, "budget") => match raw {
             Raw::Text(t) if t.trim() == "none" => Ok(Value::Budget(None)),
             _ => a_share(raw, key).map(|s| Value::Budget(Some(s))),
         },
@@ -381,6 +390,16 @@ pub fn parse_value(kind: Kind, key: &str, raw: &Raw) -> Result<Value, Problem> {
             rules::latency(d)?;
             Ok(Value::Duration(d))
         }
+        (Kind::Hedge, "delay") => {
+            let t = text(raw, || {
+                format!("expected a delay for `delay`: {}", hedge::PERCENTILE_HELP)
+            })?;
+            Ok(match hedge::parse_delay(t)? {
+                hedge::Delay::Percentile(p) => Value::Percentile(p),
+                hedge::Delay::Fixed(d) => Value::Duration(d),
+            })
+        }
+        (Kind::Hedge, "max_hedged") => counted(hedge::max_hedged),
         // `check_key` let through only the keys above.
         _ => Err(keys::unknown(kind.table(), key, kind.keys())),
     }
@@ -438,6 +457,7 @@ mod tests {
             (Kind::Bulkhead, keys::BULKHEAD),
             (Kind::RateLimit, keys::RATE_LIMIT),
             (Kind::Chaos, keys::CHAOS),
+            (Kind::Hedge, keys::HEDGE),
         ] {
             let mut expected: Vec<&str> = attribute
                 .iter()
@@ -500,6 +520,11 @@ mod tests {
         ok(Chaos, "latency", t("200ms"), "200ms");
         ok(Chaos, "latency_rate", t("20%"), "20%");
         ok(Chaos, "enabled", t("true"), "true");
+        ok(Hedge, "delay", t("p99.9"), "p99.9");
+        ok(Hedge, "delay", t("p95"), "p95");
+        ok(Hedge, "delay", t("40ms"), "40ms");
+        ok(Hedge, "max_hedged", Raw::Integer(2), "2");
+        ok(Hedge, "budget", t("5%"), "5%");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pin_project! {
         runs: R,
         make: M,
         when: W,
+        // The attribute's values; from the first poll that waits on, with the values
+        // configured then over them (feature `config`).
         policy: &'p HedgePolicy,
         stats: &'static HedgeStats,
         // Runs started so far.
@@ -142,6 +144,12 @@ where
                 pass
             }
         };
+        // The first run has to wait: from here on the call hedges with the values configured
+        // now (feature `config`), kept for the rest of the call.
+        #[cfg(feature = "config")]
+        if let Some(configured) = this.stats.configured_policy(this.policy) {
+            *this.policy = configured;
+        }
         drive(&mut this, cx, Some(pass))
     }
 }
@@ -162,7 +170,8 @@ where
     W: FnMut(&E) -> bool,
     P: PolicyError,
 {
-    let slots = R::LEN.min(1 + this.policy.max_hedged as usize);
+    let policy = *this.policy;
+    let slots = R::LEN.min(1 + policy.max_hedged as usize);
     loop {
         let mut pass = match first.take() {
             Some(pass) => pass,
@@ -204,7 +213,7 @@ where
         let mut waiting = waiting.project();
         if !*waiting.armed {
             *waiting.armed = true;
-            let delay = match this.policy.delay {
+            let delay = match policy.delay {
                 HedgeDelay::Fixed(d) => Some(d),
                 HedgeDelay::Percentile(q) => this.stats.adaptive_delay(q, Instant::now()),
             };

@@ -35,6 +35,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "config")]
+mod configure;
 mod future;
 mod histogram;
 mod runs;

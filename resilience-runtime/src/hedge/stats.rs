@@ -8,6 +8,8 @@ use crate::registry::{Entry, Registry};
 use crate::retry::RetryBudget;
 use crate::snapshot::{HedgeSnapshot, Snapshot};
 use std::sync::Arc;
+#[cfg(feature = "config")]
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -29,6 +31,11 @@ pub(crate) struct HedgeStats {
     /// The adaptive delay last computed: `tick << 32 | micros` (`NO_DELAY` micros: too few
     /// latencies), recomputed at most once per [`TICK`].
     delay: AtomicU64,
+    /// Whether configuration overrides the attributes' values: read by a call's first wait.
+    #[cfg(feature = "config")]
+    pub(super) configured: AtomicBool,
+    #[cfg(feature = "config")]
+    pub(super) settings: std::sync::Mutex<super::configure::Settings>,
 }
 
 /// How often an adaptive delay is recomputed from the histogram.
@@ -47,7 +54,17 @@ impl HedgeStats {
             won: AtomicU64::new(0),
             hedges_total: NamedCounter::hedges(name),
             delay: AtomicU64::new(NEVER),
+            #[cfg(feature = "config")]
+            configured: AtomicBool::new(false),
+            #[cfg(feature = "config")]
+            settings: std::sync::Mutex::default(),
         }
+    }
+
+    /// The first callsite's policy.
+    #[cfg(feature = "config")]
+    pub(crate) fn written_policy(&self) -> HedgePolicy {
+        self.policy
     }
 
     pub(crate) fn name(&self) -> &'static str {
@@ -90,6 +107,15 @@ impl HedgeStats {
         delay
     }
 
+    /// `max_hedged` as a call waiting now takes it.
+    fn effective_max_hedged(&self) -> u32 {
+        #[cfg(feature = "config")]
+        if let Some(o) = crate::registry::lock(&self.settings).current {
+            return o.over(&self.policy).max_hedged;
+        }
+        self.policy.max_hedged
+    }
+
     fn origin(&self) -> Instant {
         self.budget.origin()
     }
@@ -105,12 +131,25 @@ impl Entry for HedgeStats {
     fn snapshot(&self, label: &str, into: &mut Snapshot) {
         into.hedges.push(HedgeSnapshot {
             name: label.to_owned(),
-            max_hedged: self.policy.max_hedged,
+            max_hedged: self.effective_max_hedged(),
             calls: self.budget.calls(),
             hedges: self.hedges.load(Ordering::Relaxed),
             won: self.won.load(Ordering::Relaxed),
             budget_refused: self.budget.exhausted(),
+            #[cfg(feature = "config")]
+            configured: crate::registry::lock(&self.settings).configured.clone(),
+            #[cfg(not(feature = "config"))]
+            configured: Vec::new(),
         });
+    }
+    #[cfg(feature = "config")]
+    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        // Each key was checked when the configuration was read; none depends on another.
+        Ok(())
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        self.apply_config(table)
     }
 }
 

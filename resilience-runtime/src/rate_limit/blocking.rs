@@ -97,6 +97,7 @@ impl RateLimiter {
         // The limiter's own clock: tokio's, which a `ManualClock` drives in tests. The thread's
         // real time bounds the wait too: under a paused tokio clock (a sync call inside a
         // paused test) the limiter's clock never moves while the thread sleeps.
+        let max_wait = self.max_wait(max_wait);
         let deadline = tokio::time::Instant::now() + max_wait;
         let started = std::time::Instant::now();
         loop {

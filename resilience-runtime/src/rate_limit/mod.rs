@@ -7,6 +7,8 @@
 
 mod blocking;
 mod clock;
+#[cfg(feature = "config")]
+mod configure;
 mod rate;
 
 pub use clock::{TokioClock, TokioInstant};
@@ -96,6 +98,16 @@ pub struct RateLimiter {
     admitted: AtomicU64,
     rejected: AtomicU64,
     counters: CallCounters,
+    /// Whether configuration swapped in another limiter or switched it off: the one load a
+    /// call pays for configuration.
+    #[cfg(feature = "config")]
+    configured: std::sync::atomic::AtomicBool,
+    /// The configured `max_wait` in nanoseconds, or `configure::ATTRIBUTE`: read only by a
+    /// call that found no permit.
+    #[cfg(feature = "config")]
+    configured_wait: AtomicU64,
+    #[cfg(feature = "config")]
+    settings: std::sync::Mutex<configure::Settings>,
 }
 
 impl RateLimiter {
@@ -108,13 +120,29 @@ impl RateLimiter {
             admitted: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             counters: CallCounters::new(name, "rate_limit"),
+            #[cfg(feature = "config")]
+            configured: std::sync::atomic::AtomicBool::new(false),
+            #[cfg(feature = "config")]
+            configured_wait: AtomicU64::new(configure::ATTRIBUTE),
+            #[cfg(feature = "config")]
+            settings: std::sync::Mutex::default(),
         }
     }
 
     /// Takes a permit now, or says how long until one frees.
     #[inline]
     pub fn try_acquire(&self) -> Result<(), Duration> {
-        match self.gcra.check() {
+        #[cfg(feature = "config")]
+        if self.configured.load(Ordering::Relaxed) {
+            return self.try_acquire_configured();
+        }
+        self.take_from(&self.gcra)
+    }
+
+    /// Takes a permit of `gcra` now, or says how long until one frees.
+    #[inline]
+    fn take_from(&self, gcra: &Limiter) -> Result<(), Duration> {
+        match gcra.check() {
             Ok(()) => {
                 self.admitted.fetch_add(1, Ordering::Relaxed);
                 Ok(())
@@ -142,7 +170,7 @@ impl RateLimiter {
             Ok(()) => return Ok(()),
             Err(wait) => wait,
         };
-        self.acquire_after(wait, tokio::time::Instant::now() + max_wait)
+        self.acquire_after(wait, tokio::time::Instant::now() + self.max_wait(max_wait))
             .await
     }
 
@@ -200,12 +228,30 @@ impl RateLimiter {
         error
     }
 
+    /// `written` (a callsite's `max_wait`), or the configured one: read only by a call that
+    /// found no permit.
+    #[inline]
+    pub(crate) fn max_wait(&self, written: Duration) -> Duration {
+        #[cfg(feature = "config")]
+        {
+            let configured = self.configured_wait.load(Ordering::Relaxed);
+            if configured != configure::ATTRIBUTE {
+                return Self::configured_wait(configured);
+            }
+        }
+        written
+    }
+
     /// The limiter's name.
     pub fn name(&self) -> &'static str {
         self.name
     }
-    /// Its rate and burst (the `max_wait` of the first callsite).
+    /// Its rate and burst (with the `max_wait` of the first callsite): the first callsite's,
+    /// or as configured at run time.
     pub fn policy(&self) -> RateLimitPolicy {
+        #[cfg(feature = "config")]
+        return self.effective_policy();
+        #[cfg(not(feature = "config"))]
         self.policy
     }
     /// Calls let through so far.
@@ -282,7 +328,7 @@ impl RateLimitSite {
         let (l, made) = reg.register(KIND, self.name.get(), self.shared, || {
             RateLimiter::new(self.name.get(), policy)
         });
-        let kept = l.policy();
+        let kept = l.policy;
         if !made && (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
             crate::telemetry::shared_config_conflict("rate limit", self.name.get());
         }
@@ -294,18 +340,36 @@ impl RateLimitSite {
     #[inline]
     pub fn call<F>(&'static self, policy: RateLimitPolicy, inner: F) -> RateLimitCall<F> {
         let limiter = self.limiter(policy);
-        let state = match limiter.try_acquire() {
-            Ok(()) => Admission::Admitted,
-            Err(wait) => Admission::Refused {
-                wait,
-                deadline: tokio::time::Instant::now() + policy.max_wait,
-            },
-        };
+        #[cfg(feature = "config")]
+        if limiter.configured.load(Ordering::Relaxed) {
+            return RateLimitCall {
+                state: admission(limiter.try_acquire_configured(), limiter, policy),
+                inner,
+                limiter,
+            };
+        }
+        let state = admission(limiter.take_from(&limiter.gcra), limiter, policy);
         RateLimitCall {
             inner,
             limiter,
             state,
         }
+    }
+}
+
+/// A call's admission: its permit taken, or when the next one frees and how long it may wait.
+#[inline(always)]
+fn admission(
+    taken: Result<(), Duration>,
+    limiter: &RateLimiter,
+    policy: RateLimitPolicy,
+) -> Admission {
+    match taken {
+        Ok(()) => Admission::Admitted,
+        Err(wait) => Admission::Refused {
+            wait,
+            deadline: tokio::time::Instant::now() + limiter.max_wait(policy.max_wait),
+        },
     }
 }
 
@@ -403,7 +467,7 @@ impl Entry for RateLimiter {
         self.name
     }
     fn snapshot(&self, label: &str, into: &mut Snapshot) {
-        let p = self.policy;
+        let p = self.policy();
         into.rate_limiters.push(RateLimiterSnapshot {
             name: label.to_owned(),
             count: p.count,
@@ -411,7 +475,21 @@ impl Entry for RateLimiter {
             burst: p.burst,
             admitted: self.admitted(),
             rejected: self.rejected(),
+            #[cfg(feature = "config")]
+            configured: registry::lock(&self.settings).configured.clone(),
+            #[cfg(not(feature = "config"))]
+            configured: Vec::new(),
         });
+    }
+    #[cfg(feature = "config")]
+    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        // Each key was checked when the configuration was read; none depends on another. (A
+        // per-key family takes `max_keys` before its instances see the table.)
+        crate::config::no_max_keys(KIND, table)
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        self.apply_config(table)
     }
 }
 

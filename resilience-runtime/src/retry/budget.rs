@@ -1,7 +1,7 @@
 //! The retry budget: the setting, and its live count per retry name.
 
 use crate::stripe::StripedCounter;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use tokio::time::Instant;
 
@@ -42,9 +42,9 @@ impl Default for Budget {
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
     /// Units a call earns (`ratio · UNIT`).
-    per_call: isize,
+    per_call: AtomicIsize,
     /// [`Budget::Unlimited`]: every retry is allowed and nothing is counted.
-    unlimited: bool,
+    unlimited: AtomicBool,
     /// Units always allowed over the window (`min_per_sec` × 10 s × `UNIT`).
     reserve: isize,
     origin: Instant,
@@ -73,6 +73,14 @@ const MIN_PER_SEC: isize = 10;
 /// A stripe settles itself every this many calls (a power of two).
 const SETTLE_EVERY: u64 = 1024;
 
+/// What a call earns in budget units, and whether there is no budget.
+fn units(budget: Budget) -> (isize, bool) {
+    match budget {
+        Budget::Ratio(r) => ((r.clamp(0.0, 1.0) * UNIT as f64).round() as isize, false),
+        Budget::Unlimited => (0, true),
+    }
+}
+
 impl RetryBudget {
     pub(crate) fn new(budget: Budget) -> Self {
         Self::with_reserve(budget, MIN_PER_SEC as u32)
@@ -81,13 +89,10 @@ impl RetryBudget {
     /// A budget that always allows `min_per_sec` spends per second on top of its share. The
     /// hedge budget is this one mechanism with no reserve: hedges are at most their share.
     pub(crate) fn with_reserve(budget: Budget, min_per_sec: u32) -> Self {
-        let (per_call, unlimited) = match budget {
-            Budget::Ratio(r) => ((r.clamp(0.0, 1.0) * UNIT as f64).round() as isize, false),
-            Budget::Unlimited => (0, true),
-        };
+        let (per_call, unlimited) = units(budget);
         RetryBudget {
-            per_call,
-            unlimited,
+            per_call: AtomicIsize::new(per_call),
+            unlimited: AtomicBool::new(unlimited),
             reserve: min_per_sec as isize * BUCKETS as isize * UNIT,
             origin: Instant::now(),
             calls: StripedCounter::new(),
@@ -130,7 +135,7 @@ impl RetryBudget {
 
     /// Spends a retry, if the budget allows one.
     pub(crate) fn withdraw(&self) -> bool {
-        if self.unlimited {
+        if self.unlimited.load(Ordering::Relaxed) {
             return true;
         }
         let second = self.second();
@@ -144,6 +149,18 @@ impl RetryBudget {
         let current = (ledger.second % BUCKETS as u64) as usize;
         ledger.buckets[current] -= UNIT;
         true
+    }
+
+    /// Takes `budget` from now on (configuration at run time): calls settled from now earn its
+    /// share; what the window holds stays.
+    #[cfg(feature = "config")]
+    pub(crate) fn retune(&self, budget: Budget) {
+        let (per_call, unlimited) = units(budget);
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        // The calls so far earn the share they came under.
+        self.settle(&mut ledger, self.second());
+        self.per_call.store(per_call, Ordering::Relaxed);
+        self.unlimited.store(unlimited, Ordering::Relaxed);
     }
 
     /// Retries refused by the budget so far.
@@ -187,7 +204,7 @@ impl RetryBudget {
         }
         // The calls came over the seconds `last ..= now`; the window keeps the last `window`.
         let span = now - last + 1;
-        let units = i128::from(pending) * self.per_call as i128;
+        let units = i128::from(pending) * self.per_call.load(Ordering::Relaxed) as i128;
         let first = last.max(now.saturating_sub(window - 1));
         let mut given = 0;
         for second in first..=now {

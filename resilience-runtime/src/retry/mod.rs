@@ -6,6 +6,8 @@
 mod backoff;
 mod blocking;
 mod budget;
+#[cfg(feature = "config")]
+mod configure;
 mod decision;
 mod jitter;
 mod stats;
@@ -168,6 +170,8 @@ impl RetrySite {
 #[derive(Debug)]
 pub struct RetryCall<'p> {
     stats: &'static RetryStats,
+    /// The attribute's values; from the first failure on, with the values configured then
+    /// over them (feature `config`), for the rest of the call.
     policy: &'p RetryPolicy,
     attempt: u32,
     started: Option<Instant>,
@@ -241,6 +245,10 @@ impl RetryCall<'_> {
             Ok(_) => return ControlFlow::Break(result),
             Err(failure) => failure,
         };
+        #[cfg(feature = "config")]
+        if self.attempt == 1 {
+            self.take_configuration();
+        }
         let decision = match failure {
             Failure::Inner(e) => when(e).into(),
             Failure::Policy(p) => p
@@ -280,6 +288,21 @@ impl RetryCall<'_> {
         }
     }
 
+    /// At the first failure, the values configured now (if any) over the attribute's, kept for
+    /// the rest of the call: a call that started retrying keeps its values whatever is applied
+    /// meanwhile, and a success never looks. A configured `max_elapsed` over an attribute
+    /// without one counts from here.
+    #[cfg(feature = "config")]
+    #[cold]
+    fn take_configuration(&mut self) {
+        if let Some(configured) = self.stats.configured_policy(self.policy) {
+            if configured.max_elapsed.is_some() && self.started.is_none() {
+                self.started = Some(Instant::now());
+            }
+            self.policy = configured;
+        }
+    }
+
     /// Sleeps `delay` (from [`decide`](Self::decide)) before the next attempt.
     pub async fn wait(&mut self, delay: Duration) {
         // A zero delay (`backoff = none`) needs no timer, so it works on any executor.
@@ -299,22 +322,23 @@ impl RetryCall<'_> {
         if decision == RetryDecision::Stop {
             return Err(GaveUp::Stopped);
         }
-        if self.attempt >= self.policy.attempts {
+        let policy = self.policy;
+        if self.attempt >= policy.attempts {
             return Err(GaveUp::Exhausted);
         }
         let delay = match decision {
             RetryDecision::Stop => return Err(GaveUp::Stopped),
             RetryDecision::RetryAfter(d) => d,
             RetryDecision::Retry => {
-                let backoff = &self.policy.backoff;
+                let backoff = &policy.backoff;
                 let scheduled = backoff.delay(self.attempt - 1);
                 let previous = self.previous_delay.unwrap_or_else(|| backoff.base());
-                self.policy
+                policy
                     .jitter
                     .apply(scheduled, previous, backoff.base(), backoff.max())
             }
         };
-        if let (Some(started), Some(limit)) = (self.started, self.policy.max_elapsed) {
+        if let (Some(started), Some(limit)) = (self.started, policy.max_elapsed) {
             // A delay too long to add to the clock (a server's huge Retry-After) is past it too.
             let ends = Instant::now().checked_add(delay);
             if ends.is_none_or(|ends| ends.duration_since(started) > limit) {

@@ -6,6 +6,8 @@ use crate::keyed::{self, Found};
 use crate::registry::{Entry, Registry};
 use crate::snapshot::{RetrySnapshot, Snapshot};
 use std::sync::Arc;
+#[cfg(feature = "config")]
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The registry's kind for retries (`[retry.<name>]` in configuration).
@@ -32,6 +34,11 @@ pub(crate) struct RetryStats {
     stopped: AtomicU64,
     /// The retry budget this name's callsites share (it counts the calls, and the refusals).
     pub(crate) budget: RetryBudget,
+    /// Whether configuration overrides the attributes' values: read by a call's first failure.
+    #[cfg(feature = "config")]
+    pub(super) configured: AtomicBool,
+    #[cfg(feature = "config")]
+    pub(super) settings: std::sync::Mutex<super::configure::Settings>,
     counters: CallCounters,
     retries_total: NamedCounter,
 }
@@ -45,9 +52,19 @@ impl RetryStats {
             exhausted: AtomicU64::new(0),
             stopped: AtomicU64::new(0),
             budget: RetryBudget::new(policy.budget),
+            #[cfg(feature = "config")]
+            configured: AtomicBool::new(false),
+            #[cfg(feature = "config")]
+            settings: std::sync::Mutex::default(),
             counters: CallCounters::new(name, KIND),
             retries_total: NamedCounter::retries(name),
         }
+    }
+
+    /// The first callsite's policy.
+    #[cfg(feature = "config")]
+    pub(crate) fn written_policy(&self) -> RetryPolicy {
+        self.policy
     }
 
     /// The retry name (every callsite sharing these stats has it).
@@ -86,18 +103,40 @@ impl Entry for RetryStats {
         let budget_refused = self.budget.exhausted();
         into.retries.push(RetrySnapshot {
             name: label.to_owned(),
-            attempts: self.policy.attempts,
+            attempts: self.effective_attempts(),
             calls: self.budget.calls(),
             retries: self.retries.load(Ordering::Relaxed),
             gave_up: exhausted + stopped + budget_refused,
             exhausted,
             stopped,
             budget_refused,
+            #[cfg(feature = "config")]
+            configured: crate::registry::lock(&self.settings).configured.clone(),
+            #[cfg(not(feature = "config"))]
+            configured: Vec::new(),
         });
+    }
+    #[cfg(feature = "config")]
+    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        // Each key was checked when the configuration was read; none depends on another.
+        Ok(())
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        self.apply_config(table)
     }
 }
 
 impl RetryStats {
+    /// `attempts` as a call starting now takes it (the first callsite's attribute, or as
+    /// configured).
+    fn effective_attempts(&self) -> u32 {
+        #[cfg(feature = "config")]
+        if let Some(o) = crate::registry::lock(&self.settings).current {
+            return o.over(&self.policy).attempts;
+        }
+        self.policy.attempts
+    }
     fn exhausted(&self) -> u64 {
         self.exhausted.load(Ordering::Relaxed)
     }

@@ -214,7 +214,7 @@ impl Entry for TimeoutEntry {
             (_, Some(Value::Duration(d))) => u64::try_from(d.as_nanos()).unwrap_or(DISABLED - 1),
             _ => ATTRIBUTE,
         };
-        *registry::lock(&self.0.shown) = crate::bulkhead::shown_table(table);
+        *registry::lock(&self.0.shown) = crate::config::shown_table(table);
         let old = self.0.configured.swap(new, Ordering::Relaxed);
         if old == new {
             return Vec::new();
