@@ -132,6 +132,8 @@
 //! | `metrics` | no | `resilience_calls_total` and the other metrics of the README |
 //! | `serde` | no | `Serialize` for [`Snapshot`], e.g. for a `/health` endpoint |
 //! | `chaos` | no | `#[chaos]` fault injection, inert until switched on |
+//! | `config` | yes | [`Config`] and [`Registry::apply`]: values retuned by name at run time, [`config::watch`] |
+//! | `test-util` | no | `testing::ManualClock`, the clock a sync test moves by hand (for `[dev-dependencies]`) |
 //!
 //! # Where they go
 //!
@@ -220,7 +222,10 @@
 //! A `#[fallback]` on a plain `fn` calls a plain `fn`. `#[timeout]` does not go on a plain `fn`
 //! (a thread cannot be cancelled): make the function `async`, or use the I/O library's own
 //! timeout. Nor does `#[hedge]`: a hedged body runs twice at once in one task, which only an
-//! `async fn` can. No tokio runtime is needed; tests move a
+//! `async fn` can. A wait inside a tokio task logs one warning per callsite (target
+//! `resilience`): on a runtime worker it stalls the runtime, so call blocking code through
+//! `tokio::task::spawn_blocking` (tokio's public API cannot tell a `spawn_blocking` thread from
+//! a worker, so the warning also fires there, once). No tokio runtime is needed; tests move a
 //! [`ManualClock`](testing#sync-functions-a-clock-moved-by-hand) (feature `test-util`) instead
 //! of tokio's paused clock.
 //!
@@ -817,8 +822,9 @@ pub use resilience_runtime::{
     retry::RetryPolicy,
 };
 
-/// Operating it: the registry's [`Snapshot`] (`serde::Serialize` with feature `serde`) and the
-/// [`Event`] stream of [`Registry::subscribe`].
+// Operating it: the registry's `Snapshot` (`serde::Serialize` with feature `serde`) and the
+// `Event` stream of `Registry::subscribe`. (A plain comment: a doc comment here would be
+// prepended to each item's own page.)
 pub use resilience_runtime::{
     BulkheadSnapshot, ChaosSnapshot, CircuitBreakerSnapshot, EVENT_BUFFER, Event, HedgeSnapshot,
     KeyedSnapshot, RateLimiterSnapshot, RetrySnapshot, Snapshot, TimeoutHandle, TimeoutSnapshot,

@@ -71,6 +71,22 @@ async fn a_disabled_bulkhead_lets_every_call_through_and_comes_back() {
     let hold = Duration::from_millis(10);
     let (a, b, c) = tokio::join!(inventory(hold), inventory(hold), inventory(hold));
     assert!(a.is_ok() && b.is_ok() && c.is_ok(), "off: no limit");
+    // Read as off, with the size it goes back to, not as an internal sentinel.
+    let handle = registry().bulkhead("inventory").unwrap();
+    assert_eq!(
+        (handle.max_concurrent(), handle.available()),
+        (2, usize::MAX)
+    );
+    let snapshot = registry().snapshot();
+    let row = &snapshot.bulkheads[0];
+    assert_eq!((row.enabled, row.max_concurrent), (false, 2));
+    let table = snapshot.to_string();
+    assert!(table.contains("inventory  "), "{table}");
+    assert!(table.contains(" off "), "{table}");
+    assert!(
+        table.contains("configured") && table.contains("[bulkhead] enabled = false"),
+        "{table}"
+    );
     registry()
         .apply(&config("[bulkhead.inventory]\nenabled = true"))
         .unwrap();
@@ -99,7 +115,15 @@ async fn a_name_without_a_callsite_yet_is_applied_on_its_first_call() {
         ))
         .unwrap();
     assert!(applied.changes.is_empty(), "nothing registered yet");
+    assert_eq!(applied.waiting, [("bulkhead", "later".to_owned())]);
     assert_eq!(later().await, Ok(1));
+    // Now it has a callsite: a typo in a name is what stays waiting.
+    let applied = registry()
+        .apply(&config(
+            "[bulkhead.later]\nmax_concurrent = 1\n[bulkhead.latter]\nmax_concurrent = 1",
+        ))
+        .unwrap();
+    assert_eq!(applied.waiting, [("bulkhead", "latter".to_owned())]);
 }
 
 #[circuit_breaker(name = "payments", window = 10)]
@@ -176,9 +200,13 @@ async fn a_timeout_takes_its_new_duration_from_the_next_call_and_can_be_switched
         pricing(ms(150)).await,
         Err(Error::Timeout { after, .. }) if after == ms(100)
     ));
-    registry()
+    let applied = registry()
         .apply(&config("[timeout.pricing]\nenabled = false"))
         .unwrap();
+    assert_eq!(
+        applied.changes[0].to_string(),
+        "[timeout.pricing] enabled: true → false"
+    );
     assert_eq!(pricing(Duration::from_secs(3600)).await, Ok(()));
     registry().apply(&Config::new()).unwrap();
     assert!(matches!(

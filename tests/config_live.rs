@@ -238,9 +238,19 @@ async fn retry_values_are_taken_at_a_calls_first_failure_and_kept() {
     );
     assert_eq!(started.elapsed(), ms(4), "four retries 1ms apart");
     // Switched off: one attempt; and back to the attribute's two.
-    registry()
+    let applied = registry()
         .apply(&config("[retry.live_fetch]\nenabled = false"))
         .unwrap();
+    let changes: Vec<String> = applied.changes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        changes,
+        [
+            "[retry.live_fetch] enabled: true → false",
+            "[retry.live_fetch] attempts: 5 → 1",
+            // The earlier table's backoff is not in this one: back to the attribute's.
+            "[retry.live_fetch] backoff: constant(1ms) → constant(10ms)"
+        ]
+    );
     let off = Arc::new(AtomicU32::new(0));
     let _ = fetch(Arc::clone(&off)).await;
     assert_eq!(off.load(Ordering::SeqCst), 1);

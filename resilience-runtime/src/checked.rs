@@ -124,7 +124,9 @@ enum ShareKey {
     FailureRate,
     SlowRate,
     Budget,
+    #[cfg_attr(not(feature = "chaos"), allow(dead_code))]
     ErrorRate,
+    #[cfg_attr(not(feature = "chaos"), allow(dead_code))]
     LatencyRate,
 }
 

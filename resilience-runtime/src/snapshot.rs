@@ -89,11 +89,14 @@ pub struct CircuitBreakerSnapshot {
 pub struct BulkheadSnapshot {
     /// The bulkhead's name, or `name[key]`.
     pub name: String,
-    /// Its number of places.
+    /// Its number of places (while switched off, the size it goes back to).
     pub max_concurrent: usize,
+    /// Whether it limits calls: `false` while `enabled = false` is configured (the table
+    /// shows `off`).
+    pub enabled: bool,
     /// Calls inside right now (places taken).
     pub in_flight: usize,
-    /// Places free right now.
+    /// Places free right now (`usize::MAX` while switched off: no limit).
     pub available: usize,
     /// Callers queued for a place right now.
     pub waiting: usize,
@@ -288,10 +291,15 @@ impl fmt::Display for Snapshot {
                 ),
             )?;
             for b in &self.bulkheads {
+                let (max, available) = if b.enabled {
+                    (b.max_concurrent.to_string(), b.available.to_string())
+                } else {
+                    ("off".to_owned(), "-".to_owned())
+                };
                 writeln!(
                     f,
                     "{:w$}  {:>14} {:>9} {:>9} {:>7} {:>8}",
-                    b.name, b.max_concurrent, b.in_flight, b.available, b.waiting, b.rejected
+                    b.name, max, b.in_flight, available, b.waiting, b.rejected
                 )?;
             }
         }
@@ -382,6 +390,13 @@ impl fmt::Display for Snapshot {
                 )?;
             }
         }
+        let configured = self.configured();
+        if !configured.is_empty() {
+            section(f, format!("{:w$}  values from configuration", "configured"))?;
+            for (kind, name, values) in configured {
+                writeln!(f, "{:w$}  [{kind}] {}", name, values.join(", "))?;
+            }
+        }
         if !self.keyed.is_empty() {
             section(
                 f,
@@ -403,6 +418,47 @@ impl fmt::Display for Snapshot {
 }
 
 impl Snapshot {
+    /// Every row with values from configuration: kind, name, `key = value`s.
+    fn configured(&self) -> Vec<(&'static str, &str, &[String])> {
+        let rows = self
+            .circuit_breakers
+            .iter()
+            .map(|r| ("circuit_breaker", r.name.as_str(), &r.configured))
+            .chain(
+                self.bulkheads
+                    .iter()
+                    .map(|r| ("bulkhead", r.name.as_str(), &r.configured)),
+            )
+            .chain(
+                self.rate_limiters
+                    .iter()
+                    .map(|r| ("rate_limit", r.name.as_str(), &r.configured)),
+            )
+            .chain(
+                self.retries
+                    .iter()
+                    .map(|r| ("retry", r.name.as_str(), &r.configured)),
+            )
+            .chain(
+                self.timeouts
+                    .iter()
+                    .map(|r| ("timeout", r.name.as_str(), &r.configured)),
+            )
+            .chain(
+                self.hedges
+                    .iter()
+                    .map(|r| ("hedge", r.name.as_str(), &r.configured)),
+            )
+            .chain(
+                self.chaos
+                    .iter()
+                    .map(|r| ("chaos", r.name.as_str(), &r.configured)),
+            );
+        rows.filter(|(_, _, c)| !c.is_empty())
+            .map(|(k, n, c)| (k, n, c.as_slice()))
+            .collect()
+    }
+
     /// The width of the name column: the longest name or heading.
     fn name_width(&self) -> usize {
         let names = self

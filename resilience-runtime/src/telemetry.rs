@@ -233,6 +233,20 @@ pub(crate) fn config_rejected(path: &std::path::Path, error: &crate::config::Con
     let _ = (path, error);
 }
 
+/// A configured name that no callsite has yet (a typo shows this way).
+#[cfg(feature = "config")]
+pub(crate) fn config_waiting(kind: &'static str, name: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: "resilience",
+        kind,
+        name,
+        "configuration for [{kind}.{name}] waits: no callsite of this name has registered yet"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (kind, name);
+}
+
 /// A configured value changed ([`Registry::apply`](crate::Registry::apply)).
 #[cfg(feature = "config")]
 pub(crate) fn config_changed(change: &crate::config::Change) {

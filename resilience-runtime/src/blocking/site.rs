@@ -58,7 +58,7 @@ impl BlockingSite {
         tracing::warn!(
             target: "resilience",
             name = self.name.get(),
-            "a sync function is waiting on a thread that runs a tokio task, which stalls the runtime; make the function async, or call it through tokio::task::spawn_blocking"
+            "a sync function is waiting inside a tokio task: on a runtime worker this stalls the runtime (make the function async, or call it through tokio::task::spawn_blocking); inside spawn_blocking it is fine, and this warning cannot tell the two apart"
         );
         #[cfg(not(feature = "tracing"))]
         let _ = self.name.get();

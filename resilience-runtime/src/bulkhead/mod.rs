@@ -204,13 +204,31 @@ impl Bulkhead {
     pub fn name(&self) -> &'static str {
         self.name
     }
-    /// Its number of places.
+    /// Its number of places (with `enabled = false` configured, the size it goes back to).
     pub fn max_concurrent(&self) -> usize {
+        #[cfg(feature = "config")]
+        if !self.enabled() {
+            let settings = registry::lock(&self.settings);
+            return settings
+                .configured_places
+                .unwrap_or(settings.attribute_places);
+        }
         self.places.capacity()
     }
-    /// Places free right now.
+    /// Places free right now (with `enabled = false` configured, `usize::MAX`: no limit).
     pub fn available(&self) -> usize {
+        if !self.enabled() {
+            return usize::MAX;
+        }
         self.places.available()
+    }
+    /// Whether it limits calls: `false` while `enabled = false` is configured (every call
+    /// passes straight through).
+    pub fn enabled(&self) -> bool {
+        #[cfg(feature = "config")]
+        return self.places.capacity() < UNLIMITED;
+        #[cfg(not(feature = "config"))]
+        true
     }
     /// Calls inside right now (places taken).
     pub fn in_flight(&self) -> usize {
@@ -415,6 +433,7 @@ impl Entry for Bulkhead {
         into.bulkheads.push(BulkheadSnapshot {
             name: label.to_owned(),
             max_concurrent: self.max_concurrent(),
+            enabled: self.enabled(),
             in_flight: self.in_flight(),
             available: self.available(),
             waiting: self.waiting(),

@@ -99,23 +99,61 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "[{}.{}] {}: {} → {}",
-            self.kind, self.name, self.key, self.old, self.new
+            "{}] {}: {} → {}",
+            TableHeader(self.kind, &self.name),
+            self.key,
+            self.old,
+            self.new
         )
     }
 }
 
-/// What [`Registry::apply`] changed, in the order of the registry's entries.
+/// `[kind.name` as TOML spells it: a name that is not a bare key (a method's label
+/// `app::Client::get`, a per-key `name[key]`) in quotes, so the line can be pasted back.
+struct TableHeader<'a>(&'a str, &'a str);
+
+impl fmt::Display for TableHeader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let TableHeader(kind, name) = *self;
+        let is_bare = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        // A per-key instance, `name[key]`, reads as the registry writes it: its table is
+        // its name's.
+        let base = name.split_once('[').map_or(name, |(base, _)| base);
+        if is_bare(base) {
+            write!(f, "[{kind}.{name}")
+        } else {
+            write!(f, "[{kind}.{name:?}")
+        }
+    }
+}
+
+/// What [`Registry::apply`] changed, in the order of the registry's entries, and the names
+/// that no callsite has yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
     /// Each change.
     pub changes: Vec<Change>,
+    /// Each configured `(kind, name)` that no callsite has registered yet: kept, and applied
+    /// at that name's first call. A typo in a name shows here (and as a `tracing` event),
+    /// since it never matches a callsite.
+    pub waiting: Vec<(&'static str, String)>,
 }
 
 impl fmt::Display for Applied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in &self.changes {
             writeln!(f, "{c}")?;
+        }
+        for (kind, name) in &self.waiting {
+            writeln!(
+                f,
+                "{}] waits for its first callsite (none of this name has registered yet)",
+                TableHeader(kind, name)
+            )?;
         }
         Ok(())
     }
@@ -150,6 +188,11 @@ impl Registry {
     /// let applied = registry().apply(&config).unwrap();
     /// // No callsite named `docs_apply` has run yet: nothing changed now, it waits for one.
     /// assert!(applied.changes.is_empty());
+    /// assert_eq!(applied.waiting, [("bulkhead", "docs_apply".to_owned())]);
+    /// assert_eq!(
+    ///     applied.to_string(),
+    ///     "[bulkhead.docs_apply] waits for its first callsite (no callsite has this name yet)\n"
+    /// );
     /// ```
     pub fn apply(&self, config: &Config) -> Result<Applied, ConfigError> {
         self.reconfigure(|entries, current| {
@@ -174,6 +217,13 @@ impl Registry {
                     applied.changes.push(change);
                 }
             }
+            for (kind, name, _) in config.tables() {
+                let kind = kind.table();
+                if !entries.iter().any(|e| e.kind() == kind && e.name() == name) {
+                    crate::telemetry::config_waiting(kind, name);
+                    applied.waiting.push((kind, name.to_owned()));
+                }
+            }
             *current = config.clone();
             Ok(applied)
         })
@@ -183,4 +233,25 @@ impl Registry {
 fn refused(kind: &str, name: &str, table: &Table, r: Refused) -> ConfigError {
     let value = table.get(&r.key).map(Value::to_string);
     ConfigError::invalid(kind, Some(name), Some(&r.key), value, r.problem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Change;
+
+    #[test]
+    fn a_change_reads_as_toml_a_name_that_is_not_a_bare_key_quoted() {
+        let plain = Change::new("retry", "pricing", "attempts", 3, 5);
+        assert_eq!(plain.to_string(), "[retry.pricing] attempts: 3 → 5");
+        let method = Change::new("retry", "app::Client::get", "attempts", 3, 5);
+        assert_eq!(
+            method.to_string(),
+            r#"[retry."app::Client::get"] attempts: 3 → 5"#
+        );
+        let keyed = Change::new("bulkhead", "upstream[eu]", "max_concurrent", 4, 2);
+        assert_eq!(
+            keyed.to_string(),
+            "[bulkhead.upstream[eu]] max_concurrent: 4 → 2"
+        );
+    }
 }

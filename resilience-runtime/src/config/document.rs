@@ -81,11 +81,24 @@ impl Config {
     /// let err = resilience_runtime::config::Config::from_toml_str("[retry.pricing]\natempts = 5")
     ///     .unwrap_err();
     /// assert!(err.to_string().contains("did you mean `attempts`?"));
+    /// // The name level left out:
+    /// let err = resilience_runtime::config::Config::from_toml_str("[retry]\nattempts = 5")
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("such as `[retry.pricing]`"), "{err}");
     /// ```
     pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Unreadable {
-            source: "TOML".into(),
-            problem: e.message().to_owned(),
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let mut problem = e.message().to_owned();
+            if problem.contains("expected a map") {
+                // `[retry]` with its keys right under it: the name level is missing.
+                problem.push_str(
+                    "; values go in a table per kind and name, such as `[retry.pricing]` then `attempts = 5`",
+                );
+            }
+            ConfigError::Unreadable {
+                source: "TOML".into(),
+                problem,
+            }
         })?;
         Config::try_from(raw)
     }

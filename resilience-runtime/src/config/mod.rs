@@ -15,4 +15,4 @@ pub(crate) use apply::{change, configured_change, disabled, no_max_keys, shown_t
 pub use document::{Config, Table};
 pub use error::ConfigError;
 pub use value::{Kind, Raw, Value, WindowValue, check_key, check_together, parse_value};
-pub use watch::watch;
+pub use watch::{watch, watch_with};

@@ -19,6 +19,27 @@ use std::time::Duration;
 /// # }
 /// ```
 pub fn watch(path: impl Into<PathBuf>, every: Duration) -> tokio::task::JoinHandle<()> {
+    watch_with(path, every, Config::new())
+}
+
+/// [`watch`], each reading of the file applied with `over` merged on top (the later wins):
+/// the configuration from the environment, say, which a plain `watch` would drop at its first
+/// reading, since a configuration applied replaces the one before.
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> Result<(), resilience_runtime::config::ConfigError> {
+/// use resilience_runtime::config::{self, Config};
+/// let env = Config::from_env("RESILIENCE")?;
+/// // The file, then the environment over it, now and at every change of the file.
+/// resilience_runtime::registry().apply(&Config::from_file("resilience.toml")?.merge(env.clone()))?;
+/// config::watch_with("resilience.toml", std::time::Duration::from_secs(5), env);
+/// # Ok(()) }
+/// ```
+pub fn watch_with(
+    path: impl Into<PathBuf>,
+    every: Duration,
+    over: Config,
+) -> tokio::task::JoinHandle<()> {
     let path = path.into();
     let registry = crate::registry();
     tokio::spawn(async move {
@@ -44,7 +65,8 @@ pub fn watch(path: impl Into<PathBuf>, every: Duration) -> tokio::task::JoinHand
             if last.as_deref() == Some(text.as_str()) {
                 continue;
             }
-            let applied = Config::from_toml_str(&text).and_then(|c| registry.apply(&c));
+            let applied =
+                Config::from_toml_str(&text).and_then(|c| registry.apply(&c.merge(over.clone())));
             if let Err(error) = applied {
                 crate::telemetry::config_rejected(&path, &error);
             }

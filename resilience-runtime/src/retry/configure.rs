@@ -147,6 +147,15 @@ impl RetryStats {
         let new = table.map(RetryOverrides::from_table).unwrap_or_default();
         let mut changes = Vec::new();
         let (before, after) = (old.over(&written), new.over(&written));
+        // `enabled` reads as itself (its effect, one attempt, follows as `attempts`).
+        let off = |t: &[String]| t.iter().any(|kv| kv == "enabled = false");
+        let (was_on, is_on) = (
+            !off(&settings.configured),
+            !off(&crate::config::shown_table(table)),
+        );
+        if was_on != is_on {
+            changes.push(Change::new(KIND, self.name(), "enabled", was_on, is_on));
+        }
         for key in ["attempts", "backoff", "jitter", "max_elapsed"] {
             let (from, to) = (value_of(&before, key), value_of(&after, key));
             changes.extend(change(KIND, self.name(), key, from, to));

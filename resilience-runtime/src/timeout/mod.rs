@@ -219,13 +219,18 @@ impl Entry for TimeoutEntry {
         if old == new {
             return Vec::new();
         }
-        vec![Change::new(
-            KIND,
-            self.0.name.get(),
-            "duration",
-            show(old),
-            show(new),
-        )]
+        let name = self.0.name.get();
+        if (old == DISABLED) != (new == DISABLED) {
+            // Switched off or back on: said as written.
+            return vec![Change::new(
+                KIND,
+                name,
+                "enabled",
+                old != DISABLED,
+                new != DISABLED,
+            )];
+        }
+        vec![Change::new(KIND, name, "duration", show(old), show(new))]
     }
 }
 
