@@ -54,8 +54,8 @@ async fn every_policy_serialises_with_its_live_figures() {
     assert_eq!(
         entry(&snapshot, "bulkheads", "json.bulkhead"),
         json!({
-            "name": "json.bulkhead", "max_concurrent": 4, "in_flight": 0, "available": 4,
-            "waiting": 0, "rejected": 0
+            "name": "json.bulkhead", "max_concurrent": 4, "enabled": true, "in_flight": 0,
+            "available": 4, "waiting": 0, "rejected": 0
         })
     );
     assert_eq!(

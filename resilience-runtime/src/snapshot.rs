@@ -17,7 +17,7 @@ use std::fmt;
 /// ```text
 /// { "circuit_breakers": [ { "name", "state", "calls", "failures", "slow_calls",
 ///                           "failure_rate", "slow_rate", "rejected" } ],
-///   "bulkheads":        [ { "name", "max_concurrent", "in_flight", "available", "waiting",
+///   "bulkheads":        [ { "name", "max_concurrent", "enabled", "in_flight", "available", "waiting",
 ///                           "rejected" } ],
 ///   "rate_limiters":    [ { "name", "count", "per_ms", "burst", "admitted", "rejected" } ],
 ///   "retries":          [ { "name", "attempts", "calls", "retries", "gave_up", "exhausted",
