@@ -21,6 +21,7 @@ pub mod circuit_breaker;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod fallback;
+pub mod fleet;
 pub mod hedge;
 pub mod keyed;
 pub mod rate_limit;
@@ -62,6 +63,7 @@ pub mod __private {
         HedgeDelay, HedgePolicy, HedgeSite, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6,
         Hedged7, Hedged8, Hedged9, Hedged10, hedge_every_error, runs,
     };
+    pub use crate::fleet::{FleetPolicy, OnStoreError, Scope};
     pub use crate::keyed::DEFAULT_MAX_KEYS;
     pub use crate::outcome::Layered;
     pub use crate::outcome::run_body;

@@ -64,6 +64,8 @@
 //! * A call admitted in one state that finishes after the breaker moved on is ignored.
 
 mod config;
+#[cfg(feature = "redis")]
+mod fleet;
 pub(crate) mod metrics;
 pub(crate) mod state;
 mod sync;
@@ -96,6 +98,11 @@ pub struct CircuitBreaker {
     state_gauge: NamedGauge,
     /// The key of a per-key breaker (`key = ..`), named in its transition events.
     key: Option<Arc<str>>,
+    /// `scope`, `store_timeout`: the attribute's, or the configuration's.
+    fleet: crate::fleet::FleetCell,
+    /// Its tasks and messages with the fleet store.
+    #[cfg(feature = "redis")]
+    link: fleet::Link,
 }
 
 impl CircuitBreaker {
@@ -117,6 +124,9 @@ impl CircuitBreaker {
             counters: CallCounters::new(name, "circuit_breaker"),
             state_gauge,
             key: None,
+            fleet: crate::fleet::FleetCell::new(policy.fleet),
+            #[cfg(feature = "redis")]
+            link: fleet::Link::default(),
         }
     }
 
@@ -170,8 +180,22 @@ impl CircuitBreaker {
     fn transition(&self) -> impl Fn(&Transition) + '_ {
         move |t: &Transition| {
             self.state_gauge.set(t.to as usize);
-            crate::telemetry::circuit_transition(self.name(), self.key.as_ref(), t)
+            crate::telemetry::circuit_transition(self.name(), self.key.as_ref(), t);
+            #[cfg(feature = "redis")]
+            self.publish(t);
         }
+    }
+
+    /// Its fleet settings in force (`scope`, `store_timeout`).
+    ///
+    /// ```
+    /// use resilience_runtime::circuit_breaker::{CircuitBreaker, BreakerPolicy};
+    /// use resilience_runtime::fleet::Scope;
+    /// let b = CircuitBreaker::new("docs::scope", "docs.rs:1", BreakerPolicy::DEFAULT);
+    /// assert_eq!(b.fleet_policy().scope, Scope::Local);
+    /// ```
+    pub fn fleet_policy(&self) -> crate::fleet::FleetPolicy {
+        self.fleet.get()
     }
 
     /// Admits a call (a [`Permit`] to hold while it runs), or rejects it with
@@ -427,6 +451,10 @@ impl BreakerSite {
         let (b, made) = reg.register(KIND, self.name, self.shared, || {
             CircuitBreaker::new(self.name, self.callsite, policy)
         });
+        #[cfg(feature = "redis")]
+        if made {
+            b.enlist();
+        }
         if !made && *b.policy() != policy {
             crate::telemetry::circuit_config_conflict(self.name, b.callsite(), self.callsite);
         }
@@ -509,10 +537,21 @@ impl Entry for CircuitBreaker {
             table.get(k).cloned().or_else(|| written(k))
         })
         .map_err(|(key, problem)| Refused::new(key, problem))?;
-        match table.keys().next() {
+        // `scope` and `store_timeout` are set by name; the other keys are not retuned yet.
+        let fleet = |k: &str| ["scope", "store_timeout"].contains(&k);
+        match table.keys().find(|k| !fleet(k.as_str())) {
             Some(key) => Err(Refused::not_retunable(KIND, key)),
             None => Ok(()),
         }
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        let changes = self.fleet.apply(KIND, self.name(), table);
+        #[cfg(feature = "redis")]
+        if changes.iter().any(|c| c.key == "scope") {
+            self.fleet_scope_changed();
+        }
+        changes
     }
 }
 

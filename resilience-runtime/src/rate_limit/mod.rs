@@ -7,6 +7,8 @@
 
 mod blocking;
 mod clock;
+#[cfg(feature = "redis")]
+mod fleet;
 
 pub use clock::{TokioClock, TokioInstant};
 
@@ -48,6 +50,9 @@ pub struct RateLimitPolicy {
     pub burst: u32,
     /// How long a caller may wait for a permit before failing; zero fails at once.
     pub max_wait: Duration,
+    /// `scope = fleet` shares the limit on Redis (feature `redis`); `on_store_error`,
+    /// `store_timeout`.
+    pub fleet: crate::fleet::FleetPolicy,
 }
 
 impl RateLimitPolicy {
@@ -58,6 +63,7 @@ impl RateLimitPolicy {
             per,
             burst: count,
             max_wait: Duration::ZERO,
+            fleet: crate::fleet::FleetPolicy::LOCAL,
         }
     }
 
@@ -93,6 +99,10 @@ pub struct RateLimiter {
     admitted: AtomicU64,
     rejected: AtomicU64,
     counters: CallCounters,
+    /// `scope`, `on_store_error`, `store_timeout`: the attribute's or the configuration's.
+    fleet: crate::fleet::FleetCell,
+    #[cfg(feature = "redis")]
+    remote: fleet::Remote,
 }
 
 impl RateLimiter {
@@ -105,7 +115,22 @@ impl RateLimiter {
             admitted: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             counters: CallCounters::new(name, "rate_limit"),
+            fleet: crate::fleet::FleetCell::new(policy.fleet),
+            #[cfg(feature = "redis")]
+            remote: fleet::Remote::default(),
         }
+    }
+
+    /// Its fleet settings in force (`scope`, `on_store_error`, `store_timeout`).
+    ///
+    /// ```
+    /// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
+    /// use resilience_runtime::fleet::Scope;
+    /// let l = RateLimiter::new("docs::fleet", RateLimitPolicy::new(5, std::time::Duration::from_secs(1)));
+    /// assert_eq!(l.fleet_policy().scope, Scope::Local);
+    /// ```
+    pub fn fleet_policy(&self) -> crate::fleet::FleetPolicy {
+        self.fleet.get()
     }
 
     /// Takes a permit now, or says how long until one frees.
@@ -135,6 +160,12 @@ impl RateLimiter {
     /// # }
     /// ```
     pub async fn acquire(&self, max_wait: Duration) -> Result<(), Error> {
+        #[cfg(feature = "redis")]
+        if self.fleet.is_fleet() {
+            return self
+                .acquire_fleet(tokio::time::Instant::now() + max_wait)
+                .await;
+        }
         let wait = match self.try_acquire() {
             Ok(()) => return Ok(()),
             Err(wait) => wait,
@@ -182,6 +213,15 @@ impl RateLimiter {
                 Ok(()) => return Ok(()),
                 Err(wait) => wait,
             };
+        }
+    }
+
+    /// Takes a local permit, waiting for it until `deadline`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    async fn acquire_local(&self, deadline: tokio::time::Instant) -> Result<(), Error> {
+        match self.try_acquire() {
+            Ok(()) => Ok(()),
+            Err(wait) => self.acquire_after(wait, deadline).await,
         }
     }
 
@@ -285,6 +325,16 @@ impl RateLimitSite {
     #[inline]
     pub fn call<F>(&'static self, policy: RateLimitPolicy, inner: F) -> RateLimitCall<F> {
         let limiter = self.limiter(policy);
+        #[cfg(feature = "redis")]
+        if limiter.fleet.is_fleet() {
+            return RateLimitCall {
+                inner,
+                limiter,
+                state: Admission::Fleet {
+                    deadline: tokio::time::Instant::now() + policy.max_wait,
+                },
+            };
+        }
         let state = match limiter.try_acquire() {
             Ok(()) => Admission::Admitted,
             Err(wait) => Admission::Refused {
@@ -309,7 +359,11 @@ enum Admission {
         wait: Duration,
         deadline: tokio::time::Instant,
     },
-    /// Sleeping for the next permit (boxed: the rare path keeps its timer off the future).
+    /// Fleet scope: Redis is to be asked (feature `redis`).
+    #[cfg(feature = "redis")]
+    Fleet { deadline: tokio::time::Instant },
+    /// Sleeping for the next permit, or asking Redis for it (boxed: the rare path keeps its
+    /// timer off the future).
     Waiting(Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>),
 }
 
@@ -321,6 +375,8 @@ impl std::fmt::Debug for Admission {
                 f.debug_struct("Refused").field("wait", wait).finish()
             }
             Admission::Waiting(_) => f.write_str("Waiting"),
+            #[cfg(feature = "redis")]
+            Admission::Fleet { .. } => f.write_str("Fleet"),
         }
     }
 }
@@ -377,6 +433,10 @@ fn poll_admission(
     if let Admission::Refused { wait, deadline } = *state {
         *state = Admission::Waiting(Box::pin(limiter.acquire_after(wait, deadline)));
     }
+    #[cfg(feature = "redis")]
+    if let Admission::Fleet { deadline } = *state {
+        *state = Admission::Waiting(Box::pin(limiter.acquire_fleet(deadline)));
+    }
     match state {
         Admission::Waiting(fut) => fut.as_mut().poll(cx),
         _ => Poll::Ready(Ok(())),
@@ -403,6 +463,18 @@ impl Entry for RateLimiter {
             admitted: self.admitted(),
             rejected: self.rejected(),
         });
+    }    /// Only `scope`, `on_store_error` and `store_timeout` are set by name here; the other keys
+    /// are refused, as a rate limiter's rate is not retuned at run time yet.
+    #[cfg(feature = "config")]
+    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        match table.keys().find(|k| !crate::fleet::KEYS.contains(&k.as_str())) {
+            Some(key) => Err(crate::config::Refused::not_retunable(KIND, key)),
+            None => Ok(()),
+        }
+    }
+    #[cfg(feature = "config")]
+    fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
+        self.fleet.apply(KIND, self.name, table)
     }
 }
 
