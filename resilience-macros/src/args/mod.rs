@@ -2,10 +2,12 @@
 //! split at top-level commas, each value kept as tokens until its key says how to read it.
 
 mod duration;
+mod fleet;
 mod number;
 mod percent;
 
 pub(crate) use duration::DurationArg;
+pub(crate) use fleet::{Fleet, FleetArgs};
 pub(crate) use number::{parse_float, parse_int};
 pub(crate) use percent::parse_percent;
 

@@ -19,7 +19,7 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, parse_percent,
+    Args, DurationArg, Fleet, FleetArgs, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, parse_percent,
     parse_predicate, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
@@ -43,6 +43,7 @@ pub(crate) struct CircuitBreaker {
     when: Option<Expr>,
     pub(crate) name: Option<LitStr>,
     per_key: Option<PerKey>,
+    pub(crate) fleet: Fleet,
 }
 
 /// `window = 100` (calls) or `window = 60s`.
@@ -70,12 +71,13 @@ impl CircuitBreaker {
         let mut when: Setting<Expr> = None;
         let mut name: Setting<LitStr> = None;
         let mut per_key = KeyArgs::new();
+        let mut fleet = FleetArgs::default();
         for arg in args.0 {
             let Some(key) = require_key(cx, "circuit_breaker", "failure_rate = 50%", &arg) else {
                 continue;
             };
             let v = &arg.value;
-            if per_key.parse(cx, key, v) {
+            if per_key.parse(cx, key, v) || fleet.parse(cx, key, v, false) {
                 continue;
             }
             match key.to_string().as_str() {
@@ -125,8 +127,10 @@ impl CircuitBreaker {
         }
         let name = name.map(|(n, _)| n);
         let per_key = per_key.finish(cx, "circuit_breaker", name.as_ref());
+        let fleet = fleet.finish(cx, "circuit_breaker", per_key.is_some());
         Some(CircuitBreaker {
             per_key,
+            fleet,
             failure_rate: failure_rate.map(|(r, _)| r),
             slow_call: slow_call.map(|(d, _)| d),
             slow_rate: slow_rate.map(|(r, _)| r),
@@ -250,6 +254,7 @@ impl CircuitBreaker {
             let h = int(h);
             fields.push(quote!(half_open_calls: #h));
         }
+        fields.extend(self.fleet.field(krate));
         if fields.is_empty() {
             quote!(#p::BreakerPolicy::DEFAULT)
         } else {

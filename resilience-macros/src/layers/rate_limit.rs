@@ -12,8 +12,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, require_key,
-    set_once, unknown_key,
+    Args, DurationArg, Fleet, FleetArgs, KeyArgs, PerKey, Setting, Value, parse_int, parse_name,
+    require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -30,6 +30,7 @@ pub(crate) struct RateLimit {
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
     per_key: Option<PerKey>,
+    pub(crate) fleet: Fleet,
 }
 
 impl RateLimit {
@@ -41,12 +42,13 @@ impl RateLimit {
         // A `rate` written wrongly is reported once, not again as missing.
         let mut rate_written = false;
         let mut per_key = KeyArgs::new();
+        let mut fleet = FleetArgs::default();
         for arg in args.0 {
             let Some(key) = require_key(cx, "rate_limit", "rate = 100/1s", &arg) else {
                 continue;
             };
             let v = &arg.value;
-            if per_key.parse(cx, key, v) {
+            if per_key.parse(cx, key, v) || fleet.parse(cx, key, v, true) {
                 continue;
             }
             match key.to_string().as_str() {
@@ -83,6 +85,7 @@ impl RateLimit {
         }
         let name = name.map(|(n, _)| n);
         let per_key = per_key.finish(cx, "rate_limit", name.as_ref());
+        let fleet = fleet.finish(cx, "rate_limit", per_key.is_some());
         let Some(((count, per), _)) = rate else {
             if rate_written {
                 return None;
@@ -100,6 +103,7 @@ impl RateLimit {
             max_wait: max_wait.map(|(d, _)| d),
             name,
             per_key,
+            fleet,
         })
     }
 
@@ -134,6 +138,7 @@ impl RateLimit {
             let d = d.to_tokens(krate);
             fields.push(quote!(max_wait: #d));
         }
+        fields.extend(self.fleet.field(krate));
         let policy = if fields.is_empty() {
             quote!(#p::RateLimitPolicy::new(#count, #per))
         } else {
