@@ -747,6 +747,35 @@ pub mod config {
 #[cfg(feature = "config")]
 pub use resilience_runtime::config::{Config, ConfigError};
 
+/// Fleet-wide rate limits and breakers on Redis (SPEC §15, feature `redis`): connect a store
+/// once per process, and `scope = fleet` shares a limiter's or breaker's state by name with
+/// every process connected to the same Redis. Without the feature, `scope = fleet` is a
+/// compile error naming it; with it but no store connected, the instance runs locally and
+/// logs one warning per name.
+///
+/// ```no_run
+/// # #[cfg(feature = "redis")] mod doc {
+/// use resilience::{Error, circuit_breaker, rate_limit};
+///
+/// // 1000 calls/s for the whole fleet, however many replicas run.
+/// #[rate_limit(rate = 1000/1s, scope = fleet)]
+/// async fn search(q: &str) -> Result<usize, Error> { Ok(q.len()) }
+///
+/// // One replica's opening opens it everywhere; one replica at a time probes.
+/// #[circuit_breaker(name = "payments", scope = fleet)]
+/// async fn charge(cents: u64) -> Result<u64, Error> { Ok(cents) }
+///
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// resilience::fleet::connect("redis://127.0.0.1:6379").await?;
+/// search("shoes").await?;
+/// charge(1200).await?;
+/// println!("{:?}", resilience::fleet::status()); // connected, healthy, store_errors, …
+/// # Ok(()) } }
+/// ```
+pub mod fleet {
+    pub use resilience_runtime::fleet::*;
+}
+
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,
     bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy},
