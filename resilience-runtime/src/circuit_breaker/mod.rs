@@ -621,6 +621,12 @@ impl CircuitBreakerHandle {
     pub fn policy(&self) -> BreakerPolicy {
         *self.breaker.policy()
     }
+
+    /// Its fleet settings in force: `scope` and `store_timeout`, from the attribute or the
+    /// configuration.
+    pub fn fleet_policy(&self) -> crate::fleet::FleetPolicy {
+        self.breaker.fleet_policy()
+    }
     /// Rejects every call until [`reset`](Self::reset).
     pub fn force_open(&self) {
         self.breaker.handle_force_open()
