@@ -98,13 +98,21 @@ fn main() {
             Err(fleet::ConnectError::AlreadyConnected),
             "one store per process"
         );
-        run("three_processes_share_one_limit", three_processes_share_one_limit(&redis, &prefix)).await;
+        run(
+            "three_processes_share_one_limit",
+            three_processes_share_one_limit(&redis, &prefix),
+        )
+        .await;
         run(
             "a_breaker_opened_in_one_process_opens_in_another",
             a_breaker_opened_in_one_process_opens_in_another(&redis, &prefix),
         )
         .await;
-        run("redis_killed_mid_run_and_started_again", redis_killed_mid_run(&mut redis, &prefix)).await;
+        run(
+            "redis_killed_mid_run_and_started_again",
+            redis_killed_mid_run(&mut redis, &prefix),
+        )
+        .await;
     });
     println!("\ntest result: ok. 3 passed");
 }
@@ -148,7 +156,10 @@ async fn next_line(out: &mut Lines<BufReader<ChildStdout>>, what: &str) -> Strin
 async fn wait_until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + limit;
     while !done().await {
-        assert!(tokio::time::Instant::now() < deadline, "{what}: not within {limit:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -162,13 +173,20 @@ fn breaker_state(name: &str) -> CircuitState {
 async fn three_processes_share_one_limit(redis: &RedisServer, prefix: &str) {
     // Each replica calls as fast as it can for 1.5 s, from the same start.
     let start = now_us() + 1_500_000;
-    let args = vec![redis.url(), prefix.to_owned(), start.to_string(), "1500".into()];
+    let args = vec![
+        redis.url(),
+        prefix.to_owned(),
+        start.to_string(),
+        "1500".into(),
+    ];
     let mut replicas: Vec<_> = (0..3).map(|_| spawn_replica("limit", &args)).collect();
     let (mut admitted, mut first, mut last) = (0u64, u64::MAX, 0u64);
     for (child, out) in &mut replicas {
         let line = next_line(out, "its count").await;
         let n: Vec<u64> = line.split(' ').map(|w| w.parse().expect(&line)).collect();
-        let [count, from, to] = n[..] else { panic!("{line}") };
+        let [count, from, to] = n[..] else {
+            panic!("{line}")
+        };
         assert!(count > 0, "every replica got permits: {line}");
         admitted += count;
         first = first.min(from);
@@ -180,10 +198,16 @@ async fn three_processes_share_one_limit(redis: &RedisServer, prefix: &str) {
     let t = (last - first) as f64 / 1e6;
     let allowed = RATE * t + BURST;
     println!("  3 processes admitted {admitted} in {t:.3}s; allowed {allowed:.1}");
-    assert!(admitted as f64 <= allowed, "over-admission: {admitted} > {allowed:.1}");
+    assert!(
+        admitted as f64 <= allowed,
+        "over-admission: {admitted} > {allowed:.1}"
+    );
     // Callers far faster than the rate took nearly all of it: the limit really was shared,
     // not three local limits (which would have admitted about three times as many).
-    assert!(admitted as f64 >= 0.8 * RATE * 1.5, "{admitted} admitted: the callers starved");
+    assert!(
+        admitted as f64 >= 0.8 * RATE * 1.5,
+        "{admitted} admitted: the callers starved"
+    );
 }
 
 async fn a_breaker_opened_in_one_process_opens_in_another(redis: &RedisServer, prefix: &str) {
@@ -196,11 +220,16 @@ async fn a_breaker_opened_in_one_process_opens_in_another(redis: &RedisServer, p
     stdin.write_all(b"trip\n").await.expect("tells it to trip");
     assert_eq!(next_line(&mut out, "tripped").await, "tripped");
     // One round trip later this process is open too, without a single failure of its own.
-    wait_until("this process follows the other's opening", Duration::from_secs(5), async || {
-        breaker_state(NAME) == CircuitState::Open
-    })
+    wait_until(
+        "this process follows the other's opening",
+        Duration::from_secs(5),
+        async || breaker_state(NAME) == CircuitState::Open,
+    )
     .await;
-    assert!(matches!(guarded(false).await, Err(Failed::R(Error::CircuitOpen { .. }))));
+    assert!(matches!(
+        guarded(false).await,
+        Err(Failed::R(Error::CircuitOpen { .. }))
+    ));
 
     // A process that starts now reads the open key when its callsite registers.
     let (mut late, mut late_out) = spawn_replica("late", &args);
@@ -209,10 +238,14 @@ async fn a_breaker_opened_in_one_process_opens_in_another(redis: &RedisServer, p
 
     // When the open time is up, one replica holds the probe lease; the tripper makes no
     // calls, so the verdict is this process's probes, and it closes the breaker everywhere.
-    wait_until("this process probes and closes", Duration::from_secs(15), async || {
-        let _ = guarded(false).await;
-        breaker_state(NAME) == CircuitState::Closed
-    })
+    wait_until(
+        "this process probes and closes",
+        Duration::from_secs(15),
+        async || {
+            let _ = guarded(false).await;
+            breaker_state(NAME) == CircuitState::Closed
+        },
+    )
     .await;
     assert_eq!(next_line(&mut out, "closed").await, "closed");
     assert!(tripper.wait().await.expect("exits").success());
@@ -222,8 +255,15 @@ async fn redis_killed_mid_run(redis: &mut RedisServer, prefix: &str) {
     let raw = redis::Client::open(redis.url()).expect("a client");
     let key = format!("{prefix}rate_limit:fleet.allow");
     assert!(allowed_when_down().await.is_ok());
-    let mut conn = raw.get_multiplexed_async_connection().await.expect("raw connection");
-    let exists: bool = redis::cmd("EXISTS").arg(&key).query_async(&mut conn).await.unwrap();
+    let mut conn = raw
+        .get_multiplexed_async_connection()
+        .await
+        .expect("raw connection");
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     assert!(exists, "the permit came from Redis");
     drop(conn);
     let errors_before = fleet::status().store_errors;
@@ -236,58 +276,99 @@ async fn redis_killed_mid_run(redis: &mut RedisServer, prefix: &str) {
     }
     for _ in 0..5 {
         let r = bounded(allowed_when_down()).await.expect("no hung call");
-        assert!(r.is_ok(), "on_store_error = allow admits by the local limiter: {r:?}");
+        assert!(
+            r.is_ok(),
+            "on_store_error = allow admits by the local limiter: {r:?}"
+        );
     }
     let r = bounded(allowed_when_down()).await.expect("no hung call");
-    assert!(matches!(r, Err(Failed::R(Error::RateLimited { .. }))), "the local limiter's verdict: {r:?}");
+    assert!(
+        matches!(r, Err(Failed::R(Error::RateLimited { .. }))),
+        "the local limiter's verdict: {r:?}"
+    );
     let r = bounded(denied_when_down()).await.expect("no hung call");
-    assert!(matches!(r, Err(Failed::R(Error::RateLimited { .. }))), "deny: {r:?}");
+    assert!(
+        matches!(r, Err(Failed::R(Error::RateLimited { .. }))),
+        "deny: {r:?}"
+    );
     let status = fleet::status();
     assert!(status.store_errors > errors_before, "{status:?}");
     assert!(!status.healthy, "{status:?}");
-    assert_eq!(registry().snapshot().fleet.store_errors, status.store_errors);
+    assert_eq!(
+        registry().snapshot().fleet.store_errors,
+        status.store_errors
+    );
 
     // A fleet breaker goes on locally: it opens, and (no lease to be had) probes by itself.
     for _ in 0..2 {
         let _ = bounded(guarded_in_fault(true)).await.expect("no hung call");
     }
     assert_eq!(breaker_state("fleet.fault"), CircuitState::Open);
-    wait_until("the breaker closes locally while Redis is down", Duration::from_secs(10), async || {
-        let _ = bounded(guarded_in_fault(false)).await.expect("no hung call");
-        breaker_state("fleet.fault") == CircuitState::Closed
-    })
+    wait_until(
+        "the breaker closes locally while Redis is down",
+        Duration::from_secs(10),
+        async || {
+            let _ = bounded(guarded_in_fault(false))
+                .await
+                .expect("no hung call");
+            breaker_state("fleet.fault") == CircuitState::Closed
+        },
+    )
     .await;
 
     redis.restart();
-    wait_until("the client reconnects", Duration::from_secs(20), async || {
-        let s = fleet::status();
-        s.healthy && s.reconnects >= 1
-    })
+    wait_until(
+        "the client reconnects",
+        Duration::from_secs(20),
+        async || {
+            let s = fleet::status();
+            s.healthy && s.reconnects >= 1
+        },
+    )
     .await;
     // The limit is on Redis again (the new server had no key before this call)…
-    wait_until("a fleet permit comes from Redis again", Duration::from_secs(10), async || {
-        let _ = allowed_when_down().await;
-        let Ok(mut conn) = raw.get_multiplexed_async_connection().await else { return false };
-        redis::cmd("EXISTS").arg(&key).query_async::<bool>(&mut conn).await.unwrap_or(false)
-    })
+    wait_until(
+        "a fleet permit comes from Redis again",
+        Duration::from_secs(10),
+        async || {
+            let _ = allowed_when_down().await;
+            let Ok(mut conn) = raw.get_multiplexed_async_connection().await else {
+                return false;
+            };
+            redis::cmd("EXISTS")
+                .arg(&key)
+                .query_async::<bool>(&mut conn)
+                .await
+                .unwrap_or(false)
+        },
+    )
     .await;
     // …and the breakers' channel is subscribed again: another replica's opening arrives.
-    let mut conn = raw.get_multiplexed_async_connection().await.expect("raw connection");
-    wait_until("a published opening arrives after the reconnection", Duration::from_secs(10), async || {
-        let _: Result<i64, _> = redis::cmd("PUBLISH")
-            .arg(format!("{prefix}circuit_breaker"))
-            .arg("open 1 60000 fleet.fault")
-            .query_async(&mut conn)
-            .await;
-        breaker_state("fleet.fault") == CircuitState::Open
-    })
+    let mut conn = raw
+        .get_multiplexed_async_connection()
+        .await
+        .expect("raw connection");
+    wait_until(
+        "a published opening arrives after the reconnection",
+        Duration::from_secs(10),
+        async || {
+            let _: Result<i64, _> = redis::cmd("PUBLISH")
+                .arg(format!("{prefix}circuit_breaker"))
+                .arg("open 1 60000 fleet.fault")
+                .query_async(&mut conn)
+                .await;
+            breaker_state("fleet.fault") == CircuitState::Open
+        },
+    )
     .await;
 }
 
 /// A replica: the other side of each scenario.
 async fn replica(role: &str, args: &[String]) {
     let (url, prefix) = (&args[0], &args[1]);
-    fleet::connect_with_prefix(url, prefix).await.expect("the replica connects");
+    fleet::connect_with_prefix(url, prefix)
+        .await
+        .expect("the replica connects");
     match role {
         "limit" => {
             let start: u64 = args[2].parse().expect("start");
@@ -307,24 +388,31 @@ async fn replica(role: &str, args: &[String]) {
             assert!(guarded(false).await.is_ok());
             println!("ready");
             let mut input = BufReader::new(tokio::io::stdin()).lines();
-            assert_eq!(input.next_line().await.ok().flatten().as_deref(), Some("trip"));
+            assert_eq!(
+                input.next_line().await.ok().flatten().as_deref(),
+                Some("trip")
+            );
             for _ in 0..3 {
                 let _ = guarded(true).await;
             }
             assert_eq!(breaker_state("fleet.breaker"), CircuitState::Open);
             println!("tripped");
             // It makes no further calls: the other process's probes decide.
-            wait_until("the fleet's verdict closes it here", Duration::from_secs(30), async || {
-                breaker_state("fleet.breaker") == CircuitState::Closed
-            })
+            wait_until(
+                "the fleet's verdict closes it here",
+                Duration::from_secs(30),
+                async || breaker_state("fleet.breaker") == CircuitState::Closed,
+            )
             .await;
             println!("closed");
         }
         "late" => {
             let _ = guarded(false).await;
-            wait_until("a late replica reads the open key", Duration::from_secs(10), async || {
-                breaker_state("fleet.breaker") == CircuitState::Open
-            })
+            wait_until(
+                "a late replica reads the open key",
+                Duration::from_secs(10),
+                async || breaker_state("fleet.breaker") == CircuitState::Open,
+            )
             .await;
             println!("open");
         }

@@ -115,7 +115,10 @@ async fn a_fleet_breaker_without_a_store_opens_and_probes_by_itself() {
     assert_eq!(guarded(true).await, Err(E::Down));
     let b = registry().circuit_breaker("unconnected.breaker").unwrap();
     assert_eq!(b.state(), CircuitState::Open);
-    assert!(matches!(guarded(false).await, Err(E::R(Error::CircuitOpen { .. }))));
+    assert!(matches!(
+        guarded(false).await,
+        Err(E::R(Error::CircuitOpen { .. }))
+    ));
     // No lease to wait for: after `open_for` the next call is this process's own probe.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(guarded(false).await, Ok(()));
@@ -150,14 +153,30 @@ async fn scope_and_the_store_settings_are_set_by_name() {
     .unwrap();
     let applied = registry().apply(&config).unwrap();
     let changes: Vec<String> = applied.changes.iter().map(ToString::to_string).collect();
-    assert!(changes.contains(&"[rate_limit.configured.limit] scope: local → fleet".to_owned()), "{changes:?}");
-    assert!(changes.contains(&"[rate_limit.configured.limit] store_timeout: 50ms → 20ms".to_owned()), "{changes:?}");
-    assert!(changes.contains(&"[circuit_breaker.configured.breaker] scope: local → fleet".to_owned()), "{changes:?}");
+    assert!(
+        changes.contains(&"[rate_limit.configured.limit] scope: local → fleet".to_owned()),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&"[rate_limit.configured.limit] store_timeout: 50ms → 20ms".to_owned()),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&"[circuit_breaker.configured.breaker] scope: local → fleet".to_owned()),
+        "{changes:?}"
+    );
     let l = registry().rate_limiter("configured.limit").unwrap();
     let p = l.fleet_policy();
-    assert_eq!((p.scope, p.on_store_error, p.store_timeout), (Scope::Fleet, OnStoreError::Deny, Duration::from_millis(20)));
+    assert_eq!(
+        (p.scope, p.on_store_error, p.store_timeout),
+        (Scope::Fleet, OnStoreError::Deny, Duration::from_millis(20))
+    );
     let b = registry().circuit_breaker("configured.breaker").unwrap();
-    assert_eq!(b.policy().fleet.scope, Scope::Local, "the attribute's value");
+    assert_eq!(
+        b.policy().fleet.scope,
+        Scope::Local,
+        "the attribute's value"
+    );
     assert_eq!(b.fleet_policy().scope, Scope::Fleet, "the configuration's");
 
     // A later configuration without the keys goes back to the attribute's values.
@@ -172,6 +191,10 @@ fn bad_store_settings_are_refused_with_the_attributes_words() {
     assert!(typo.to_string().contains("did you mean `fleet`?"), "{typo}");
     let zero = Config::from_toml_str("[rate_limit.x]\nstore_timeout = \"0ms\"").unwrap_err();
     assert!(zero.to_string().contains("longer than zero"), "{zero}");
-    let breaker = Config::from_toml_str("[circuit_breaker.x]\non_store_error = \"deny\"").unwrap_err();
-    assert!(breaker.to_string().contains("unknown key `on_store_error`"), "{breaker}");
+    let breaker =
+        Config::from_toml_str("[circuit_breaker.x]\non_store_error = \"deny\"").unwrap_err();
+    assert!(
+        breaker.to_string().contains("unknown key `on_store_error`"),
+        "{breaker}"
+    );
 }

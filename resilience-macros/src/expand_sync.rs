@@ -153,7 +153,16 @@ mod tests {
     use quote::quote;
 
     fn run(kind: Kind, args: TokenStream, item: TokenStream) -> String {
-        expand_with(kind, args, item, Options { chaos: true, redis: true }).to_string()
+        expand_with(
+            kind,
+            args,
+            item,
+            Options {
+                chaos: true,
+                redis: true,
+            },
+        )
+        .to_string()
     }
 
     fn pretty(tokens: TokenStream) -> String {
@@ -179,7 +188,10 @@ mod tests {
                     self.db.query(sku)
                 }
             },
-            Options { chaos: true, redis: true },
+            Options {
+                chaos: true,
+                redis: true,
+            },
         );
         insta::assert_snapshot!("sync_stack", pretty(out));
     }

@@ -59,11 +59,11 @@ pub mod __private {
         BlockingFallbackFn, FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
         fallback_when,
     };
+    pub use crate::fleet::{FleetPolicy, OnStoreError, Scope};
     pub use crate::hedge::{
         HedgeDelay, HedgePolicy, HedgeSite, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6,
         Hedged7, Hedged8, Hedged9, Hedged10, hedge_every_error, runs,
     };
-    pub use crate::fleet::{FleetPolicy, OnStoreError, Scope};
     pub use crate::keyed::DEFAULT_MAX_KEYS;
     pub use crate::outcome::Layered;
     pub use crate::outcome::run_body;

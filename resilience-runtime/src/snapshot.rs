@@ -384,7 +384,10 @@ impl fmt::Display for Snapshot {
             let s = &self.fleet;
             section(
                 f,
-                format!("{:w$}  {:>7} {:>12} {:>10}", "fleet store", "healthy", "store_errors", "reconnects"),
+                format!(
+                    "{:w$}  {:>7} {:>12} {:>10}",
+                    "fleet store", "healthy", "store_errors", "reconnects"
+                ),
             )?;
             writeln!(
                 f,

@@ -63,7 +63,10 @@ impl RedisServer {
             match log.read_line(&mut line) {
                 Ok(0) | Err(_) => {
                     let _ = child.kill();
-                    panic!("redis-server on port {} exited before it was ready:\n{seen}", self.port)
+                    panic!(
+                        "redis-server on port {} exited before it was ready:\n{seen}",
+                        self.port
+                    )
                 }
                 Ok(_) if line.contains("Ready to accept connections") => break,
                 Ok(_) => seen.push_str(&line),

@@ -30,7 +30,13 @@ pub(crate) struct Fleet {
 impl FleetArgs {
     /// Takes `scope`, `store_timeout`, and (when `store_errors`) `on_store_error`; false for
     /// any other key.
-    pub(crate) fn parse(&mut self, cx: &Ctxt, key: &Ident, value: &Value, store_errors: bool) -> bool {
+    pub(crate) fn parse(
+        &mut self,
+        cx: &Ctxt,
+        key: &Ident,
+        value: &Value,
+        store_errors: bool,
+    ) -> bool {
         if key == "scope" {
             let word = word(cx, value, "scope", keys::SCOPES);
             set_once(cx, &mut self.scope, key, word.map(|w| (w, value.span())));
@@ -137,7 +143,10 @@ mod tests {
     fn run(kind: Kind, args: &str, item: &str, redis: bool) -> String {
         let args: TokenStream = args.parse().expect("args lex");
         let item: TokenStream = item.parse().expect("item lex");
-        let options = Options { chaos: false, redis };
+        let options = Options {
+            chaos: false,
+            redis,
+        };
         expand_with(kind, args, item, options).to_string()
     }
 
@@ -176,11 +185,31 @@ mod tests {
     #[test]
     fn mistakes_are_spanned_errors() {
         for (kind, args, says) in [
-            (Kind::RateLimit, "rate = 1/1s, scope = flete", "did you mean `fleet`"),
-            (Kind::RateLimit, "rate = 1/1s, on_store_error = maybe", "unknown on_store_error"),
-            (Kind::RateLimit, "rate = 1/1s, store_timeout = 0ms", "longer than zero"),
-            (Kind::RateLimit, "rate = 1/1s, scope = fleet, scope = local", "given twice"),
-            (Kind::CircuitBreaker, "on_store_error = deny", "unknown key `on_store_error`"),
+            (
+                Kind::RateLimit,
+                "rate = 1/1s, scope = flete",
+                "did you mean `fleet`",
+            ),
+            (
+                Kind::RateLimit,
+                "rate = 1/1s, on_store_error = maybe",
+                "unknown on_store_error",
+            ),
+            (
+                Kind::RateLimit,
+                "rate = 1/1s, store_timeout = 0ms",
+                "longer than zero",
+            ),
+            (
+                Kind::RateLimit,
+                "rate = 1/1s, scope = fleet, scope = local",
+                "given twice",
+            ),
+            (
+                Kind::CircuitBreaker,
+                "on_store_error = deny",
+                "unknown key `on_store_error`",
+            ),
             (
                 Kind::CircuitBreaker,
                 "name = \"u\", key = host, scope = fleet",
@@ -197,7 +226,12 @@ mod tests {
     fn a_fleet_rate_limit_needs_an_async_fn_and_a_fleet_breaker_does_not() {
         let out = run(Kind::RateLimit, "rate = 10/1s, scope = fleet", SYNC, true);
         assert!(out.contains("make the function `async`"), "{out}");
-        let out = run(Kind::CircuitBreaker, "name = \"p\", scope = fleet", SYNC, true);
+        let out = run(
+            Kind::CircuitBreaker,
+            "name = \"p\", scope = fleet",
+            SYNC,
+            true,
+        );
         assert!(!out.contains("compile_error"), "{out}");
     }
 }

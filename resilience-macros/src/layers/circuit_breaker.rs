@@ -19,8 +19,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Fleet, FleetArgs, KeyArgs, PerKey, Setting, Value, parse_int, parse_name, parse_percent,
-    parse_predicate, require_key, set_once, unknown_key,
+    Args, DurationArg, Fleet, FleetArgs, KeyArgs, PerKey, Setting, Value, parse_int, parse_name,
+    parse_percent, parse_predicate, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};

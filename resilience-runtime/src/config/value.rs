@@ -314,7 +314,9 @@ pub fn parse_value(kind: Kind, key: &str, raw: &Raw) -> Result<Value, Problem> {
         },
         (_, "max_keys") => counted(rules::max_keys),
         (_, "scope") => {
-            let t = text(raw, || format!("expected a scope: {}", quoted(keys::SCOPES)))?;
+            let t = text(raw, || {
+                format!("expected a scope: {}", quoted(keys::SCOPES))
+            })?;
             let word = keys::choice("scope", t.trim(), keys::SCOPES)?;
             if word == "fleet" && !cfg!(feature = "redis") {
                 return Err(rules::FLEET_NEEDS_FEATURE.into());
@@ -322,9 +324,7 @@ pub fn parse_value(kind: Kind, key: &str, raw: &Raw) -> Result<Value, Problem> {
             Ok(Value::Word(word))
         }
         (_, "on_store_error") => {
-            let t = text(raw, || {
-                format!("expected {}", quoted(keys::ON_STORE_ERROR))
-            })?;
+            let t = text(raw, || format!("expected {}", quoted(keys::ON_STORE_ERROR)))?;
             keys::choice("on_store_error", t.trim(), keys::ON_STORE_ERROR).map(Value::Word)
         }
         (_, "store_timeout") => {

@@ -116,7 +116,12 @@ pub(crate) async fn resync_all() {
 }
 
 /// Writes the open key (expiring with the open time), frees the lease, and publishes.
-pub(crate) async fn publish_open(store: &Store, label: &str, open_for: Duration, timeout: Duration) {
+pub(crate) async fn publish_open(
+    store: &Store,
+    label: &str,
+    open_for: Duration,
+    timeout: Duration,
+) {
     let ms = millis(open_for);
     let prefix = store.prefix();
     let mut pipe = redis::pipe();
@@ -178,8 +183,7 @@ pub(crate) async fn try_lease(
         .cmd("PTTL")
         .arg(&key);
     let mut conn = store.conn();
-    let (set, ttl): (Option<String>, i64) =
-        store.run(timeout, pipe.query_async(&mut conn)).await?;
+    let (set, ttl): (Option<String>, i64) = store.run(timeout, pipe.query_async(&mut conn)).await?;
     Ok(match set {
         Some(_) => None,
         None => Some(Duration::from_millis(ttl.max(1).unsigned_abs())),

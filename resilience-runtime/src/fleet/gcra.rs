@@ -62,6 +62,8 @@ pub(crate) async fn admit(
     Ok(if admitted == 1 {
         None
     } else {
-        Some(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0).max(1)))
+        Some(Duration::from_micros(
+            u64::try_from(wait_us).unwrap_or(0).max(1),
+        ))
     })
 }

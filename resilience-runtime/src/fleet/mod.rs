@@ -31,10 +31,10 @@
 
 mod policy;
 
-pub use policy::{FleetPolicy, OnStoreError, Scope};
 pub(crate) use policy::FleetCell;
 #[cfg(feature = "config")]
 pub(crate) use policy::KEYS;
+pub use policy::{FleetPolicy, OnStoreError, Scope};
 
 #[cfg(feature = "redis")]
 pub(crate) mod breakers;
@@ -46,7 +46,7 @@ pub(crate) mod gcra;
 pub(crate) mod store;
 
 #[cfg(feature = "redis")]
-pub use store::ConnectError;
+pub use store::{ConnectError, StoreError};
 
 /// The key prefix when none is given: `resilience:`.
 pub const DEFAULT_PREFIX: &str = "resilience:";
@@ -80,6 +80,26 @@ pub async fn connect_with_prefix(url: &str, prefix: &str) -> Result<(), ConnectE
     // Breakers registered before the store: read the fleet's state now.
     breakers::resync_all().await;
     Ok(())
+}
+
+/// Sends `PING` to the fleet store through the process's one connection, waiting at most
+/// `timeout`: a health check, and the round trip a fleet call is measured against.
+///
+/// ```no_run
+/// # async fn check() {
+/// use std::time::Duration;
+/// match resilience_runtime::fleet::ping(Duration::from_millis(50)).await {
+///     Ok(()) => println!("fleet store up"),
+///     Err(e) => println!("fleet store down: {e}"),
+/// }
+/// # }
+/// ```
+#[cfg(feature = "redis")]
+pub async fn ping(timeout: std::time::Duration) -> Result<(), StoreError> {
+    let store = store::get().ok_or(StoreError::NotConnected)?;
+    let mut conn = store.conn();
+    let ping = redis::cmd("PING");
+    store.run(timeout, ping.query_async::<()>(&mut conn)).await
 }
 
 /// The fleet store as this process sees it.

@@ -207,7 +207,13 @@ impl FleetCell {
         }
         let mut changes = Vec::new();
         if now.scope != before.scope {
-            changes.push(Change::new(kind, name, "scope", before.scope.as_str(), now.scope.as_str()));
+            changes.push(Change::new(
+                kind,
+                name,
+                "scope",
+                before.scope.as_str(),
+                now.scope.as_str(),
+            ));
         }
         if now.on_store_error != before.on_store_error {
             changes.push(Change::new(

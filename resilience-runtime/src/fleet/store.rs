@@ -62,20 +62,33 @@ impl fmt::Display for ConnectError {
 
 impl std::error::Error for ConnectError {}
 
-/// Why one command to the store failed.
-#[derive(Debug, Clone)]
-pub(crate) enum StoreError {
+/// Why one command to the fleet store failed.
+///
+/// ```
+/// use resilience_runtime::fleet::StoreError;
+/// assert!(StoreError::NotConnected.to_string().contains("connect"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreError {
     /// No answer within the caller's `store_timeout`.
     Timeout(Duration),
     /// Redis (or the connection) answered with an error.
     Redis(String),
+    /// No store is connected in this process.
+    NotConnected,
 }
+
+impl std::error::Error for StoreError {}
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreError::Timeout(d) => write!(f, "no answer within {d:?}"),
             StoreError::Redis(e) => f.write_str(e),
+            StoreError::NotConnected => f.write_str(
+                "no fleet store is connected: call `resilience::fleet::connect(url)` first",
+            ),
         }
     }
 }
@@ -117,10 +130,12 @@ impl Store {
         let info = url
             .into_connection_info()
             .map_err(|e| ConnectError::BadUrl(e.to_string()))?;
-        let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(ProtocolVersion::RESP3);
         let info = info.set_redis_settings(settings);
-        let client =
-            redis::Client::open(info).map_err(|e| ConnectError::BadUrl(e.to_string()))?;
+        let client = redis::Client::open(info).map_err(|e| ConnectError::BadUrl(e.to_string()))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(500)))
             .set_response_timeout(Some(Duration::from_secs(2)))

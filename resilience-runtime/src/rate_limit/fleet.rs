@@ -37,7 +37,15 @@ impl RateLimiter {
             .get_or_init(|| gcra::key(store.prefix(), self.name));
         let emission = gcra::emission_us(self.policy.count, self.policy.per);
         loop {
-            match gcra::admit(store, key, emission, self.policy.burst, policy.store_timeout).await {
+            match gcra::admit(
+                store,
+                key,
+                emission,
+                self.policy.burst,
+                policy.store_timeout,
+            )
+            .await
+            {
                 Ok(None) => {
                     self.admitted.fetch_add(1, Ordering::Relaxed);
                     return Ok(());

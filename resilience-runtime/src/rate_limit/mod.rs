@@ -463,11 +463,15 @@ impl Entry for RateLimiter {
             admitted: self.admitted(),
             rejected: self.rejected(),
         });
-    }    /// Only `scope`, `on_store_error` and `store_timeout` are set by name here; the other keys
+    }
+    /// Only `scope`, `on_store_error` and `store_timeout` are set by name here; the other keys
     /// are refused, as a rate limiter's rate is not retuned at run time yet.
     #[cfg(feature = "config")]
     fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        match table.keys().find(|k| !crate::fleet::KEYS.contains(&k.as_str())) {
+        match table
+            .keys()
+            .find(|k| !crate::fleet::KEYS.contains(&k.as_str()))
+        {
             Some(key) => Err(crate::config::Refused::not_retunable(KIND, key)),
             None => Ok(()),
         }
