@@ -76,7 +76,10 @@ async fn replica(url: &str, fail_after: Option<u64>) {
             tick.tick().await;
             match search().await {
                 Ok(()) => a.fetch_add(1, Ordering::Relaxed),
-                Err(_) => r.fetch_add(1, Ordering::Relaxed),
+                Err(Failed::Resilience(Error::RateLimited { .. })) => {
+                    r.fetch_add(1, Ordering::Relaxed)
+                }
+                Err(other) => panic!("search cannot fail otherwise: {other:?}"),
             };
             let _ = charge().await;
         }

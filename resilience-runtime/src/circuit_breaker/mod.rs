@@ -178,12 +178,18 @@ impl CircuitBreaker {
     }
 
     fn transition(&self) -> impl Fn(&Transition) + '_ {
-        move |t: &Transition| {
-            self.state_gauge.set(t.to as usize);
-            crate::telemetry::circuit_transition(self.name(), self.key.as_ref(), t);
-            #[cfg(feature = "redis")]
-            self.publish(t);
-        }
+        move |t: &Transition| self.transitioned(t)
+    }
+
+    /// A transition made here: the state gauge, telemetry, and (fleet scope) its publication.
+    /// Out of line, so the closed path's code is the same with feature `redis` as without.
+    #[cold]
+    #[inline(never)]
+    fn transitioned(&self, t: &Transition) {
+        self.state_gauge.set(t.to as usize);
+        crate::telemetry::circuit_transition(self.name(), self.key.as_ref(), t);
+        #[cfg(feature = "redis")]
+        self.publish(t);
     }
 
     /// Its fleet settings in force (`scope`, `store_timeout`).
