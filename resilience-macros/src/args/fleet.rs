@@ -83,6 +83,13 @@ impl Fleet {
     /// `fleet: FleetPolicy { scope: Scope::Fleet, .. }`, naming only what was written; `None`
     /// when nothing was.
     pub(crate) fn field(&self, krate: &TokenStream) -> Option<TokenStream> {
+        let policy = self.policy(krate)?;
+        Some(quote!(fleet: #policy))
+    }
+
+    /// `FleetPolicy { scope: Scope::Fleet, .. }`, naming only what was written; `None` when
+    /// nothing was.
+    pub(crate) fn policy(&self, krate: &TokenStream) -> Option<TokenStream> {
         let p = quote!(#krate::__private);
         let mut fields = Vec::new();
         if self.fleet.is_some() {
@@ -102,7 +109,7 @@ impl Fleet {
         if fields.is_empty() {
             return None;
         }
-        Some(quote!(fleet: #p::FleetPolicy { #(#fields,)* ..#p::FleetPolicy::LOCAL }))
+        Some(quote!(#p::FleetPolicy { #(#fields,)* ..#p::FleetPolicy::LOCAL }))
     }
 }
 

@@ -7,6 +7,9 @@
 //! __RESILIENCE_RATE_LIMIT.call(RateLimitPolicy::new(100, Duration::from_secs(1)), async { <body> }).await
 //! ```
 //!
+//! With `scope`, `on_store_error` or `store_timeout` written (an `async fn`):
+//! `__RESILIENCE_RATE_LIMIT.fleet_call(policy, FleetPolicy { scope: Scope::Fleet, .. }, async { <body> }).await`.
+//!
 //! With `key = expr` (and a `name`): a `KeyedRateLimitSite`, and the call runs through the
 //! limiter of that key: `__RESILIENCE_RATE_LIMIT.limiter(key(&(expr)), policy).run(max_wait, ..)`.
 
@@ -138,7 +141,6 @@ impl RateLimit {
             let d = d.to_tokens(krate);
             fields.push(quote!(max_wait: #d));
         }
-        fields.extend(self.fleet.field(krate));
         let policy = if fields.is_empty() {
             quote!(#p::RateLimitPolicy::new(#count, #per))
         } else {
@@ -153,6 +155,11 @@ impl RateLimit {
                 policy,
                 inner,
             );
+        }
+        // Fleet settings written: the limiter registers with them (a plain `fn` is local, and
+        // `scope = fleet` on one is an error).
+        if let Some(fleet) = self.fleet.policy(krate).filter(|_| !g.sync) {
+            return quote!(__RESILIENCE_RATE_LIMIT.fleet_call(#policy, #fleet, async { #inner }).await);
         }
         crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), policy, inner)
     }

@@ -50,9 +50,6 @@ pub struct RateLimitPolicy {
     pub burst: u32,
     /// How long a caller may wait for a permit before failing; zero fails at once.
     pub max_wait: Duration,
-    /// `scope = fleet` shares the limit on Redis (feature `redis`); `on_store_error`,
-    /// `store_timeout`.
-    pub fleet: crate::fleet::FleetPolicy,
 }
 
 impl RateLimitPolicy {
@@ -63,7 +60,6 @@ impl RateLimitPolicy {
             per,
             burst: count,
             max_wait: Duration::ZERO,
-            fleet: crate::fleet::FleetPolicy::LOCAL,
         }
     }
 
@@ -108,6 +104,23 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter with `policy`'s rate and burst (its `max_wait` is per call).
     pub fn new(name: &'static str, policy: RateLimitPolicy) -> Self {
+        RateLimiter::with_fleet(name, policy, crate::fleet::FleetPolicy::LOCAL)
+    }
+
+    /// A limiter whose state lives where `fleet` says (`scope = fleet`: on Redis).
+    ///
+    /// ```
+    /// use resilience_runtime::fleet::{FleetPolicy, Scope};
+    /// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
+    /// let fleet = FleetPolicy { scope: Scope::Fleet, ..FleetPolicy::LOCAL };
+    /// let l = RateLimiter::with_fleet("docs::with_fleet", RateLimitPolicy::new(5, std::time::Duration::from_secs(1)), fleet);
+    /// assert_eq!(l.fleet_policy().scope, Scope::Fleet);
+    /// ```
+    pub fn with_fleet(
+        name: &'static str,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> Self {
         RateLimiter {
             name,
             policy,
@@ -115,7 +128,7 @@ impl RateLimiter {
             admitted: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             counters: CallCounters::new(name, "rate_limit"),
-            fleet: crate::fleet::FleetCell::new(policy.fleet),
+            fleet: crate::fleet::FleetCell::new(fleet),
             #[cfg(feature = "redis")]
             remote: fleet::Remote::default(),
         }
@@ -297,21 +310,42 @@ impl RateLimitSite {
     /// The site's limiter, registered on first use with `policy`.
     #[inline]
     pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
+        self.limiter_with(policy, crate::fleet::FleetPolicy::LOCAL)
+    }
+
+    /// The site's limiter, registered on first use with `policy` and `fleet`.
+    #[inline]
+    fn limiter_with(
+        &'static self,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> &'static RateLimiter {
         match self.limiter.get() {
             Some(l) => l,
-            None => self.register(policy),
+            None => self.register(policy, fleet),
         }
     }
 
     /// The first call (every call, once test registries exist in the process).
     #[cold]
-    fn register(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
-        registry::callsite_instance(self, &self.limiter, |reg| self.register_in(reg, policy))
+    fn register(
+        &'static self,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> &'static RateLimiter {
+        registry::callsite_instance(self, &self.limiter, |reg| {
+            self.register_in(reg, policy, fleet)
+        })
     }
 
-    fn register_in(&self, reg: &Registry, policy: RateLimitPolicy) -> Arc<RateLimiter> {
+    fn register_in(
+        &self,
+        reg: &Registry,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> Arc<RateLimiter> {
         let (l, made) = reg.register(KIND, self.name, self.shared, || {
-            RateLimiter::new(self.name, policy)
+            RateLimiter::with_fleet(self.name, policy, fleet)
         });
         let kept = l.policy();
         if !made && (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
@@ -324,22 +358,82 @@ impl RateLimitSite {
     /// future waits for one (up to `policy.max_wait`) before running `inner`.
     #[inline]
     pub fn call<F>(&'static self, policy: RateLimitPolicy, inner: F) -> RateLimitCall<F> {
-        let limiter = self.limiter(policy);
+        let limiter = match self.limiter.get() {
+            Some(l) => l,
+            None => self.register(policy, crate::fleet::FleetPolicy::LOCAL),
+        };
         #[cfg(feature = "redis")]
         if limiter.fleet.is_fleet() {
-            return RateLimitCall {
-                inner,
-                limiter,
-                state: Admission::Fleet {
-                    deadline: tokio::time::Instant::now() + policy.max_wait,
-                },
-            };
+            return Self::fleet_admission(limiter, policy.max_wait, inner);
         }
         let state = match limiter.try_acquire() {
             Ok(()) => Admission::Admitted,
             Err(wait) => Admission::Refused {
                 wait,
                 deadline: tokio::time::Instant::now() + policy.max_wait,
+            },
+        };
+        RateLimitCall {
+            inner,
+            limiter,
+            state,
+        }
+    }
+
+    /// [`call`](Self::call) for an attribute that writes `scope`, `on_store_error` or
+    /// `store_timeout`: the limiter is registered with `fleet`.
+    ///
+    /// ```
+    /// use resilience_runtime::__private::{FleetPolicy, RateLimitPolicy, RateLimitSite, Scope};
+    /// use resilience_runtime::Failure;
+    /// use std::time::Duration;
+    /// static SITE: RateLimitSite = RateLimitSite::new("docs::fleet_site");
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let fleet = FleetPolicy { scope: Scope::Fleet, ..FleetPolicy::LOCAL };
+    /// let p = RateLimitPolicy::new(1, Duration::from_secs(1));
+    /// // No fleet store connected: the limit is local (and says so once).
+    /// assert_eq!(SITE.fleet_call(p, fleet, async { Ok::<u8, Failure<()>>(1) }).await, Ok(1));
+    /// assert!(SITE.fleet_call(p, fleet, async { Ok::<u8, Failure<()>>(2) }).await.is_err());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn fleet_call<F>(
+        &'static self,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+        inner: F,
+    ) -> RateLimitCall<F> {
+        Self::admit(self.limiter_with(policy, fleet), policy.max_wait, inner)
+    }
+
+    /// A fleet call: Redis is asked when the future is first polled.
+    #[cfg(feature = "redis")]
+    #[cold]
+    fn fleet_admission<F>(
+        limiter: &'static RateLimiter,
+        max_wait: Duration,
+        inner: F,
+    ) -> RateLimitCall<F> {
+        RateLimitCall {
+            inner,
+            limiter,
+            state: Admission::Fleet {
+                deadline: tokio::time::Instant::now() + max_wait,
+            },
+        }
+    }
+
+    #[inline]
+    fn admit<F>(limiter: &'static RateLimiter, max_wait: Duration, inner: F) -> RateLimitCall<F> {
+        #[cfg(feature = "redis")]
+        if limiter.fleet.is_fleet() {
+            return Self::fleet_admission(limiter, max_wait, inner);
+        }
+        let state = match limiter.try_acquire() {
+            Ok(()) => Admission::Admitted,
+            Err(wait) => Admission::Refused {
+                wait,
+                deadline: tokio::time::Instant::now() + max_wait,
             },
         };
         RateLimitCall {
