@@ -83,6 +83,7 @@
 //! | `metrics` | no | `resilience_calls_total` and the other metrics of the README |
 //! | `serde` | no | `Serialize` for [`Snapshot`], e.g. for a `/health` endpoint |
 //! | `chaos` | no | `#[chaos]` fault injection, inert until switched on |
+//! | `redis` | no | `scope = fleet`: rate limits and breakers shared by every process on one Redis ([`fleet`]) |
 //!
 //! # Where they go
 //!
@@ -510,6 +511,9 @@ pub use resilience_macros::bulkhead;
 /// | `name = ".."` | shared limiter, label in telemetry and the registry | [the function's label](crate#labels-and-logs) |
 /// | `key = expr` | one limiter per value of `expr` (`AsRef<str>`, such as `user.id.as_str()`), listed as `name[key]`; needs `name` | one per name |
 /// | `max_keys = 1000` | with `key`: limiters kept at most, the least recently used dropped past it | 1000 |
+/// | `scope = fleet` | one limit for every process on one Redis ([`fleet`], feature `redis`; an `async fn`, no `key`) | `local` |
+/// | `on_store_error = deny` | with `scope = fleet`, when Redis fails: `allow` by the local limiter's verdict, or reject | `allow` |
+/// | `store_timeout = 20ms` | with `scope = fleet`, the longest a call waits on Redis | 50ms |
 ///
 /// A waiting call holds no permit, so cancelling it costs none.
 ///
@@ -583,6 +587,8 @@ pub use resilience_macros::fallback;
 /// | `when = path` | `fn(&E) -> bool`: which errors count as failures | every error |
 /// | `key = expr` | one breaker per value of `expr` (`AsRef<str>`, such as `self.host.as_str()`), listed as `name[key]`; needs `name` | one breaker per name |
 /// | `max_keys = 1000` | with `key`: breakers kept at most; past it the least recently used is dropped (and counted) | 1000 |
+/// | `scope = fleet` | opening, half-open probes and closing shared by every process on one Redis ([`fleet`], feature `redis`; no `key`) | `local` |
+/// | `store_timeout = 20ms` | with `scope = fleet`, the longest a transition waits on Redis | 50ms |
 ///
 /// A timeout from a layer beneath and a panic count as failures; a cancelled call counts as
 /// nothing and gives its probe slot back. With `key`, errors and metrics carry the attribute's

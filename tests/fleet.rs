@@ -44,6 +44,12 @@ async fn shared_limit() -> Result<(), Failed> {
     Ok(())
 }
 
+/// One call per 10 s: the second call's `retry_after` can only come from the script.
+#[rate_limit(name = "fleet.slow", rate = 1/10s, scope = fleet)]
+async fn slow_limit() -> Result<(), Failed> {
+    Ok(())
+}
+
 #[circuit_breaker(
     name = "fleet.breaker",
     consecutive_failures = 3,
@@ -208,6 +214,19 @@ async fn three_processes_share_one_limit(redis: &RedisServer, prefix: &str) {
         admitted as f64 >= 0.8 * RATE * 1.5,
         "{admitted} admitted: the callers starved"
     );
+
+    // Another process took this limit's only permit: the refusal and its `retry_after` come
+    // from the script (this process's own limiter was never asked).
+    let (child, mut out) = spawn_replica("slow", &[redis.url(), prefix.to_owned()]);
+    assert_eq!(next_line(&mut out, "its call").await, "admitted");
+    drop(child);
+    match slow_limit().await {
+        Err(Failed::R(Error::RateLimited { retry_after, .. })) => assert!(
+            retry_after > Duration::from_secs(5) && retry_after <= Duration::from_secs(10),
+            "{retry_after:?}"
+        ),
+        other => panic!("the fleet's permit was taken: {other:?}"),
+    }
 }
 
 async fn a_breaker_opened_in_one_process_opens_in_another(redis: &RedisServer, prefix: &str) {
@@ -265,6 +284,25 @@ async fn redis_killed_mid_run(redis: &mut RedisServer, prefix: &str) {
         .await
         .unwrap();
     assert!(exists, "the permit came from Redis");
+    // `SCRIPT FLUSH` (as after a restart): the next call gets `NOSCRIPT`, loads the script
+    // again and is answered.
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(allowed_when_down().await.is_ok());
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(exists, "the permit came from the reloaded script");
     drop(conn);
     let errors_before = fleet::status().store_errors;
 
@@ -405,6 +443,10 @@ async fn replica(role: &str, args: &[String]) {
             )
             .await;
             println!("closed");
+        }
+        "slow" => {
+            assert!(slow_limit().await.is_ok());
+            println!("admitted");
         }
         "late" => {
             let _ = guarded(false).await;
