@@ -731,22 +731,19 @@ impl Machine {
 
     /// The window at `now`, as decisions read it: its calls, failures and slow calls.
     /// Fleet scope: holds (or lets) an open breaker whose time is up from going half-open.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn hold_probes(&self, held: bool) {
+    pub fn hold_probes(&self, held: bool) {
         self.held.store(u32::from(held), Ordering::Release);
     }
 
     /// When the open state ends (on the breaker's clock).
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn open_until(&self) -> u64 {
+    pub fn open_until(&self) -> u64 {
         self.open_until.load(Ordering::Acquire)
     }
 
     /// Opens for `open_for` as another replica did: from closed or half-open; an open breaker
     /// keeps the later end; a forced or disabled one is left alone (the operator decides).
     /// Whether the state changed.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn follow_open(
+    pub fn follow_open(
         &self,
         now: u64,
         open_for: Duration,
@@ -773,8 +770,7 @@ impl Machine {
 
     /// Closes as another replica's probes decided: from open or half-open only. Whether the
     /// state changed.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn follow_close(&self, now: u64, on_transition: impl Fn(&Transition)) -> bool {
+    pub fn follow_close(&self, now: u64, on_transition: impl Fn(&Transition)) -> bool {
         let mut rare = self.lock();
         loop {
             let w = Word::unpack(self.word.load(Ordering::Acquire));
