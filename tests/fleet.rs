@@ -18,11 +18,48 @@ mod redis_server;
 use redis_server::RedisServer;
 use resilience::{CircuitState, Error, circuit_breaker, fleet, rate_limit, registry};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
 const ROLE: &str = "RESILIENCE_FLEET_ROLE";
+
+/// The fields of the `tracing` events of this process (its fallbacks and reconnections).
+#[derive(Clone, Default)]
+struct Messages(Arc<Mutex<Vec<String>>>);
+
+impl Messages {
+    fn count(&self, part: &str) -> usize {
+        let seen = self.0.lock().unwrap();
+        seen.iter().filter(|m| m.contains(part)).count()
+    }
+}
+
+struct Fields<'a>(&'a mut String);
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Messages {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = String::new();
+        event.record(&mut Fields(&mut text));
+        self.0.lock().unwrap().push(text);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
 
 #[derive(Debug)]
 enum Failed {
@@ -93,6 +130,8 @@ fn main() {
         rt.block_on(replica(&role, &args));
         return;
     }
+    let messages = Messages::default();
+    tracing::subscriber::set_global_default(messages.clone()).expect("the only subscriber");
     let mut redis = RedisServer::start();
     let prefix = format!("test{}:", std::process::id());
     rt.block_on(async {
@@ -116,7 +155,7 @@ fn main() {
         .await;
         run(
             "redis_killed_mid_run_and_started_again",
-            redis_killed_mid_run(&mut redis, &prefix),
+            redis_killed_mid_run(&mut redis, &prefix, &messages),
         )
         .await;
     });
@@ -270,7 +309,7 @@ async fn a_breaker_opened_in_one_process_opens_in_another(redis: &RedisServer, p
     assert!(tripper.wait().await.expect("exits").success());
 }
 
-async fn redis_killed_mid_run(redis: &mut RedisServer, prefix: &str) {
+async fn redis_killed_mid_run(redis: &mut RedisServer, prefix: &str, messages: &Messages) {
     let raw = redis::Client::open(redis.url()).expect("a client");
     let key = format!("{prefix}rate_limit:fleet.allow");
     assert!(allowed_when_down().await.is_ok());
@@ -329,6 +368,15 @@ async fn redis_killed_mid_run(redis: &mut RedisServer, prefix: &str) {
         matches!(r, Err(Failed::R(Error::RateLimited { .. }))),
         "deny: {r:?}"
     );
+    // Each fallback is an event naming what the call did instead.
+    assert!(
+        messages.count("fallback=\"allow\"") >= 6,
+        "allow fallbacks logged"
+    );
+    assert!(
+        messages.count("fallback=\"deny\"") >= 1,
+        "deny fallbacks logged"
+    );
     let status = fleet::status();
     assert!(status.store_errors > errors_before, "{status:?}");
     assert!(!status.healthy, "{status:?}");
@@ -364,6 +412,10 @@ async fn redis_killed_mid_run(redis: &mut RedisServer, prefix: &str) {
         },
     )
     .await;
+    assert!(
+        messages.count("fleet store reachable again") >= 1,
+        "the reconnection is logged"
+    );
     // The limit is on Redis again (the new server had no key before this call)…
     wait_until(
         "a fleet permit comes from Redis again",
