@@ -134,6 +134,7 @@
 //! | `chaos` | no | `#[chaos]` fault injection, inert until switched on |
 //! | `config` | yes | [`Config`] and [`Registry::apply`]: values retuned by name at run time, [`config::watch`] |
 //! | `test-util` | no | `testing::ManualClock`, the clock a sync test moves by hand (for `[dev-dependencies]`) |
+//! | `redis` | no | `scope = fleet`: rate limits and breakers shared by every process on one Redis ([`fleet`]) |
 //!
 //! # Where they go
 //!
@@ -566,6 +567,9 @@ pub use resilience_macros::bulkhead;
 /// | `name = ".."` | shared limiter, label in telemetry and the registry | [the function's label](crate#labels-and-logs) |
 /// | `key = expr` | one limiter per value of `expr` (`AsRef<str>`, such as `user.id.as_str()`), listed as `name[key]`; needs `name` | one per name |
 /// | `max_keys = 1000` | with `key`: limiters kept at most, the least recently used dropped past it | 1000 |
+/// | `scope = fleet` | one limit for every process on one Redis ([`fleet`], feature `redis`; an `async fn`, no `key`) | `local` |
+/// | `on_store_error = deny` | with `scope = fleet`, when Redis fails: `allow` by the local limiter's verdict, or reject | `allow` |
+/// | `store_timeout = 20ms` | with `scope = fleet`, the longest a call waits on Redis | 50ms |
 ///
 /// A waiting call holds no permit, so cancelling it costs none.
 ///
@@ -639,6 +643,8 @@ pub use resilience_macros::fallback;
 /// | `when = path` | `fn(&E) -> bool`: which errors count as failures | every error |
 /// | `key = expr` | one breaker per value of `expr` (`AsRef<str>`, such as `self.host.as_str()`), listed as `name[key]`; needs `name` | one breaker per name |
 /// | `max_keys = 1000` | with `key`: breakers kept at most; past it the least recently used is dropped (and counted) | 1000 |
+/// | `scope = fleet` | opening, half-open probes and closing shared by every process on one Redis ([`fleet`], feature `redis`; no `key`) | `local` |
+/// | `store_timeout = 20ms` | with `scope = fleet`, the longest a transition waits on Redis | 50ms |
 ///
 /// A timeout from a layer beneath and a panic count as failures; a cancelled call counts as
 /// nothing and gives its probe slot back. With `key`, errors and metrics carry the attribute's
@@ -809,6 +815,35 @@ pub mod config {
 }
 #[cfg(feature = "config")]
 pub use resilience_runtime::config::{Config, ConfigError};
+
+/// Fleet-wide rate limits and breakers on Redis (SPEC §15, feature `redis`): connect a store
+/// once per process, and `scope = fleet` shares a limiter's or breaker's state by name with
+/// every process connected to the same Redis. Without the feature, `scope = fleet` is a
+/// compile error naming it; with it but no store connected, the instance runs locally and
+/// logs one warning per name.
+///
+/// ```no_run
+/// # #[cfg(feature = "redis")] mod doc {
+/// use resilience::{Error, circuit_breaker, rate_limit};
+///
+/// // 1000 calls/s for the whole fleet, however many replicas run.
+/// #[rate_limit(rate = 1000/1s, scope = fleet)]
+/// async fn search(q: &str) -> Result<usize, Error> { Ok(q.len()) }
+///
+/// // One replica's opening opens it everywhere; one replica at a time probes.
+/// #[circuit_breaker(name = "payments", scope = fleet)]
+/// async fn charge(cents: u64) -> Result<u64, Error> { Ok(cents) }
+///
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// resilience::fleet::connect("redis://127.0.0.1:6379").await?;
+/// search("shoes").await?;
+/// charge(1200).await?;
+/// println!("{:?}", resilience::fleet::status()); // connected, healthy, store_errors, …
+/// # Ok(()) } }
+/// ```
+pub mod fleet {
+    pub use resilience_runtime::fleet::*;
+}
 
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,

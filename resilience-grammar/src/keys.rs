@@ -29,6 +29,8 @@ pub const CIRCUIT_BREAKER: &[&str] = &[
     "when",
     "key",
     "max_keys",
+    "scope",
+    "store_timeout",
     "crate",
 ];
 /// `#[bulkhead]`.
@@ -42,7 +44,16 @@ pub const BULKHEAD: &[&str] = &[
 ];
 /// `#[rate_limit]`.
 pub const RATE_LIMIT: &[&str] = &[
-    "rate", "burst", "max_wait", "name", "key", "max_keys", "crate",
+    "rate",
+    "burst",
+    "max_wait",
+    "name",
+    "key",
+    "max_keys",
+    "scope",
+    "on_store_error",
+    "store_timeout",
+    "crate",
 ];
 /// `#[chaos]`.
 pub const CHAOS: &[&str] = &["error_rate", "latency", "latency_rate", "name", "crate"];
@@ -50,6 +61,12 @@ pub const CHAOS: &[&str] = &["error_rate", "latency", "latency_rate", "name", "c
 pub const HEDGE: &[&str] = &["delay", "max_hedged", "when", "budget", "name", "crate"];
 /// `#[fallback]`.
 pub const FALLBACK: &[&str] = &["when", "crate"];
+
+/// The `scope` choices: one instance per process, or one shared on Redis (feature `redis`).
+pub const SCOPES: &[&str] = &["local", "fleet"];
+
+/// The `on_store_error` choices: admit by the local limiter's verdict, or reject.
+pub const ON_STORE_ERROR: &[&str] = &["allow", "deny"];
 
 /// The jitter choices.
 pub const JITTERS: &[&str] = &["full", "equal", "decorrelated", "none"];

@@ -46,6 +46,23 @@ pub fn burst(n: u64) -> Result<(), Problem> {
     })
 }
 
+/// `scope = fleet` needs the feature that brings the store.
+pub const FLEET_NEEDS_FEATURE: &str = "`scope = fleet` shares state on Redis, which needs the feature `redis`: `resilience = { features = [\"redis\"] }`";
+
+/// A store timeout bounds every wait on the store, so it is longer than zero.
+///
+/// ```
+/// use std::time::Duration;
+/// assert!(resilience_grammar::rules::store_timeout(Duration::ZERO).is_err());
+/// assert!(resilience_grammar::rules::store_timeout(Duration::from_millis(50)).is_ok());
+/// ```
+pub fn store_timeout(d: Duration) -> Result<(), Problem> {
+    check(!d.is_zero(), || {
+        "`store_timeout` must be longer than zero (default 50ms): it bounds each wait on Redis"
+            .into()
+    })
+}
+
 /// A rate's count of calls.
 pub fn rate_count(n: u64) -> Result<(), Problem> {
     check(n >= 1, || {

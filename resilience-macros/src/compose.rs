@@ -35,6 +35,9 @@ pub(crate) struct Options {
     /// Generate the `#[chaos]` layer (feature `chaos`). Its arguments are checked either way,
     /// so turning the feature on never reveals a mistake; without it the layer is left out.
     pub(crate) chaos: bool,
+    /// Accept `scope = fleet` (feature `redis`); without it, it is a compile error naming the
+    /// feature.
+    pub(crate) redis: bool,
 }
 
 impl Default for Options {
@@ -42,6 +45,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             chaos: cfg!(feature = "chaos"),
+            redis: cfg!(feature = "redis"),
         }
     }
 }
@@ -101,6 +105,7 @@ pub(crate) fn expand_with(
         }
     }
     validate_together(&cx, &layers);
+    check_fleet(&cx, &item, &layers, options);
     // A hedged body runs twice at once: its own errors replace the shape's.
     let hedge_fits = !hedge_written || crate::layers::hedge::check_item(&cx, &item);
     let shape = if hedge_fits {
@@ -143,6 +148,27 @@ pub(crate) fn expand_with(
         method: item.sig.receiver().is_some(),
     };
     expand::generate(&g, &item, shape, &layers, &collected)
+}
+
+/// `scope = fleet` needs the feature `redis`, and a fleet rate limit awaits Redis, so it goes
+/// on an `async fn` only.
+fn check_fleet(cx: &Ctxt, item: &ItemFn, layers: &[Layer], options: Options) {
+    for layer in layers {
+        let (span, waits) = match layer {
+            Layer::RateLimit(r) => (r.fleet.fleet, true),
+            Layer::CircuitBreaker(b) => (b.fleet.fleet, false),
+            _ => continue,
+        };
+        let Some(span) = span else { continue };
+        if !options.redis {
+            cx.error(span, resilience_grammar::rules::FLEET_NEEDS_FEATURE);
+        } else if waits && item.sig.asyncness.is_none() {
+            cx.error(
+                span,
+                "a fleet `#[rate_limit]` asks Redis for each permit, which a plain `fn` cannot await: make the function `async`, or keep `scope = local` here",
+            );
+        }
+    }
 }
 
 /// A resilience attribute below the first one, recognised by its last path segment.

@@ -154,7 +154,16 @@ mod tests {
     use quote::quote;
 
     fn run(kind: Kind, args: TokenStream, item: TokenStream) -> String {
-        expand_with(kind, args, item, Options { chaos: true }).to_string()
+        expand_with(
+            kind,
+            args,
+            item,
+            Options {
+                chaos: true,
+                redis: true,
+            },
+        )
+        .to_string()
     }
 
     fn pretty(tokens: TokenStream) -> String {
@@ -180,7 +189,10 @@ mod tests {
                     self.db.query(sku)
                 }
             },
-            Options { chaos: true },
+            Options {
+                chaos: true,
+                redis: true,
+            },
         );
         insta::assert_snapshot!("sync_stack", pretty(out));
     }

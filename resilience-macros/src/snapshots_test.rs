@@ -196,7 +196,7 @@ fn chaos_alone(chaos: bool) -> String {
                 self.gateway.charge(cents).await
             }
         },
-        Options { chaos },
+        Options { chaos, redis: true },
     ))
 }
 
@@ -222,7 +222,7 @@ fn retry_over_chaos(chaos: bool) -> String {
                 gateway::charge(cents).await
             }
         },
-        Options { chaos },
+        Options { chaos, redis: true },
     ))
 }
 

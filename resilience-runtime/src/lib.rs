@@ -22,6 +22,7 @@ pub mod circuit_breaker;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod fallback;
+pub mod fleet;
 pub mod hedge;
 pub mod keyed;
 pub mod label;
@@ -61,6 +62,7 @@ pub mod __private {
         BlockingFallbackFn, FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
         fallback_when,
     };
+    pub use crate::fleet::{FleetPolicy, OnStoreError, Scope};
     pub use crate::hedge::{
         HedgeDelay, HedgePolicy, HedgeSite, Hedged1, Hedged2, Hedged3, Hedged4, Hedged5, Hedged6,
         Hedged7, Hedged8, Hedged9, Hedged10, hedge_every_error, runs,

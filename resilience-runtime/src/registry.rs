@@ -289,6 +289,7 @@ impl Registry {
         for e in entries {
             e.snapshot(e.name(), &mut snapshot);
         }
+        snapshot.fleet = crate::fleet::status();
         snapshot
     }
 }

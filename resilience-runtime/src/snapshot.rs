@@ -60,6 +60,8 @@ pub struct Snapshot {
     pub chaos: Vec<ChaosSnapshot>,
     /// Every name with per-key instances.
     pub keyed: Vec<KeyedSnapshot>,
+    /// The fleet store (SPEC §15): connected, healthy, `store_errors`, `reconnects`.
+    pub fleet: crate::fleet::FleetStatus,
 }
 
 /// One circuit breaker in a [`Snapshot`]: its state and its window's figures (serialised
@@ -412,6 +414,21 @@ impl fmt::Display for Snapshot {
                     k.name, k.kind, k.keys, k.max_keys, k.dropped
                 )?;
             }
+        }
+        if self.fleet.connected {
+            let s = &self.fleet;
+            section(
+                f,
+                format!(
+                    "{:w$}  {:>7} {:>12} {:>10}",
+                    "fleet store", "healthy", "store_errors", "reconnects"
+                ),
+            )?;
+            writeln!(
+                f,
+                "{:w$}  {:>7} {:>12} {:>10}",
+                "redis", s.healthy, s.store_errors, s.reconnects
+            )?;
         }
         Ok(())
     }

@@ -349,3 +349,67 @@ fn a_late_success_never_wipes_a_newer_bucket() {
         assert_eq!(failures, 0);
     });
 }
+
+/// Fleet scope: while the probe lease is elsewhere the breaker is held open past its time;
+/// a caller racing the release is either rejected (still held) or the one probe, never more.
+#[test]
+fn a_held_breaker_admits_no_probe_until_released_then_exactly_its_slots() {
+    loom::model(|| {
+        let m = Arc::new(opened(1));
+        m.hold_probes(true);
+        assert!(
+            m.try_acquire(|| 10, quiet).is_err(),
+            "held past its open time"
+        );
+        let caller = {
+            let m = Arc::clone(&m);
+            thread::spawn(move || m.try_acquire(|| 10, quiet).is_ok())
+        };
+        let releaser = {
+            let m = Arc::clone(&m);
+            thread::spawn(move || m.hold_probes(false))
+        };
+        releaser.join().unwrap();
+        let admitted = caller.join().unwrap();
+        // Released now: a second caller gets the slot if the first did not, else nothing.
+        let second = m.try_acquire(|| 10, quiet).is_ok();
+        assert!(admitted != second, "exactly one probe: {admitted} {second}");
+        assert_eq!(m.state(), CircuitState::HalfOpen);
+    });
+}
+
+/// Fleet scope: another replica's opening arrives while a local failure opens the breaker:
+/// one transition, and the later end of the two open times.
+#[test]
+fn following_an_opening_that_races_a_local_one_opens_once_until_the_later_end() {
+    loom::model(|| {
+        let m = Arc::new(Machine::new(
+            "loom",
+            policy(|p| p.consecutive_failures = Some(1)),
+            0,
+        ));
+        let transitions = Arc::new(AtomicU64::new(0));
+        let count = {
+            let transitions = Arc::clone(&transitions);
+            move |_: &resilience_runtime::circuit_breaker::Transition| {
+                transitions.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let ticket = m.try_acquire(|| 0, quiet).unwrap();
+        let local = {
+            let (m, count) = (Arc::clone(&m), count.clone());
+            thread::spawn(move || m.record(ticket, Recorded::Failure, false, || 0, count))
+        };
+        let remote = {
+            let (m, count) = (Arc::clone(&m), count.clone());
+            thread::spawn(move || {
+                m.follow_open(0, Duration::from_nanos(100), count);
+            })
+        };
+        local.join().unwrap();
+        remote.join().unwrap();
+        assert_eq!(m.state(), CircuitState::Open);
+        assert_eq!(transitions.load(Ordering::Relaxed), 1);
+        assert_eq!(m.open_until(), 100);
+    });
+}

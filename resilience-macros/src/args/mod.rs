@@ -2,11 +2,13 @@
 //! split at top-level commas, each value kept as tokens until its key says how to read it.
 
 mod duration;
+mod fleet;
 mod given;
 mod number;
 mod percent;
 
 pub(crate) use duration::DurationArg;
+pub(crate) use fleet::{Fleet, FleetArgs};
 pub(crate) use given::{Given, is_literal, parse_count, parse_share, pinned};
 pub(crate) use number::{parse_float, parse_int};
 pub(crate) use percent::parse_percent;

@@ -177,7 +177,7 @@ mod tests {
     fn run(args: &str, chaos: bool) -> String {
         let args: TokenStream = args.parse().expect("args lex");
         let item: TokenStream = ITEM.parse().expect("item lex");
-        expand_with(Kind::Chaos, args, item, Options { chaos }).to_string()
+        expand_with(Kind::Chaos, args, item, Options { chaos, redis: true }).to_string()
     }
 
     /// The errors of an expansion, in order.

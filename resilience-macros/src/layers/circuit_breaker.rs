@@ -19,8 +19,8 @@
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Given, KeyArgs, PerKey, Setting, Value, parse_count, parse_name,
-    parse_predicate, parse_share, pinned, require_key, set_once, unknown_key,
+    Args, DurationArg, Fleet, FleetArgs, Given, KeyArgs, PerKey, Setting, Value, parse_count,
+    parse_name, parse_predicate, parse_share, pinned, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -43,6 +43,7 @@ pub(crate) struct CircuitBreaker {
     when: Option<Expr>,
     pub(crate) name: Option<LitStr>,
     per_key: Option<PerKey>,
+    pub(crate) fleet: Fleet,
 }
 
 /// `window = 100` (calls), `window = 60s`, or an expression: a number of calls (`u32`) or a
@@ -72,12 +73,13 @@ impl CircuitBreaker {
         let mut when: Setting<Expr> = None;
         let mut name: Setting<LitStr> = None;
         let mut per_key = KeyArgs::new();
+        let mut fleet = FleetArgs::default();
         for arg in args.0 {
             let Some(key) = require_key(cx, "circuit_breaker", "failure_rate = 50%", &arg) else {
                 continue;
             };
             let v = &arg.value;
-            if per_key.parse(cx, key, v) {
+            if per_key.parse(cx, key, v) || fleet.parse(cx, key, v, false) {
                 continue;
             }
             match key.to_string().as_str() {
@@ -128,8 +130,10 @@ impl CircuitBreaker {
         }
         let name = name.map(|(n, _)| n);
         let per_key = per_key.finish(cx, "circuit_breaker", name.as_ref());
+        let fleet = fleet.finish(cx, "circuit_breaker", per_key.is_some());
         Some(CircuitBreaker {
             per_key,
+            fleet,
             failure_rate: failure_rate.map(|(r, _)| r),
             slow_call: slow_call.map(|(d, _)| d),
             slow_rate: slow_rate.map(|(r, _)| r),
@@ -296,6 +300,7 @@ impl CircuitBreaker {
             let h = count(h);
             fields.push(quote!(half_open_calls: #h));
         }
+        fields.extend(self.fleet.field(krate));
         if fields.is_empty() {
             quote!(#p::BreakerPolicy::DEFAULT)
         } else {

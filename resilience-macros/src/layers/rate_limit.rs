@@ -7,13 +7,16 @@
 //! __RESILIENCE_RATE_LIMIT.call(RateLimitPolicy::new(100, Duration::from_secs(1)), async { <body> }).await
 //! ```
 //!
+//! With `scope`, `on_store_error` or `store_timeout` written (an `async fn`):
+//! `__RESILIENCE_RATE_LIMIT.fleet_call(policy, FleetPolicy { scope: Scope::Fleet, .. }, async { <body> }).await`.
+//!
 //! With `key = expr` (and a `name`): a `KeyedRateLimitSite`, and the call runs through the
 //! limiter of that key: `__RESILIENCE_RATE_LIMIT.limiter(key(&(expr)), policy).run(max_wait, ..)`.
 
 use super::Gen;
 use crate::args::{
-    Args, DurationArg, Given, KeyArgs, PerKey, Setting, Value, is_literal, parse_count, parse_int,
-    parse_name, pinned, require_key, set_once, unknown_key,
+    Args, DurationArg, Fleet, FleetArgs, Given, KeyArgs, PerKey, Setting, Value, is_literal,
+    parse_count, parse_int, parse_name, pinned, require_key, set_once, unknown_key,
 };
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -29,6 +32,7 @@ pub(crate) struct RateLimit {
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
     per_key: Option<PerKey>,
+    pub(crate) fleet: Fleet,
 }
 
 /// `rate = 100/1s` (the count may be an expression of type `u32`, the period one of type
@@ -47,12 +51,13 @@ impl RateLimit {
         // A `rate` written wrongly is reported once, not again as missing.
         let mut rate_written = false;
         let mut per_key = KeyArgs::new();
+        let mut fleet = FleetArgs::default();
         for arg in args.0 {
             let Some(key) = require_key(cx, "rate_limit", "rate = 100/1s", &arg) else {
                 continue;
             };
             let v = &arg.value;
-            if per_key.parse(cx, key, v) {
+            if per_key.parse(cx, key, v) || fleet.parse(cx, key, v, true) {
                 continue;
             }
             match key.to_string().as_str() {
@@ -82,6 +87,7 @@ impl RateLimit {
         }
         let name = name.map(|(n, _)| n);
         let per_key = per_key.finish(cx, "rate_limit", name.as_ref());
+        let fleet = fleet.finish(cx, "rate_limit", per_key.is_some());
         let Some((rate, _)) = rate else {
             if rate_written {
                 return None;
@@ -98,6 +104,7 @@ impl RateLimit {
             max_wait: max_wait.map(|(d, _)| d),
             name,
             per_key,
+            fleet,
         })
     }
 
@@ -168,6 +175,10 @@ impl RateLimit {
                 layer_policy,
                 inner,
             )
+        } else if let Some(fleet) = self.fleet.policy(krate).filter(|_| !g.sync) {
+            // Fleet settings written: the limiter registers with them (a plain `fn` is local,
+            // and `scope = fleet` on one is an error).
+            quote!(__RESILIENCE_RATE_LIMIT.fleet_call(#layer_policy, #fleet, async { #inner }).await)
         } else {
             crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), layer_policy, inner)
         };

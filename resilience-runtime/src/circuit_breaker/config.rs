@@ -33,6 +33,9 @@ pub struct BreakerPolicy {
     pub open_for: OpenFor,
     /// Probes admitted in half-open (1 ..= [`BreakerPolicy::MAX_HALF_OPEN_CALLS`]).
     pub half_open_calls: u32,
+    /// `scope = fleet` shares the breaker's state on Redis (feature `redis`); and
+    /// `store_timeout`.
+    pub fleet: crate::fleet::FleetPolicy,
 }
 
 impl BreakerPolicy {
@@ -47,6 +50,7 @@ impl BreakerPolicy {
         consecutive_failures: None,
         open_for: OpenFor::Fixed(Duration::from_secs(30)),
         half_open_calls: 5,
+        fleet: crate::fleet::FleetPolicy::LOCAL,
     };
 
     /// The largest `half_open_calls` the state word can count.

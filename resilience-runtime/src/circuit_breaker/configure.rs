@@ -116,12 +116,4 @@ impl CircuitBreaker {
         }
         changes
     }
-
-    /// `name`, or `name[key]` for a per-key breaker.
-    fn label(&self) -> String {
-        match &self.key {
-            Some(key) => format!("{}[{key}]", self.name()),
-            None => self.name().to_owned(),
-        }
-    }
 }

@@ -66,6 +66,8 @@
 mod config;
 #[cfg(feature = "config")]
 mod configure;
+#[cfg(feature = "redis")]
+mod fleet;
 pub(crate) mod metrics;
 pub(crate) mod state;
 mod sync;
@@ -102,6 +104,11 @@ pub struct CircuitBreaker {
     /// What configuration set (cold: apply and snapshot only).
     #[cfg(feature = "config")]
     settings: std::sync::Mutex<configure::Settings>,
+    /// `scope`, `store_timeout`: the attribute's, or the configuration's.
+    fleet: crate::fleet::FleetCell,
+    /// Its tasks and messages with the fleet store.
+    #[cfg(feature = "redis")]
+    link: fleet::Link,
 }
 
 impl CircuitBreaker {
@@ -125,6 +132,9 @@ impl CircuitBreaker {
             key: None,
             #[cfg(feature = "config")]
             settings: std::sync::Mutex::default(),
+            fleet: crate::fleet::FleetCell::new(policy.fleet),
+            #[cfg(feature = "redis")]
+            link: fleet::Link::default(),
         }
     }
 
@@ -167,6 +177,16 @@ impl CircuitBreaker {
         self.machine.written_policy()
     }
 
+    /// `name`, or `name[key]` for a per-key breaker: how events, configuration changes and
+    /// other replicas know it.
+    #[cfg_attr(not(any(feature = "config", feature = "redis")), allow(dead_code))]
+    pub(crate) fn label(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{}[{key}]", self.name()),
+            None => self.name().to_owned(),
+        }
+    }
+
     /// Its state.
     pub fn state(&self) -> CircuitState {
         self.machine.state()
@@ -182,10 +202,30 @@ impl CircuitBreaker {
     }
 
     fn transition(&self) -> impl Fn(&Transition) + '_ {
-        move |t: &Transition| {
-            self.state_gauge.set(t.to as usize);
-            crate::telemetry::circuit_transition(self.name(), self.key.as_ref(), t)
-        }
+        move |t: &Transition| self.transitioned(t)
+    }
+
+    /// A transition made here: the state gauge, telemetry, and (fleet scope) its publication.
+    /// Out of line, so the closed path's code is the same with feature `redis` as without.
+    #[cold]
+    #[inline(never)]
+    fn transitioned(&self, t: &Transition) {
+        self.state_gauge.set(t.to as usize);
+        crate::telemetry::circuit_transition(self.name(), self.key.as_ref(), t);
+        #[cfg(feature = "redis")]
+        self.publish(t);
+    }
+
+    /// Its fleet settings in force (`scope`, `store_timeout`).
+    ///
+    /// ```
+    /// use resilience_runtime::circuit_breaker::{CircuitBreaker, BreakerPolicy};
+    /// use resilience_runtime::fleet::Scope;
+    /// let b = CircuitBreaker::new("docs::scope", "docs.rs:1", BreakerPolicy::DEFAULT);
+    /// assert_eq!(b.fleet_policy().scope, Scope::Local);
+    /// ```
+    pub fn fleet_policy(&self) -> crate::fleet::FleetPolicy {
+        self.fleet.get()
     }
 
     /// Admits a call (a [`Permit`] to hold while it runs), or rejects it with
@@ -447,6 +487,10 @@ impl BreakerSite {
         let (b, made) = reg.register(KIND, self.name.get(), self.shared, || {
             CircuitBreaker::new(self.name.get(), self.callsite, policy)
         });
+        #[cfg(feature = "redis")]
+        if made {
+            b.enlist();
+        }
         if !made && *b.written_policy() != policy {
             crate::telemetry::circuit_config_conflict(self.name.get(), b.callsite(), self.callsite);
         }
@@ -519,7 +563,13 @@ impl Entry for CircuitBreaker {
     }
     #[cfg(feature = "config")]
     fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
-        self.apply_config(table)
+        let mut changes = self.apply_config(table);
+        changes.extend(self.fleet.apply(KIND, self.name(), table));
+        #[cfg(feature = "redis")]
+        if changes.iter().any(|c| c.key == "scope") {
+            self.fleet_scope_changed();
+        }
+        changes
     }
 }
 
@@ -589,6 +639,12 @@ impl CircuitBreakerHandle {
     /// with the values configured at run time over it.
     pub fn policy(&self) -> BreakerPolicy {
         self.breaker.policy()
+    }
+
+    /// Its fleet settings in force: `scope` and `store_timeout`, from the attribute or the
+    /// configuration.
+    pub fn fleet_policy(&self) -> crate::fleet::FleetPolicy {
+        self.breaker.fleet_policy()
     }
     /// Rejects every call until [`reset`](Self::reset).
     pub fn force_open(&self) {

@@ -233,6 +233,10 @@ pub struct Machine {
     not_permitted: AtomicU64,
     /// When the current open period ends, in nanoseconds; written before the word says Open.
     open_until: AtomicU64,
+    /// Fleet scope: non-zero while an expired open time must not go half-open here (another
+    /// replica holds the fleet's probe lease, or this one is asking for it). Read only in the
+    /// open state.
+    held: AtomicU32,
     rare: Mutex<Rare>,
 }
 
@@ -265,6 +269,7 @@ impl Machine {
             consecutive: AtomicU32::new(0),
             not_permitted: AtomicU64::new(0),
             open_until: AtomicU64::new(0),
+            held: AtomicU32::new(0),
             rare: Mutex::new(Rare {
                 policy,
                 failed_rounds: 0,
@@ -397,6 +402,9 @@ impl Machine {
                     let until = self.open_until.load(Ordering::Acquire);
                     if now < until {
                         return Err(self.reject(Duration::from_nanos(until - now)));
+                    }
+                    if self.held.load(Ordering::Acquire) != 0 {
+                        return Err(self.reject(Duration::ZERO));
                     }
                     Word {
                         admitted: 1,
@@ -795,6 +803,61 @@ impl Machine {
     }
 
     /// The window at `now`, as decisions read it: its calls, failures and slow calls.
+    /// Fleet scope: holds (or lets) an open breaker whose time is up from going half-open.
+    pub fn hold_probes(&self, held: bool) {
+        self.held.store(u32::from(held), Ordering::Release);
+    }
+
+    /// When the open state ends (on the breaker's clock).
+    pub fn open_until(&self) -> u64 {
+        self.open_until.load(Ordering::Acquire)
+    }
+
+    /// Opens for `open_for` as another replica did: from closed or half-open; an open breaker
+    /// keeps the later end; a forced or disabled one is left alone (the operator decides).
+    /// Whether the state changed.
+    pub fn follow_open(
+        &self,
+        now: u64,
+        open_for: Duration,
+        on_transition: impl Fn(&Transition),
+    ) -> bool {
+        let _rare = self.lock();
+        let until = now.saturating_add(u64::try_from(open_for.as_nanos()).unwrap_or(u64::MAX));
+        loop {
+            let w = Word::unpack(self.word.load(Ordering::Acquire));
+            match w.state {
+                CircuitState::Closed | CircuitState::HalfOpen => {
+                    if self.open(w, now, open_for, Counts::default(), &on_transition) {
+                        return true;
+                    }
+                }
+                CircuitState::Open => {
+                    self.open_until.fetch_max(until, Ordering::AcqRel);
+                    return false;
+                }
+                CircuitState::ForcedOpen | CircuitState::Disabled => return false,
+            }
+        }
+    }
+
+    /// Closes as another replica's probes decided: from open or half-open only. Whether the
+    /// state changed.
+    pub fn follow_close(&self, now: u64, on_transition: impl Fn(&Transition)) -> bool {
+        let mut rare = self.lock();
+        loop {
+            let w = Word::unpack(self.word.load(Ordering::Acquire));
+            match w.state {
+                CircuitState::Open | CircuitState::HalfOpen => {
+                    if self.close(&mut rare, w, now, Counts::default(), &on_transition) {
+                        return true;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+
     pub fn window_counts(&self, now: u64) -> (u64, u64, u64) {
         let c = self.lock().log.counts(&self.successes, now);
         (c.calls, c.failures, c.slow)

@@ -191,7 +191,7 @@ impl Registry {
     /// assert_eq!(applied.waiting, [("bulkhead", "docs_apply".to_owned())]);
     /// assert_eq!(
     ///     applied.to_string(),
-    ///     "[bulkhead.docs_apply] waits for its first callsite (no callsite has this name yet)\n"
+    ///     "[bulkhead.docs_apply] waits for its first callsite (none of this name has registered yet)\n"
     /// );
     /// ```
     pub fn apply(&self, config: &Config) -> Result<Applied, ConfigError> {

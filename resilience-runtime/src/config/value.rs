@@ -111,10 +111,21 @@ impl Kind {
                 "open_for",
                 "half_open_calls",
                 "max_keys",
+                "scope",
+                "store_timeout",
                 "enabled",
             ],
             Kind::Bulkhead => &["max_concurrent", "max_wait", "max_keys", "enabled"],
-            Kind::RateLimit => &["rate", "burst", "max_wait", "max_keys", "enabled"],
+            Kind::RateLimit => &[
+                "rate",
+                "burst",
+                "max_wait",
+                "max_keys",
+                "scope",
+                "on_store_error",
+                "store_timeout",
+                "enabled",
+            ],
             Kind::Chaos => &["error_rate", "latency", "latency_rate", "enabled"],
             Kind::Hedge => &["delay", "max_hedged", "budget", "enabled"],
         }
@@ -173,6 +184,8 @@ pub enum Value {
     Percentile(f64),
     /// `enabled = false` passes calls straight through the layer.
     Enabled(bool),
+    /// A named choice: `scope = "fleet"`, `on_store_error = "deny"`.
+    Word(&'static str),
 }
 
 impl fmt::Display for Value {
@@ -192,7 +205,7 @@ impl fmt::Display for Value {
                 duration::display(*base),
                 duration::display(*max)
             ),
-            Value::Jitter(j) => f.write_str(j),
+            Value::Jitter(j) | Value::Word(j) => f.write_str(j),
             Value::Budget(None) => f.write_str("none"),
             Value::Percentile(p) => f.write_str(&hedge::display_percentile(*p)),
             Value::Enabled(b) => write!(f, "{b}"),
@@ -309,6 +322,25 @@ pub fn parse_value(kind: Kind, key: &str, raw: &Raw) -> Result<Value, Problem> {
             _ => Err("`enabled` is `true` or `false`".into()),
         },
         (_, "max_keys") => counted(rules::max_keys),
+        (_, "scope") => {
+            let t = text(raw, || {
+                format!("expected a scope: {}", quoted(keys::SCOPES))
+            })?;
+            let word = keys::choice("scope", t.trim(), keys::SCOPES)?;
+            if word == "fleet" && !cfg!(feature = "redis") {
+                return Err(rules::FLEET_NEEDS_FEATURE.into());
+            }
+            Ok(Value::Word(word))
+        }
+        (_, "on_store_error") => {
+            let t = text(raw, || format!("expected {}", quoted(keys::ON_STORE_ERROR)))?;
+            keys::choice("on_store_error", t.trim(), keys::ON_STORE_ERROR).map(Value::Word)
+        }
+        (_, "store_timeout") => {
+            let d = a_duration(raw, key)?;
+            rules::store_timeout(d)?;
+            Ok(Value::Duration(d))
+        }
         (Kind::Retry, "attempts") => counted(rules::attempts),
         (Kind::Retry, "backoff") => {
             let t = text(raw, || format!("expected a backoff: {}", backoff::EXAMPLE))?;

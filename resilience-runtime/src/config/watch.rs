@@ -12,7 +12,7 @@ use std::time::Duration;
 /// nothing: the last good configuration stays. Abort the returned task to stop watching.
 ///
 /// ```no_run
-/// # #[tokio::main] async fn main() {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let watching = resilience_runtime::config::watch("resilience.toml", std::time::Duration::from_secs(5));
 /// // … later, to stop:
 /// watching.abort();
@@ -27,7 +27,7 @@ pub fn watch(path: impl Into<PathBuf>, every: Duration) -> tokio::task::JoinHand
 /// reading, since a configuration applied replaces the one before.
 ///
 /// ```no_run
-/// # #[tokio::main] async fn main() -> Result<(), resilience_runtime::config::ConfigError> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), resilience_runtime::config::ConfigError> {
 /// use resilience_runtime::config::{self, Config};
 /// let env = Config::from_env("RESILIENCE")?;
 /// // The file, then the environment over it, now and at every change of the file.

@@ -9,6 +9,8 @@ mod blocking;
 mod clock;
 #[cfg(feature = "config")]
 mod configure;
+#[cfg(feature = "redis")]
+mod fleet;
 mod rate;
 
 pub use clock::{TokioClock, TokioInstant};
@@ -108,11 +110,32 @@ pub struct RateLimiter {
     configured_wait: AtomicU64,
     #[cfg(feature = "config")]
     settings: std::sync::Mutex<configure::Settings>,
+    /// `scope`, `on_store_error`, `store_timeout`: the attribute's or the configuration's.
+    fleet: crate::fleet::FleetCell,
+    #[cfg(feature = "redis")]
+    remote: fleet::Remote,
 }
 
 impl RateLimiter {
     /// A limiter with `policy`'s rate and burst (its `max_wait` is per call).
     pub fn new(name: &'static str, policy: RateLimitPolicy) -> Self {
+        RateLimiter::with_fleet(name, policy, crate::fleet::FleetPolicy::LOCAL)
+    }
+
+    /// A limiter whose state lives where `fleet` says (`scope = fleet`: on Redis).
+    ///
+    /// ```
+    /// use resilience_runtime::fleet::{FleetPolicy, Scope};
+    /// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
+    /// let fleet = FleetPolicy { scope: Scope::Fleet, ..FleetPolicy::LOCAL };
+    /// let l = RateLimiter::with_fleet("docs::with_fleet", RateLimitPolicy::new(5, std::time::Duration::from_secs(1)), fleet);
+    /// assert_eq!(l.fleet_policy().scope, Scope::Fleet);
+    /// ```
+    pub fn with_fleet(
+        name: &'static str,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> Self {
         RateLimiter {
             name,
             policy,
@@ -126,7 +149,22 @@ impl RateLimiter {
             configured_wait: AtomicU64::new(configure::ATTRIBUTE),
             #[cfg(feature = "config")]
             settings: std::sync::Mutex::default(),
+            fleet: crate::fleet::FleetCell::new(fleet),
+            #[cfg(feature = "redis")]
+            remote: fleet::Remote::default(),
         }
+    }
+
+    /// Its fleet settings in force (`scope`, `on_store_error`, `store_timeout`).
+    ///
+    /// ```
+    /// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
+    /// use resilience_runtime::fleet::Scope;
+    /// let l = RateLimiter::new("docs::fleet", RateLimitPolicy::new(5, std::time::Duration::from_secs(1)));
+    /// assert_eq!(l.fleet_policy().scope, Scope::Local);
+    /// ```
+    pub fn fleet_policy(&self) -> crate::fleet::FleetPolicy {
+        self.fleet.get()
     }
 
     /// Takes a permit now, or says how long until one frees.
@@ -166,6 +204,12 @@ impl RateLimiter {
     /// # }
     /// ```
     pub async fn acquire(&self, max_wait: Duration) -> Result<(), Error> {
+        #[cfg(feature = "redis")]
+        if self.fleet.is_fleet() {
+            return self
+                .acquire_fleet(tokio::time::Instant::now() + max_wait)
+                .await;
+        }
         let wait = match self.try_acquire() {
             Ok(()) => return Ok(()),
             Err(wait) => wait,
@@ -213,6 +257,15 @@ impl RateLimiter {
                 Ok(()) => return Ok(()),
                 Err(wait) => wait,
             };
+        }
+    }
+
+    /// Takes a local permit, waiting for it until `deadline`.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    async fn acquire_local(&self, deadline: tokio::time::Instant) -> Result<(), Error> {
+        match self.try_acquire() {
+            Ok(()) => Ok(()),
+            Err(wait) => self.acquire_after(wait, deadline).await,
         }
     }
 
@@ -312,21 +365,42 @@ impl RateLimitSite {
     /// The site's limiter, registered on first use with `policy`.
     #[inline]
     pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
+        self.limiter_with(policy, crate::fleet::FleetPolicy::LOCAL)
+    }
+
+    /// The site's limiter, registered on first use with `policy` and `fleet`.
+    #[inline]
+    fn limiter_with(
+        &'static self,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> &'static RateLimiter {
         match self.limiter.get() {
             Some(l) => l,
-            None => self.register(policy),
+            None => self.register(policy, fleet),
         }
     }
 
     /// The first call (every call, once test registries exist in the process).
     #[cold]
-    fn register(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
-        registry::callsite_instance(self, &self.limiter, |reg| self.register_in(reg, policy))
+    fn register(
+        &'static self,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> &'static RateLimiter {
+        registry::callsite_instance(self, &self.limiter, |reg| {
+            self.register_in(reg, policy, fleet)
+        })
     }
 
-    fn register_in(&self, reg: &Registry, policy: RateLimitPolicy) -> Arc<RateLimiter> {
+    fn register_in(
+        &self,
+        reg: &Registry,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+    ) -> Arc<RateLimiter> {
         let (l, made) = reg.register(KIND, self.name.get(), self.shared, || {
-            RateLimiter::new(self.name.get(), policy)
+            RateLimiter::with_fleet(self.name.get(), policy, fleet)
         });
         let kept = l.policy;
         if !made && (kept.count, kept.per, kept.burst) != (policy.count, policy.per, policy.burst) {
@@ -339,7 +413,21 @@ impl RateLimitSite {
     /// future waits for one (up to `policy.max_wait`) before running `inner`.
     #[inline]
     pub fn call<F>(&'static self, policy: RateLimitPolicy, inner: F) -> RateLimitCall<F> {
-        let limiter = self.limiter(policy);
+        Self::admit(self.limiter(policy), policy, inner)
+    }
+
+    /// The admission of a call on `limiter`: fleet (feature `redis`), configured, or the
+    /// attribute's limiter (one relaxed load for each of the first two).
+    #[inline]
+    fn admit<F>(
+        limiter: &'static RateLimiter,
+        policy: RateLimitPolicy,
+        inner: F,
+    ) -> RateLimitCall<F> {
+        #[cfg(feature = "redis")]
+        if limiter.fleet.is_fleet() {
+            return Self::fleet_admission(limiter, limiter.max_wait(policy.max_wait), inner);
+        }
         #[cfg(feature = "config")]
         if limiter.configured.load(Ordering::Relaxed) {
             return RateLimitCall {
@@ -353,6 +441,49 @@ impl RateLimitSite {
             inner,
             limiter,
             state,
+        }
+    }
+
+    /// [`call`](Self::call) for an attribute that writes `scope`, `on_store_error` or
+    /// `store_timeout`: the limiter is registered with `fleet`.
+    ///
+    /// ```
+    /// use resilience_runtime::__private::{FleetPolicy, RateLimitPolicy, RateLimitSite, Scope};
+    /// use resilience_runtime::Failure;
+    /// use std::time::Duration;
+    /// static SITE: RateLimitSite = RateLimitSite::new("docs::fleet_site");
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let fleet = FleetPolicy { scope: Scope::Fleet, ..FleetPolicy::LOCAL };
+    /// let p = RateLimitPolicy::new(1, Duration::from_secs(1));
+    /// // No fleet store connected: the limit is local (and says so once).
+    /// assert_eq!(SITE.fleet_call(p, fleet, async { Ok::<u8, Failure<()>>(1) }).await, Ok(1));
+    /// assert!(SITE.fleet_call(p, fleet, async { Ok::<u8, Failure<()>>(2) }).await.is_err());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn fleet_call<F>(
+        &'static self,
+        policy: RateLimitPolicy,
+        fleet: crate::fleet::FleetPolicy,
+        inner: F,
+    ) -> RateLimitCall<F> {
+        Self::admit(self.limiter_with(policy, fleet), policy, inner)
+    }
+
+    /// A fleet call: Redis is asked when the future is first polled.
+    #[cfg(feature = "redis")]
+    #[cold]
+    fn fleet_admission<F>(
+        limiter: &'static RateLimiter,
+        max_wait: Duration,
+        inner: F,
+    ) -> RateLimitCall<F> {
+        RateLimitCall {
+            inner,
+            limiter,
+            state: Admission::Fleet {
+                deadline: tokio::time::Instant::now() + max_wait,
+            },
         }
     }
 }
@@ -382,7 +513,11 @@ enum Admission {
         wait: Duration,
         deadline: tokio::time::Instant,
     },
-    /// Sleeping for the next permit (boxed: the rare path keeps its timer off the future).
+    /// Fleet scope: Redis is to be asked (feature `redis`).
+    #[cfg(feature = "redis")]
+    Fleet { deadline: tokio::time::Instant },
+    /// Sleeping for the next permit, or asking Redis for it (boxed: the rare path keeps its
+    /// timer off the future).
     Waiting(Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>),
 }
 
@@ -394,6 +529,8 @@ impl std::fmt::Debug for Admission {
                 f.debug_struct("Refused").field("wait", wait).finish()
             }
             Admission::Waiting(_) => f.write_str("Waiting"),
+            #[cfg(feature = "redis")]
+            Admission::Fleet { .. } => f.write_str("Fleet"),
         }
     }
 }
@@ -450,6 +587,10 @@ fn poll_admission(
     if let Admission::Refused { wait, deadline } = *state {
         *state = Admission::Waiting(Box::pin(limiter.acquire_after(wait, deadline)));
     }
+    #[cfg(feature = "redis")]
+    if let Admission::Fleet { deadline } = *state {
+        *state = Admission::Waiting(Box::pin(limiter.acquire_fleet(deadline)));
+    }
     match state {
         Admission::Waiting(fut) => fut.as_mut().poll(cx),
         _ => Poll::Ready(Ok(())),
@@ -481,15 +622,18 @@ impl Entry for RateLimiter {
             configured: Vec::new(),
         });
     }
+    /// The fleet keys (`scope`, `on_store_error`, `store_timeout`) go to the fleet settings,
+    /// the others are retuned here; each was checked when the configuration was read. (A
+    /// per-key family takes `max_keys` before its instances see the table.)
     #[cfg(feature = "config")]
     fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        // Each key was checked when the configuration was read; none depends on another. (A
-        // per-key family takes `max_keys` before its instances see the table.)
         crate::config::no_max_keys(KIND, table)
     }
     #[cfg(feature = "config")]
     fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
-        self.apply_config(table)
+        let mut changes = self.apply_config(table);
+        changes.extend(self.fleet.apply(KIND, self.name, table));
+        changes
     }
 }
 
