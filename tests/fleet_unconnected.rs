@@ -200,3 +200,38 @@ fn bad_store_settings_are_refused_with_the_attributes_words() {
         "{breaker}"
     );
 }
+
+#[rate_limit(name = "configured.both", rate = 1/1s)]
+async fn configured_both() -> Result<(), E> {
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_table_retunes_the_rate_and_the_scope_together() {
+    let _registry = resilience::testing::isolated();
+    configured_both().await.unwrap();
+    assert!(
+        configured_both().await.is_err(),
+        "1/s: the second is refused"
+    );
+    let config = Config::from_toml_str(
+        r#"
+        [rate_limit."configured.both"]
+        rate = "100/1s"
+        scope = "fleet"
+        "#,
+    )
+    .unwrap();
+    let applied = registry().apply(&config).unwrap();
+    let keys: Vec<&str> = applied.changes.iter().map(|c| c.key).collect();
+    assert!(
+        keys.contains(&"rate") && keys.contains(&"scope"),
+        "{keys:?}"
+    );
+    let l = registry().rate_limiter("configured.both").unwrap();
+    assert_eq!(l.fleet_policy().scope, Scope::Fleet);
+    // No store connected: fleet scope runs locally, on the retuned rate.
+    for _ in 0..10 {
+        configured_both().await.unwrap();
+    }
+}
