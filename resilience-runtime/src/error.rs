@@ -13,7 +13,8 @@ use std::time::Duration;
 /// `std::io::Error` already have it.
 ///
 /// ```
-/// use resilience_runtime::Error;
+/// # use resilience_runtime as resilience;
+/// use resilience::Error;
 /// use std::time::Duration;
 ///
 /// let e = Error::Timeout { name: "pricing::quote", after: Duration::from_millis(800) };
@@ -74,7 +75,8 @@ impl Error {
     /// The callsite or shared policy name this error comes from.
     ///
     /// ```
-    /// # use resilience_runtime::Error;
+    /// # use resilience_runtime as resilience;
+    /// # use resilience::Error;
     /// assert_eq!(Error::Injected { name: "a::b" }.name(), "a::b");
     /// ```
     pub fn name(&self) -> &'static str {
@@ -92,7 +94,8 @@ impl Error {
     /// policy value that is not allowed).
     ///
     /// ```
-    /// # use resilience_runtime::Error;
+    /// # use resilience_runtime as resilience;
+    /// # use resilience::Error;
     /// # use std::time::Duration;
     /// assert!(Error::BulkheadFull { name: "db", max_concurrent: 4 }.is_rejection());
     /// assert!(!Error::Timeout { name: "db", after: Duration::from_secs(1) }.is_rejection());
@@ -110,7 +113,8 @@ impl Error {
     /// A stable, lower-case label of the variant, used in telemetry.
     ///
     /// ```
-    /// # use resilience_runtime::Error;
+    /// # use resilience_runtime as resilience;
+    /// # use resilience::Error;
     /// assert_eq!(Error::Injected { name: "x" }.kind(), "injected");
     /// ```
     pub fn kind(&self) -> &'static str {

@@ -55,7 +55,8 @@ pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
 /// `timeout`/`timeouts`. A per-key instance is found by its label, `name[key]`.
 ///
 /// ```
-/// let reg = resilience_runtime::registry();
+/// # use resilience_runtime as resilience;
+/// let reg = resilience::registry();
 /// for r in reg.retries() {
 ///     println!("{} retried {} times", r.name(), r.retries());
 /// }
@@ -106,7 +107,8 @@ thread_local! {
 /// [`testing::isolated`](crate::testing::isolated), that test's own.
 ///
 /// ```
-/// assert!(std::ptr::eq(resilience_runtime::registry(), resilience_runtime::registry()));
+/// # use resilience_runtime as resilience;
+/// assert!(std::ptr::eq(resilience::registry(), resilience::registry()));
 /// ```
 pub fn registry() -> &'static Registry {
     test_registry().unwrap_or(&GLOBAL)
@@ -276,7 +278,8 @@ impl Registry {
     /// may be a few calls apart.
     ///
     /// ```
-    /// let snap = resilience_runtime::registry().snapshot();
+    /// # use resilience_runtime as resilience;
+    /// let snap = resilience::registry().snapshot();
     /// println!("{snap}");
     /// ```
     pub fn snapshot(&self) -> Snapshot {

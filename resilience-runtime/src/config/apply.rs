@@ -183,7 +183,8 @@ impl Registry {
     /// no callsite yet is kept, and applied when its first callsite registers.
     ///
     /// ```
-    /// use resilience_runtime::{registry, config::Config};
+    /// # use resilience_runtime as resilience;
+    /// use resilience::{registry, config::Config};
     /// let config = Config::from_toml_str("[bulkhead.docs_apply]\nmax_concurrent = 4").unwrap();
     /// let applied = registry().apply(&config).unwrap();
     /// // No callsite named `docs_apply` has run yet: nothing changed now, it waits for one.

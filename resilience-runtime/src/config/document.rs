@@ -16,7 +16,8 @@ pub type Table = BTreeMap<String, Value>;
 /// with the attributes' rules; applied with [`Registry::apply`](crate::Registry::apply).
 ///
 /// ```
-/// use resilience_runtime::config::{Config, Kind, Value};
+/// # use resilience_runtime as resilience;
+/// use resilience::config::{Config, Kind, Value};
 /// let config = Config::from_toml_str(r#"
 ///     [circuit_breaker.payments]
 ///     failure_rate = "40%"
@@ -29,10 +30,11 @@ pub type Table = BTreeMap<String, Value>;
 /// It is `serde::Deserialize`, so it can sit in an application's own configuration:
 ///
 /// ```
+/// # use resilience_runtime as resilience;
 /// #[derive(serde::Deserialize)]
 /// struct AppConfig {
 ///     port: u16,
-///     resilience: resilience_runtime::config::Config,
+///     resilience: resilience::config::Config,
 /// }
 /// let app: AppConfig = toml::from_str(r#"
 ///     port = 8080
@@ -78,11 +80,12 @@ impl Config {
     /// Reads a TOML document of tables `[<kind>.<name>]`.
     ///
     /// ```
-    /// let err = resilience_runtime::config::Config::from_toml_str("[retry.pricing]\natempts = 5")
+    /// # use resilience_runtime as resilience;
+    /// let err = resilience::config::Config::from_toml_str("[retry.pricing]\natempts = 5")
     ///     .unwrap_err();
     /// assert!(err.to_string().contains("did you mean `attempts`?"));
     /// // The name level left out:
-    /// let err = resilience_runtime::config::Config::from_toml_str("[retry]\nattempts = 5")
+    /// let err = resilience::config::Config::from_toml_str("[retry]\nattempts = 5")
     ///     .unwrap_err();
     /// assert!(err.to_string().contains("such as `[retry.pricing]`"), "{err}");
     /// ```
@@ -131,7 +134,8 @@ impl Config {
     /// [`from_env`](Config::from_env) over the given variables (a test's own, say).
     ///
     /// ```
-    /// use resilience_runtime::config::{Config, Kind, Value};
+    /// # use resilience_runtime as resilience;
+    /// use resilience::config::{Config, Kind, Value};
     /// let config = Config::from_vars(
     ///     "RESILIENCE",
     ///     [("RESILIENCE__CIRCUIT_BREAKER__PAYMENTS__FAILURE_RATE", "40%")],
@@ -173,7 +177,8 @@ impl Config {
     /// This configuration with `later`'s values over it, key by key.
     ///
     /// ```
-    /// use resilience_runtime::config::{Config, Kind, Value};
+    /// # use resilience_runtime as resilience;
+    /// use resilience::config::{Config, Kind, Value};
     /// let file = Config::from_toml_str("[retry.pricing]\nattempts = 3\nbudget = \"20%\"").unwrap();
     /// let env = Config::from_vars("R", [("R__RETRY__PRICING__ATTEMPTS", "5")]).unwrap();
     /// let both = file.merge(env);

@@ -6,7 +6,8 @@ use std::fmt;
 /// attributes' words. Nothing of it was applied.
 ///
 /// ```
-/// let err = resilience_runtime::config::Config::from_toml_str(
+/// # use resilience_runtime as resilience;
+/// let err = resilience::config::Config::from_toml_str(
 ///     "[circuit_breaker.payments]\nfailure_rate = \"150%\"",
 /// )
 /// .unwrap_err();

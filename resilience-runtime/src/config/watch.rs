@@ -12,8 +12,9 @@ use std::time::Duration;
 /// nothing: the last good configuration stays. Abort the returned task to stop watching.
 ///
 /// ```no_run
+/// # use resilience_runtime as resilience;
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let watching = resilience_runtime::config::watch("resilience.toml", std::time::Duration::from_secs(5));
+/// let watching = resilience::config::watch("resilience.toml", std::time::Duration::from_secs(5));
 /// // … later, to stop:
 /// watching.abort();
 /// # }
@@ -27,11 +28,12 @@ pub fn watch(path: impl Into<PathBuf>, every: Duration) -> tokio::task::JoinHand
 /// reading, since a configuration applied replaces the one before.
 ///
 /// ```no_run
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), resilience_runtime::config::ConfigError> {
-/// use resilience_runtime::config::{self, Config};
+/// # use resilience_runtime as resilience;
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), resilience::config::ConfigError> {
+/// use resilience::config::{self, Config};
 /// let env = Config::from_env("RESILIENCE")?;
 /// // The file, then the environment over it, now and at every change of the file.
-/// resilience_runtime::registry().apply(&Config::from_file("resilience.toml")?.merge(env.clone()))?;
+/// resilience::registry().apply(&Config::from_file("resilience.toml")?.merge(env.clone()))?;
 /// config::watch_with("resilience.toml", std::time::Duration::from_secs(5), env);
 /// # Ok(()) }
 /// ```
