@@ -163,7 +163,7 @@ const MAX_COUNT: u64 = 1 << 31;
 /// Successes per bucket, per stripe.
 #[derive(Debug)]
 struct StripedBuckets {
-    /// The numbering, as a sequence lock: `version` is odd while [`renumber`] writes `width`
+    /// The numbering, as a sequence lock: `version` is odd while `renumber` writes `width`
     /// and `offset`, and bumped again after, so a reader retries a torn read.
     version: AtomicU64,
     width: AtomicU64,

@@ -7,6 +7,7 @@
 mod apply;
 mod document;
 mod error;
+mod kept;
 mod value;
 mod watch;
 
@@ -14,5 +15,6 @@ pub use apply::{Applied, Change, Refused};
 pub(crate) use apply::{change, configured_change, disabled, no_max_keys, shown_table};
 pub use document::{Config, Table};
 pub use error::ConfigError;
+pub(crate) use kept::Kept;
 pub use value::{Kind, Raw, Value, WindowValue, check_key, check_together, parse_value};
 pub use watch::{watch, watch_with};

@@ -33,8 +33,8 @@ pub(crate) struct Settings {
     /// The values a call waiting now takes, if any are configured.
     pub(crate) current: Option<HedgeOverrides>,
     /// The policies configured calls have taken, each kept for good so a call can hold it: one
-    /// per distinct pair of attribute and configuration, at most [`MERGED`].
-    merged: Vec<&'static HedgePolicy>,
+    /// per distinct pair of attribute and configuration, at most `config::kept::MERGED` (1024).
+    merged: crate::config::Kept<HedgePolicy>,
     /// The configured table, `key = value`, for the snapshot.
     pub(crate) configured: Vec<String>,
     budget: Option<Budget>,
@@ -51,10 +51,6 @@ fn value_of(p: &HedgePolicy, key: &str) -> Option<Value> {
     })
 }
 
-/// The most policies a hedge name keeps for configured calls; past it, a call keeps its
-/// attribute's values.
-const MERGED: usize = 1024;
-
 impl HedgeStats {
     /// The policy a call with `written` takes when its first run waits, if configuration sets
     /// any of its values: kept for good, so the call can hold it as its own.
@@ -65,16 +61,7 @@ impl HedgeStats {
         }
         let mut settings = lock(&self.settings);
         let policy = settings.current?.over(written);
-        if let Some(kept) = settings.merged.iter().find(|p| ***p == policy) {
-            return Some(kept);
-        }
-        if settings.merged.len() >= MERGED {
-            crate::telemetry::config_not_taken(KIND, self.name(), MERGED);
-            return None;
-        }
-        let kept: &'static HedgePolicy = Box::leak(Box::new(policy));
-        settings.merged.push(kept);
-        Some(kept)
+        settings.merged.keep(policy, KIND, self.name())
     }
 
     /// Takes `table` for the calls that start from now (`None`: the attributes' values again).
@@ -106,30 +93,12 @@ impl HedgeStats {
                 )
             })
             .collect();
-        let budget = match table.and_then(|t| t.get("budget")) {
-            Some(Value::Budget(Some(s))) => Some(Budget::Ratio(*s)),
-            Some(Value::Budget(None)) => Some(Budget::Unlimited),
-            _ => None,
-        };
-        if budget != settings.budget {
-            let show = |b: Budget| match b {
-                Budget::Ratio(r) => Value::Budget(Some(r)).to_string(),
-                _ => "none".to_owned(),
-            };
-            let (from, to) = (
-                settings.budget.unwrap_or(written.budget),
-                budget.unwrap_or(written.budget),
-            );
-            self.budget.retune(to);
-            changes.push(Change::new(
-                KIND,
-                self.name(),
-                "budget",
-                show(from),
-                show(to),
-            ));
-            settings.budget = budget;
-        }
+        changes.extend(self.budget.apply_config(
+            (KIND, self.name()),
+            table,
+            &mut settings.budget,
+            written.budget,
+        ));
         settings.current = (new != HedgeOverrides::default()).then_some(new);
         settings.configured = crate::config::shown_table(table);
         self.configured

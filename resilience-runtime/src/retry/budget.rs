@@ -221,6 +221,44 @@ impl RetryBudget {
     }
 }
 
+#[cfg(feature = "config")]
+impl RetryBudget {
+    /// Takes a configuration table's `budget`, or `written` (the attribute's) when the table
+    /// has none, from now on. `configured` holds what configuration set before and is updated.
+    /// The change, if any, is said as `kind` and `name`'s.
+    pub(crate) fn apply_config(
+        &self,
+        (kind, name): (&'static str, &str),
+        table: Option<&crate::config::Table>,
+        configured: &mut Option<Budget>,
+        written: Budget,
+    ) -> Option<crate::config::Change> {
+        use crate::config::Value;
+        let budget = match table.and_then(|t| t.get("budget")) {
+            Some(Value::Budget(Some(s))) => Some(Budget::Ratio(*s)),
+            Some(Value::Budget(None)) => Some(Budget::Unlimited),
+            _ => None,
+        };
+        if budget == *configured {
+            return None;
+        }
+        let show = |b: Budget| match b {
+            Budget::Ratio(r) => Value::Budget(Some(r)).to_string(),
+            _ => "none".to_owned(),
+        };
+        let (from, to) = (configured.unwrap_or(written), budget.unwrap_or(written));
+        self.retune(to);
+        *configured = budget;
+        Some(crate::config::Change::new(
+            kind,
+            name,
+            "budget",
+            show(from),
+            show(to),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

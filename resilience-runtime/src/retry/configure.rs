@@ -105,17 +105,13 @@ pub(crate) struct Settings {
     pub(crate) current: Option<RetryOverrides>,
     /// The policies configured calls have taken (an attribute's values with `current` over
     /// them), each kept for good so a call can hold it: one per distinct pair, at most
-    /// [`MERGED`].
-    merged: Vec<&'static RetryPolicy>,
+    /// `config::kept::MERGED` (1024).
+    merged: crate::config::Kept<RetryPolicy>,
     /// The configured table, `key = value`, for the snapshot.
     pub(crate) configured: Vec<String>,
     /// The configured budget, if any.
     budget: Option<Budget>,
 }
-
-/// The most policies a retry name keeps for configured calls; past it (an attribute whose
-/// values are expressions taking very many values), a call keeps its attribute's values.
-const MERGED: usize = 1024;
 
 impl RetryStats {
     /// The policy a call with `written` takes at its first failure, if configuration sets any
@@ -127,16 +123,7 @@ impl RetryStats {
         }
         let mut settings = lock(&self.settings);
         let policy = settings.current?.over(written);
-        if let Some(kept) = settings.merged.iter().find(|p| ***p == policy) {
-            return Some(kept);
-        }
-        if settings.merged.len() >= MERGED {
-            crate::telemetry::config_not_taken(KIND, self.name(), MERGED);
-            return None;
-        }
-        let kept: &'static RetryPolicy = Box::leak(Box::new(policy));
-        settings.merged.push(kept);
-        Some(kept)
+        settings.merged.keep(policy, KIND, self.name())
     }
 
     /// Takes `table` for the calls that start from now (`None`: the attributes' values again).
@@ -160,30 +147,12 @@ impl RetryStats {
             let (from, to) = (value_of(&before, key), value_of(&after, key));
             changes.extend(change(KIND, self.name(), key, from, to));
         }
-        let budget = match table.and_then(|t| t.get("budget")) {
-            Some(Value::Budget(Some(s))) => Some(Budget::Ratio(*s)),
-            Some(Value::Budget(None)) => Some(Budget::Unlimited),
-            _ => None,
-        };
-        if budget != settings.budget {
-            let show = |b: Budget| match b {
-                Budget::Ratio(r) => Value::Budget(Some(r)).to_string(),
-                _ => "none".to_owned(),
-            };
-            let (from, to) = (
-                settings.budget.unwrap_or(written.budget),
-                budget.unwrap_or(written.budget),
-            );
-            self.budget.retune(to);
-            changes.push(Change::new(
-                KIND,
-                self.name(),
-                "budget",
-                show(from),
-                show(to),
-            ));
-            settings.budget = budget;
-        }
+        changes.extend(self.budget.apply_config(
+            (KIND, self.name()),
+            table,
+            &mut settings.budget,
+            written.budget,
+        ));
         settings.current = (new != RetryOverrides::default()).then_some(new);
         settings.configured = crate::config::shown_table(table);
         self.configured
