@@ -235,3 +235,26 @@ async fn a_table_retunes_the_rate_and_the_scope_together() {
         configured_both().await.unwrap();
     }
 }
+
+#[rate_limit(name = "configured.keyed", rate = 2/1s, key = user)]
+async fn configured_keyed(user: &str) -> Result<(), E> {
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_per_key_limiter_refuses_fleet_scope_by_name_as_its_attribute_does() {
+    let _registry = resilience::testing::isolated();
+    configured_keyed("u").await.unwrap();
+    let config = Config::from_toml_str(
+        r#"
+        [rate_limit."configured.keyed"]
+        scope = "fleet"
+        "#,
+    )
+    .unwrap();
+    let err = registry().apply(&config).unwrap_err().to_string();
+    assert!(
+        err.contains("`scope = fleet` does not combine with `key = ..` yet"),
+        "{err}"
+    );
+}

@@ -163,6 +163,20 @@ impl<T: Entry> Entry for Keyed<T> {
     /// Every key's instance checks the table (less `max_keys`, the family's own).
     #[cfg(feature = "config")]
     fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        // As in the attribute: one fleet-wide state per key is not built yet, and one shared
+        // by every key would be a different limit.
+        if matches!(
+            table.get("scope"),
+            Some(crate::config::Value::Word("fleet"))
+        ) {
+            return Err(crate::config::Refused::new(
+                "scope",
+                format!(
+                    "`scope = fleet` does not combine with `key = ..` yet (each key would share one fleet-wide state); `{}` has per-key instances",
+                    self.name
+                ),
+            ));
+        }
         let per_key = per_key(table);
         for (_, instance) in self.all() {
             instance.check(&per_key)?;

@@ -32,6 +32,21 @@ pub(crate) fn store_error(name: &str, what: &'static str, fallback: &'static str
     let _ = (name, what, fallback, error);
 }
 
+/// A call did not ask the store, known to be down; `fallback` says what it did instead. At
+/// debug level: the first failure was a warning, and one per call would flood the log.
+#[cold]
+pub(crate) fn store_down(name: &str, what: &'static str, fallback: &'static str) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(
+        target: "resilience",
+        name,
+        what,
+        fallback,
+        "fleet store down; going on locally"
+    );
+    let _ = (name, what, fallback);
+}
+
 /// The store's connection dropped; the connection manager reconnects by itself.
 #[cold]
 pub(crate) fn disconnected() {

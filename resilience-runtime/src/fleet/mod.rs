@@ -32,7 +32,6 @@
 mod policy;
 
 pub(crate) use policy::FleetCell;
-#[cfg(feature = "config")]
 pub use policy::{FleetPolicy, OnStoreError, Scope};
 
 #[cfg(feature = "redis")]

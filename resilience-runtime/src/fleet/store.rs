@@ -109,7 +109,14 @@ pub(crate) struct Store {
     down_since: Mutex<Option<Instant>>,
     /// A task is asking the store whether it is back.
     probing: AtomicBool,
+    /// While the store is down: when (ms since `origin`) a call may ask it again.
+    next_try_ms: AtomicU64,
+    origin: Instant,
 }
+
+/// While the store is down, at most one call per this much asks it (the others decide by
+/// `on_store_error` at once, instead of each waiting `store_timeout`).
+const DOWN_RETRY: Duration = Duration::from_millis(100);
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,6 +168,8 @@ impl Store {
             healthy: AtomicBool::new(true),
             down_since: Mutex::new(None),
             probing: AtomicBool::new(false),
+            next_try_ms: AtomicU64::new(0),
+            origin: Instant::now(),
         };
         STORE
             .set(store)
@@ -219,6 +228,30 @@ impl Store {
     /// Whether the last command was answered.
     pub(crate) fn is_healthy(&self) -> bool {
         self.healthy.load(Ordering::Relaxed)
+    }
+
+    /// Whether a call should not ask the store now: it is known to be down, and another call
+    /// asked it less than [`DOWN_RETRY`] ago. (A background probe, and that one call per
+    /// `DOWN_RETRY`, notice its return.) A call that skips decides by `on_store_error` at once.
+    pub(crate) fn skip_while_down(&self) -> bool {
+        if self.is_healthy() {
+            return false;
+        }
+        let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let next = self.next_try_ms.load(Ordering::Relaxed);
+        if now < next {
+            return true;
+        }
+        let retry = u64::try_from(DOWN_RETRY.as_millis()).unwrap_or(u64::MAX);
+        // One call wins the right to ask; the others skip.
+        self.next_try_ms
+            .compare_exchange(
+                next,
+                now.saturating_add(retry),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_err()
     }
 
     #[inline]

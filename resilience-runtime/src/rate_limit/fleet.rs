@@ -36,6 +36,9 @@ impl RateLimiter {
             .key
             .get_or_init(|| gcra::key(store.prefix(), self.name));
         let emission = gcra::emission_us(self.policy.count, self.policy.per);
+        if store.skip_while_down() {
+            return self.store_fallback(policy, deadline, None).await;
+        }
         loop {
             match gcra::admit(
                 store,
@@ -56,16 +59,29 @@ impl RateLimiter {
                     }
                     tokio::time::sleep(wait).await;
                 }
-                Err(e) => {
-                    self.remote.store_errors.fetch_add(1, Ordering::Relaxed);
-                    let fallback = policy.on_store_error.as_str();
-                    events::store_error(self.name, "rate limit", fallback, &e.to_string());
-                    return match policy.on_store_error {
-                        OnStoreError::Allow => self.acquire_local(deadline).await,
-                        OnStoreError::Deny => Err(self.refuse(policy.store_timeout)),
-                    };
-                }
+                Err(e) => return self.store_fallback(policy, deadline, Some(e)).await,
             }
+        }
+    }
+
+    /// A call the store could not answer (`error`), or that did not ask it since it is known
+    /// to be down (`None`, an event at debug level: one per call would flood a log while the
+    /// store is down): `on_store_error` decides.
+    async fn store_fallback(
+        &self,
+        policy: crate::fleet::FleetPolicy,
+        deadline: Instant,
+        error: Option<crate::fleet::StoreError>,
+    ) -> Result<(), Error> {
+        self.remote.store_errors.fetch_add(1, Ordering::Relaxed);
+        let fallback = policy.on_store_error.as_str();
+        match error {
+            Some(e) => events::store_error(self.name, "rate limit", fallback, &e.to_string()),
+            None => events::store_down(self.name, "rate limit", fallback),
+        }
+        match policy.on_store_error {
+            OnStoreError::Allow => self.acquire_local(deadline).await,
+            OnStoreError::Deny => Err(self.refuse(policy.store_timeout)),
         }
     }
 
