@@ -2,43 +2,21 @@
 //! error event and the last good configuration stays (SPEC §13).
 
 use resilience::{Error, bulkhead, registry};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::Level;
 
-/// Keeps the `error` field of every error event.
-#[derive(Clone, Default)]
-struct Errors(Arc<Mutex<Vec<String>>>);
+#[path = "support/capture.rs"]
+mod capture;
+use capture::Capture;
 
-struct ErrorField<'a>(&'a mut Option<String>);
-impl Visit for ErrorField<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "error" {
-            *self.0 = Some(format!("{value:?}"));
-        }
-    }
-}
-
-impl Subscriber for Errors {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        if *event.metadata().level() == Level::ERROR {
-            let mut error = None;
-            event.record(&mut ErrorField(&mut error));
-            self.0.lock().unwrap().extend(error);
-        }
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+/// The `error` field of every error event seen.
+fn errors_of(capture: &Capture) -> Vec<String> {
+    capture
+        .seen()
+        .into_iter()
+        .filter(|e| e.level == Level::ERROR)
+        .filter_map(|e| e.fields.get("error").cloned())
+        .collect()
 }
 
 #[bulkhead(name = "watched", max_concurrent = 2)]
@@ -48,7 +26,7 @@ async fn watched() -> Result<usize, Error> {
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_changed_file_is_applied_and_a_bad_one_keeps_the_last_good() {
-    let errors = Errors::default();
+    let errors = Capture::default();
     let _subscriber = tracing::subscriber::set_default(errors.clone());
     let dir = std::env::temp_dir().join(format!("resilience-watch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -64,7 +42,7 @@ async fn a_changed_file_is_applied_and_a_bad_one_keeps_the_last_good() {
     std::fs::write(&path, "[bulkhead.watched]\nmax_concurrent = 0\n").unwrap();
     tokio::time::sleep(every).await;
     assert_eq!(watched().await, Ok(5), "the last good configuration stays");
-    let seen = errors.0.lock().unwrap().clone();
+    let seen = errors_of(&errors);
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(
         seen[0].contains(
@@ -77,7 +55,7 @@ async fn a_changed_file_is_applied_and_a_bad_one_keeps_the_last_good() {
     std::fs::write(&path, "[bulkhead.watched]\nmax_concurrent = 3\n").unwrap();
     tokio::time::sleep(every).await;
     assert_eq!(watched().await, Ok(3));
-    assert_eq!(errors.0.lock().unwrap().len(), 1, "reported once");
+    assert_eq!(errors_of(&errors).len(), 1, "reported once");
 
     watching.abort();
     std::fs::remove_dir_all(&dir).unwrap();

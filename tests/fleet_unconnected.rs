@@ -5,11 +5,11 @@
 
 use resilience::fleet::{OnStoreError, Scope};
 use resilience::{CircuitState, Config, Error, circuit_breaker, rate_limit, registry};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event as TracingEvent, Metadata, Subscriber};
+
+#[path = "support/capture.rs"]
+mod capture;
+use capture::Capture;
 
 #[derive(Debug, PartialEq)]
 enum E {
@@ -22,51 +22,14 @@ impl From<Error> for E {
     }
 }
 
-/// The messages of the `tracing` events seen, with their `name` field.
-#[derive(Clone, Default)]
-struct Warnings(Arc<Mutex<Vec<(String, String)>>>);
-
-struct Fields<'a>(&'a mut (String, String));
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        match field.name() {
-            "message" => self.0.0 = format!("{value:?}"),
-            "name" => self.0.1 = format!("{value:?}").trim_matches('"').to_owned(),
-            _ => {}
-        }
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "name" {
-            self.0.1 = value.to_owned();
-        }
-    }
-}
-
-impl Subscriber for Warnings {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &TracingEvent<'_>) {
-        let mut seen = (String::new(), String::new());
-        event.record(&mut Fields(&mut seen));
-        self.0.lock().unwrap().push(seen);
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
-
-impl Warnings {
-    fn no_store_for(&self, name: &str) -> usize {
-        let seen = self.0.lock().unwrap();
-        seen.iter()
-            .filter(|(m, n)| n == name && m.contains("no fleet store is connected"))
-            .count()
-    }
+/// The "no fleet store" warnings seen for `name`.
+fn no_store_for(capture: &Capture, name: &str) -> usize {
+    capture
+        .seen()
+        .iter()
+        .filter(|e| e.field("name") == name)
+        .filter(|e| e.field("message").contains("no fleet store is connected"))
+        .count()
 }
 
 #[rate_limit(name = "unconnected.limit", rate = 2/1s, scope = fleet)]
@@ -76,7 +39,7 @@ async fn limited() -> Result<(), E> {
 
 #[tokio::test(start_paused = true)]
 async fn a_fleet_limit_without_a_store_is_the_local_limit_and_warns_once() {
-    let warnings = Warnings::default();
+    let warnings = Capture::default();
     let _guard = tracing::subscriber::set_default(warnings.clone());
     assert_eq!(limited().await, Ok(()));
     assert_eq!(limited().await, Ok(()));
@@ -89,7 +52,7 @@ async fn a_fleet_limit_without_a_store_is_the_local_limit_and_warns_once() {
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(limited().await, Ok(()));
-    assert_eq!(warnings.no_store_for("unconnected.limit"), 1);
+    assert_eq!(no_store_for(&warnings, "unconnected.limit"), 1);
     let l = registry().rate_limiter("unconnected.limit").unwrap();
     assert_eq!(l.fleet_policy().scope, Scope::Fleet);
     assert_eq!((l.admitted(), l.rejected(), l.store_errors()), (3, 1, 0));
@@ -109,7 +72,7 @@ async fn guarded(fail: bool) -> Result<(), E> {
 
 #[tokio::test(start_paused = true)]
 async fn a_fleet_breaker_without_a_store_opens_and_probes_by_itself() {
-    let warnings = Warnings::default();
+    let warnings = Capture::default();
     let _guard = tracing::subscriber::set_default(warnings.clone());
     assert_eq!(guarded(true).await, Err(E::Down));
     assert_eq!(guarded(true).await, Err(E::Down));
@@ -123,7 +86,7 @@ async fn a_fleet_breaker_without_a_store_opens_and_probes_by_itself() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(guarded(false).await, Ok(()));
     assert_eq!(b.state(), CircuitState::Closed);
-    assert_eq!(warnings.no_store_for("unconnected.breaker"), 1);
+    assert_eq!(no_store_for(&warnings, "unconnected.breaker"), 1);
 }
 
 #[rate_limit(name = "configured.limit", rate = 1/1s)]

@@ -5,13 +5,13 @@
 use resilience::{
     CircuitState, Error, Event, bulkhead, circuit_breaker, rate_limit, registry, retry, timeout,
 };
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast::Receiver;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event as TracingEvent, Level, Metadata, Subscriber};
+use tracing::Level;
+
+#[path = "support/capture.rs"]
+mod capture;
+use capture::Capture;
 
 #[derive(Debug, Clone, PartialEq)]
 enum E {
@@ -22,62 +22,6 @@ impl From<Error> for E {
     fn from(e: Error) -> Self {
         E::R(e)
     }
-}
-
-/// One captured `tracing` event: level, target and every field as text.
-#[derive(Debug, Clone)]
-struct Captured {
-    level: Level,
-    target: String,
-    fields: BTreeMap<String, String>,
-}
-
-impl Captured {
-    fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map_or("<missing>", String::as_str)
-    }
-}
-
-/// A subscriber that keeps every event (spans are not used by the runtime).
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Captured>>>);
-
-impl Capture {
-    fn take(&self) -> Vec<Captured> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-struct Fields<'a>(&'a mut BTreeMap<String, String>);
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &TracingEvent<'_>) {
-        let mut fields = BTreeMap::new();
-        event.record(&mut Fields(&mut fields));
-        self.0.lock().unwrap().push(Captured {
-            level: *event.metadata().level(),
-            target: event.metadata().target().to_owned(),
-            fields,
-        });
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
 }
 
 /// Every event received so far.

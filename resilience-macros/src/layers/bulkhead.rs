@@ -124,27 +124,22 @@ impl Bulkhead {
             }
         };
         let checked = self.max_concurrent.as_ref().is_some_and(Given::is_expr);
-        let (policy, layer_policy) = if checked {
-            (policy, quote!(__resilience_checked))
-        } else {
-            (TokenStream::new(), policy)
-        };
-        let layer = if let Some(per_key) = &self.per_key {
-            crate::expand_sync::keyed_call(
-                g,
-                quote!(__RESILIENCE_BULKHEAD),
-                quote!(bulkhead),
-                per_key.key(krate),
-                layer_policy,
-                inner,
-            )
-        } else {
-            crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), layer_policy, inner)
-        };
-        if checked {
-            let name = g.call_name(self.name.as_ref());
-            return g.checked("bulkhead", &name, policy, layer);
-        }
-        layer
+        g.checked_if(
+            checked,
+            "bulkhead",
+            self.name.as_ref(),
+            policy,
+            |policy| match &self.per_key {
+                Some(per_key) => crate::expand_sync::keyed_call(
+                    g,
+                    quote!(__RESILIENCE_BULKHEAD),
+                    quote!(bulkhead),
+                    per_key.key(krate),
+                    policy,
+                    inner,
+                ),
+                None => crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), policy, inner),
+            },
+        )
     }
 }

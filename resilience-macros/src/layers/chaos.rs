@@ -147,22 +147,15 @@ impl Chaos {
         let checked = [&self.error_rate, &self.latency_rate]
             .into_iter()
             .any(|r| r.as_ref().is_some_and(Given::is_expr));
-        let (policy, layer_policy) = if checked {
-            (policy, quote!(__resilience_checked))
-        } else {
-            (TokenStream::new(), policy)
-        };
-        let layer = if g.sync {
-            quote!(#p::chaos_blocking(#name, #layer_policy, &__RESILIENCE_BLOCKING, || #inner))
-        } else {
-            quote! {
-                #p::chaos(#name, #layer_policy, async { #inner }).await
+        g.checked_if(checked, "chaos", self.name.as_ref(), policy, |policy| {
+            if g.sync {
+                quote!(#p::chaos_blocking(#name, #policy, &__RESILIENCE_BLOCKING, || #inner))
+            } else {
+                quote! {
+                    #p::chaos(#name, #policy, async { #inner }).await
+                }
             }
-        };
-        if checked {
-            return g.checked("chaos", &name, policy, layer);
-        }
-        layer
+        })
     }
 }
 

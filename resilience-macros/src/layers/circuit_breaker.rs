@@ -184,15 +184,16 @@ impl CircuitBreaker {
     }
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
-        let krate = &g.krate;
-        if self.has_expr() {
-            // Built and checked at each call; the site keeps the values of the call that
-            // created its breaker.
-            let name = g.call_name(self.name.as_ref());
-            let layer = self.layer(g, quote!(__resilience_checked), inner);
-            return g.checked("circuit_breaker", &name, self.policy(krate), layer);
-        }
-        self.layer(g, self.policy(krate), inner)
+        // With an expression, built and checked at each call; the site keeps the values of the
+        // call that created its breaker.
+        let policy = self.policy(&g.krate);
+        g.checked_if(
+            self.has_expr(),
+            "circuit_breaker",
+            self.name.as_ref(),
+            policy,
+            |policy| self.layer(g, policy, inner),
+        )
     }
 
     /// The breaker's admission and recording around `inner`, `policy` built on first use.

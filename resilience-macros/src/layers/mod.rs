@@ -220,6 +220,24 @@ impl Gen {
     ///     <the retry layer, borrowing `__resilience_checked`>
     /// }
     /// ```
+    /// `layer(policy)`; or, when `checked` (a value of the attribute is an expression),
+    /// `layer` of the policy built and checked at each call (see [`Gen::checked`]), failures
+    /// named by the layer's label.
+    pub(crate) fn checked_if(
+        &self,
+        checked: bool,
+        kind: &str,
+        name: Option<&LitStr>,
+        policy: TokenStream,
+        layer: impl FnOnce(TokenStream) -> TokenStream,
+    ) -> TokenStream {
+        if !checked {
+            return layer(policy);
+        }
+        let inner = layer(quote!(__resilience_checked));
+        self.checked(kind, &self.call_name(name), policy, inner)
+    }
+
     pub(crate) fn checked(
         &self,
         kind: &str,

@@ -160,33 +160,24 @@ impl RateLimit {
         } else {
             quote!(#p::RateLimitPolicy { #(#fields,)* ..#base })
         };
-        let checked = self.has_expr();
-        let (policy, layer_policy) = if checked {
-            (policy, quote!(__resilience_checked))
-        } else {
-            (TokenStream::new(), policy)
-        };
-        let layer = if let Some(per_key) = &self.per_key {
-            crate::expand_sync::keyed_call(
-                g,
-                quote!(__RESILIENCE_RATE_LIMIT),
-                quote!(limiter),
-                per_key.key(krate),
-                layer_policy,
-                inner,
-            )
-        } else if let Some(fleet) = self.fleet.policy(krate).filter(|_| !g.sync) {
-            // Fleet settings written: the limiter registers with them (a plain `fn` is local,
-            // and `scope = fleet` on one is an error).
-            quote!(__RESILIENCE_RATE_LIMIT.fleet_call(#layer_policy, #fleet, async { #inner }).await)
-        } else {
-            crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), layer_policy, inner)
-        };
-        if checked {
-            let name = g.call_name(self.name.as_ref());
-            return g.checked("rate_limit", &name, policy, layer);
-        }
-        layer
+        g.checked_if(self.has_expr(), "rate_limit", self.name.as_ref(), policy, |policy| {
+            if let Some(per_key) = &self.per_key {
+                crate::expand_sync::keyed_call(
+                    g,
+                    quote!(__RESILIENCE_RATE_LIMIT),
+                    quote!(limiter),
+                    per_key.key(krate),
+                    policy,
+                    inner,
+                )
+            } else if let Some(fleet) = self.fleet.policy(krate).filter(|_| !g.sync) {
+                // Fleet settings written: the limiter registers with them (a plain `fn` is
+                // local, and `scope = fleet` on one is an error).
+                quote!(__RESILIENCE_RATE_LIMIT.fleet_call(#policy, #fleet, async { #inner }).await)
+            } else {
+                crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), policy, inner)
+            }
+        })
     }
 
     /// Whether the rate's count, the rate or the burst is an expression, checked at each call
