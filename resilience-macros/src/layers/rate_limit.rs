@@ -116,6 +116,7 @@ impl RateLimit {
             "RateLimitSite",
             self.name.as_ref(),
             TokenStream::new(),
+            TokenStream::new(),
         )
     }
 

@@ -155,7 +155,17 @@ impl Retry {
             "RetrySite",
             self.name.as_ref(),
             TokenStream::new(),
+            self.site_policy(g),
         )
+    }
+
+    /// `.with(RetryPolicy { .. })` when the policy is a constant: the site keeps it, so the
+    /// call reads only `__RESILIENCE_RETRY.start()`.
+    fn site_policy(&self, g: &Gen) -> TokenStream {
+        if !self.is_const() {
+            return TokenStream::new();
+        }
+        Gen::with_policy(self.policy(&g.krate), "RetryPolicy")
     }
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
@@ -176,21 +186,21 @@ impl Retry {
         };
         // The policy is borrowed: a constant when every setting is a literal (nothing is
         // written out per call), else a local built at each call.
-        let (local, policy) = if self.is_const() {
-            (quote!(), quote!(&const { #policy }))
+        let (local, start) = if self.is_const() {
+            (quote!(), quote!(start()))
         } else if self.has_expr() {
-            (quote!(), quote!(&__resilience_checked))
+            (quote!(), quote!(begin(&__resilience_checked)))
         } else {
             (
                 quote!(let __resilience_policy = #policy;),
-                quote!(&__resilience_policy),
+                quote!(begin(&__resilience_policy)),
             )
         };
         let wait = crate::expand_sync::retry_wait(g);
         // `decide` is not async: a success breaks out at once, and only a retry awaits.
         let layer = quote! {{
             #local
-            let mut __resilience_retry = __RESILIENCE_RETRY.begin(#policy);
+            let mut __resilience_retry = __RESILIENCE_RETRY.#start;
             loop {
                 // The attempt's result lives in the scrutinee's block only: it is borrowed (to
                 // pick how its error is logged), and a borrowed local of the loop body would be
