@@ -119,7 +119,7 @@ fn shorten(g: &Gen, statics: TokenStream, layered: TokenStream) -> TokenStream {
 }
 
 /// `tokens` with each run of tokens spelled as `pattern` replaced by `alias`, spanned on the
-/// run's last token (a path respanned onto the return type keeps pointing at it).
+/// run's first token, so a call's span (and rustc's label on it) starts where it did.
 fn replace_path(
     tokens: TokenStream,
     pattern: &[String],
@@ -139,7 +139,7 @@ fn replace_path(
                 .all(|(tt, p)| !matches!(tt, TokenTree::Group(_)) && tt.to_string() == *p)
         {
             let mut id = alias.clone();
-            id.set_span(tokens[end - 1].span());
+            id.set_span(tokens[i].span());
             out.push(TokenTree::Ident(id));
             *found = true;
             i = end;
