@@ -30,10 +30,11 @@ pub(crate) fn generate(
         attrs, vis, sig, ..
     } = item;
     // The attributes folded into this expansion are still "used", so their imports do not warn.
-    let uses: TokenStream = collected
-        .iter()
-        .map(|p| quote!(#[allow(unused_imports)] use #p as _;))
-        .collect();
+    let uses = if collected.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[allow(unused_imports)] use {#(#collected as _),*};)
+    };
     let output_span = match &sig.output {
         syn::ReturnType::Type(_, ty) => ty.span(),
         syn::ReturnType::Default => sig.ident.span(),
@@ -48,14 +49,15 @@ pub(crate) fn generate(
         all.extend(statics);
         all
     };
+    let placeholder = syn::Ident::new("__resilience_body", Span::mixed_site());
     match shape {
         Shape::Async { output } | Shape::Sync { output } => {
             let body = &item.body;
-            let layered = layered(g, layers, &output, output_span, body.clone());
-            let statics = with_name(statics);
+            let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
+            let generated = shorten(g, with_name(statics), layered);
+            let generated = rename_self(generated, None, &placeholder, body);
             let mut out = quote!(#(#attrs)* #vis #sig);
-            item.brace
-                .surround(&mut out, |out| out.extend(quote!(#statics #layered)));
+            item.brace.surround(&mut out, |out| out.extend(generated));
             out
         }
         Shape::AsyncTrait(AsyncTraitBody {
@@ -67,32 +69,94 @@ pub(crate) fn generate(
             receiver,
         }) => {
             let body = quote!(#(#body)*);
-            let layered = match receiver {
-                // async-trait moved the receiver into `__self`, and renamed `self` in the body
-                // only: `self` in the attributes' arguments (`#[timeout(self.timeout)]`) must
-                // be renamed too, without touching the body.
-                Some(alias) => {
-                    let placeholder = syn::Ident::new("__resilience_body", Span::mixed_site());
-                    let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
-                    rename_self(layered, &alias, &placeholder, &body)
-                }
-                None => layered(g, layers, &output, output_span, body),
-            };
-            let statics = with_name(statics);
+            // async-trait moved the receiver into `__self`, and renamed `self` in the body
+            // only: `self` in the attributes' arguments (`#[timeout(self.timeout)]`) must be
+            // renamed too, without touching the body.
+            let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
+            let generated = shorten(g, with_name(statics), layered);
+            let generated = rename_self(generated, receiver.as_ref(), &placeholder, &body);
             let mut out = quote!(#(#attrs)* #vis #sig);
             item.brace.surround(&mut out, |out| {
                 out.extend(quote! {
                     #(#before)*
                     #box_pin(async move {
                         #(#prelude)*
-                        #statics
-                        #layered
+                        #generated
                     })
                 });
             });
             out
         }
     }
+}
+
+/// `use ::resilience::__private as __resilience;` then `statics` and `layered` with every
+/// `::resilience::__private` written `__resilience`: the expansion reads as a list of calls
+/// (`__resilience::lift(..)`) rather than of paths. The body is not in `layered` yet (a
+/// placeholder stands for it), so the user's tokens are never rewritten.
+///
+/// Input:  `static S: ::resilience::__private::RetrySite = ..; ::resilience::__private::lift(x)`
+/// Output: `use ::resilience::__private as __resilience; static S: __resilience::RetrySite = ..;
+/// __resilience::lift(x)`
+fn shorten(g: &Gen, statics: TokenStream, layered: TokenStream) -> TokenStream {
+    let krate = &g.krate;
+    let pattern: Vec<String> = quote!(#krate::__private)
+        .into_iter()
+        .map(|tt| tt.to_string())
+        .collect();
+    let alias = syn::Ident::new("__resilience", Span::call_site());
+    let mut found = false;
+    let statics = replace_path(statics, &pattern, &alias, &mut found);
+    let layered = replace_path(layered, &pattern, &alias, &mut found);
+    if !found {
+        return quote!(#statics #layered);
+    }
+    quote! {
+        use #krate::__private as #alias;
+        #statics
+        #layered
+    }
+}
+
+/// `tokens` with each run of tokens spelled as `pattern` replaced by `alias`, spanned on the
+/// run's first token, so a call's span (and rustc's label on it) starts where it did.
+fn replace_path(
+    tokens: TokenStream,
+    pattern: &[String],
+    alias: &syn::Ident,
+    found: &mut bool,
+) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let end = i + pattern.len();
+        if end <= tokens.len()
+            && tokens[i..end]
+                .iter()
+                .zip(pattern)
+                .all(|(tt, p)| !matches!(tt, TokenTree::Group(_)) && tt.to_string() == *p)
+        {
+            let mut id = alias.clone();
+            id.set_span(tokens[i].span());
+            out.push(TokenTree::Ident(id));
+            *found = true;
+            i = end;
+            continue;
+        }
+        match &tokens[i] {
+            TokenTree::Group(g) => {
+                let stream = replace_path(g.stream(), pattern, alias, found);
+                let mut group = Group::new(g.delimiter(), stream);
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// The function's own `static` and the timer of this call (its duration, all layers included,
@@ -189,13 +253,14 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// Replaces `self` (not `self::`) by `alias` and the `placeholder` ident by `body`.
+/// Replaces `self` (not `self::`) by `alias`, when there is one, and the `placeholder` ident
+/// by `body`.
 ///
 /// Input:  `timeout(name, duration(self.timeout), async { lift(async { __resilience_body }) })`
 /// Output: `timeout(name, duration(__self.timeout), async { lift(async { <body> }) })`
 fn rename_self(
     tokens: TokenStream,
-    alias: &syn::Ident,
+    alias: Option<&syn::Ident>,
     placeholder: &syn::Ident,
     body: &TokenStream,
 ) -> TokenStream {
@@ -206,7 +271,8 @@ fn rename_self(
         match tt {
             TokenTree::Ident(id) if id == *placeholder => out.extend(body.clone()),
             TokenTree::Ident(id)
-                if id == "self"
+                if let Some(alias) = alias
+                    && id == "self"
                     && !matches!(iter.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':') =>
             {
                 let span = id.span().resolved_at(alias.span());
@@ -237,7 +303,7 @@ mod tests {
             __resilience_body
         }));
         let body = quote!(inner.self_check(); Ok(1));
-        let out = rename_self(layered, &alias, &placeholder, &body).to_string();
+        let out = rename_self(layered, Some(&alias), &placeholder, &body).to_string();
         assert_eq!(
             out,
             quote!(timeout(duration(__self.t), async {

@@ -97,6 +97,7 @@ impl Bulkhead {
             "BulkheadSite",
             self.name.as_ref(),
             TokenStream::new(),
+            TokenStream::new(),
         )
     }
 

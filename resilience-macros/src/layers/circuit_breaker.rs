@@ -164,7 +164,31 @@ impl CircuitBreaker {
             "BreakerSite",
             self.name.as_ref(),
             callsite,
+            self.site_policy(g),
         )
+    }
+
+    /// `.with(BreakerPolicy { .. })` when the policy is a constant: the site keeps it, so the
+    /// call reads only `__RESILIENCE_BREAKER.admit()`.
+    fn site_policy(&self, g: &Gen) -> TokenStream {
+        if !self.is_const() {
+            return TokenStream::new();
+        }
+        Gen::with_policy(self.policy(&g.krate), "BreakerPolicy")
+    }
+
+    /// Whether the policy is a constant: no key, every value a literal.
+    fn is_const(&self) -> bool {
+        let literal = |d: &DurationArg| d.literal.is_some();
+        self.per_key.is_none()
+            && !self.has_expr()
+            && self.slow_call.as_ref().is_none_or(literal)
+            && !matches!(&self.window, Some(WindowArg::Time(d)) if !literal(d))
+            && match &self.open_for {
+                None => true,
+                Some(OpenForArg::Fixed(d)) => literal(d),
+                Some(OpenForArg::Exponential { base, max }) => literal(base) && literal(max),
+            }
     }
 
     /// Whether a count, percentage or window is an expression, checked at each call.
@@ -218,15 +242,19 @@ impl CircuitBreaker {
                 }
             };
         }
+        let admit = if self.is_const() {
+            quote!(admit())
+        } else {
+            quote!(acquire_with(|| #policy))
+        };
         // The admission's `Result` is a temporary of the `let`, not of a `match` around the
         // body: it ends before the body's `.await`, so the future does not keep it.
         quote! {
             '__resilience_breaker: {
-                let __resilience_permit = match __RESILIENCE_BREAKER.acquire_with(|| #policy) {
+                let __resilience_permit = match __RESILIENCE_BREAKER.#admit {
                     ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
-                    ::core::result::Result::Err(__resilience_rejection) => {
-                        break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection))
-                    }
+                    ::core::result::Result::Err(__resilience_rejection) =>
+                        break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection)),
                 };
                 __resilience_permit.finish(#inner, #when)
             }

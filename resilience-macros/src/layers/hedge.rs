@@ -100,6 +100,7 @@ impl Hedge {
             "HedgeSite",
             self.name.as_ref(),
             TokenStream::new(),
+            TokenStream::new(),
         )
     }
 

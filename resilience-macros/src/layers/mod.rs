@@ -157,14 +157,16 @@ impl Gen {
         }
     }
 
-    /// `static <ident>: <site> = <site>::new(<name>, <extra>)`, the per-callsite state of a
-    /// layer: shared by an explicit `name`, its own otherwise.
+    /// `static <ident>: <site> = <site>::new(<name>, <extra>)<with>`, the per-callsite state of
+    /// a layer: shared by an explicit `name`, its own otherwise; `with` is the site's policy
+    /// (`.with(Policy { .. })`) when every value of the attribute is a literal, else empty.
     pub(crate) fn site_static(
         &self,
         ident: &str,
         site: &str,
         name: Option<&LitStr>,
         extra: TokenStream,
+        with: TokenStream,
     ) -> TokenStream {
         let krate = &self.krate;
         let ident = syn::Ident::new(ident, proc_macro2::Span::call_site());
@@ -173,8 +175,17 @@ impl Gen {
         let sharing = self.sharing(name);
         let of_method = self.of_method(name);
         quote! {
-            static #ident: #krate::__private::#site = #krate::__private::#site::new(#label #extra)#sharing #of_method;
+            static #ident: #krate::__private::#site = #krate::__private::#site::new(#label #extra)#sharing #of_method #with;
         }
+    }
+
+    /// `.with(<policy>)` for a site whose policy is a constant, nothing for the default policy.
+    pub(crate) fn with_policy(policy: TokenStream, default: &str) -> TokenStream {
+        let text = policy.to_string().replace(' ', "");
+        if text.ends_with(&format!("::{default}::DEFAULT")) {
+            return TokenStream::new();
+        }
+        quote!(.with(#policy))
     }
 
     /// Whether a layer without a `name` of its own takes a method's label, which names the

@@ -123,6 +123,7 @@ impl RateLimit {
             "RateLimitSite",
             self.name.as_ref(),
             TokenStream::new(),
+            TokenStream::new(),
         )
     }
 

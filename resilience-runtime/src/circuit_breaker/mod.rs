@@ -436,6 +436,9 @@ pub struct BreakerSite {
     name: Name,
     callsite: &'static str,
     shared: bool,
+    /// The attribute's values, when all are literals ([`with`](Self::with)): what the first
+    /// call registers the breaker with.
+    policy: BreakerPolicy,
     /// The registry's breaker: its `Arc` is kept for good (leaked once per callsite), so a call
     /// reaches the breaker without going through the `Arc`.
     breaker: OnceLock<&'static CircuitBreaker>,
@@ -448,8 +451,16 @@ impl BreakerSite {
             name: Name::Fixed(name),
             callsite,
             shared: true,
+            policy: BreakerPolicy::DEFAULT,
             breaker: OnceLock::new(),
         }
+    }
+
+    /// The site with the attribute's values, which [`admit`](Self::admit) registers on the
+    /// first call (the default is [`BreakerPolicy::DEFAULT`]).
+    pub const fn with(mut self, policy: BreakerPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The site of a method whose default label names its type (see [`FnLabel`]).
@@ -501,6 +512,20 @@ impl BreakerSite {
     #[inline]
     pub fn acquire(&'static self, policy: BreakerPolicy) -> Result<Permit<'static>, Error> {
         self.acquire_with(|| policy)
+    }
+
+    /// Admits a call or rejects it, with the site's own policy ([`with`](Self::with)): what
+    /// the generated code calls when every value of the attribute is a literal.
+    ///
+    /// ```
+    /// use resilience_runtime::circuit_breaker::{BreakerPolicy, BreakerSite};
+    /// static SITE: BreakerSite = BreakerSite::new("docs::admit", "docs.rs:1")
+    ///     .with(BreakerPolicy { min_calls: 5, ..BreakerPolicy::DEFAULT });
+    /// assert!(SITE.admit().is_ok());
+    /// ```
+    #[inline(always)]
+    pub fn admit(&'static self) -> Result<Permit<'static>, Error> {
+        self.acquire_with(|| self.policy)
     }
 
     /// [`acquire`](Self::acquire), building the policy only on the first call, which registers
