@@ -112,7 +112,8 @@ fn shorten(g: &Gen, statics: TokenStream, layered: TokenStream) -> TokenStream {
         return quote!(#statics #layered);
     }
     quote! {
-        use #krate::__private as #alias;
+        #[allow(unused_imports)]
+        use #krate::{__private as #alias, __private::methods::*};
         #statics
         #layered
     }
@@ -188,7 +189,7 @@ fn layered(
         // itself, so no `finish`.
         let body = typed_body(g, &output, output_span, body);
         let mut expr = quote_spanned! {output_span=>
-            #krate::__private::FallbackMode::lift(__resilience_mode, #body)
+            __resilience_mode.lift(#body)
         };
         for layer in layers[1..].iter().rev() {
             expr = layer.wrap(g, expr);
@@ -216,7 +217,8 @@ fn layered(
     }
 }
 
-/// `async { body }.await`, the block's output pinned to the return type first so `?`,
+/// `async { body }.await`, the block's output pinned to the return type first (by a `return`
+/// that never runs) so `?`,
 /// `return` and the tail's coercions (`Ok(&string)` as `Result<&str, _>`) behave as in the
 /// original function (async-trait does the same; a `typed::<R, _>(async { .. })` helper would
 /// read shorter but loses the tail's coercion).
@@ -224,11 +226,11 @@ fn typed_body(g: &Gen, output: &TokenStream, span: Span, body: TokenStream) -> T
     if g.sync {
         return crate::expand_sync::typed_body(&respan(g.krate.clone(), span), output, span, body);
     }
+    let krate = respan(g.krate.clone(), span);
     quote_spanned! {span=>
         async {
-            if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {
-                #[allow(unreachable_code)]
-                return __resilience_ret;
+            if false {
+                return #krate::__private::returns::<#output>();
             }
             #body
         }.await

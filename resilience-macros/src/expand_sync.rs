@@ -61,8 +61,8 @@ pub(crate) fn blocking_static(g: &Gen, layers: &[Layer]) -> TokenStream {
     }
 }
 
-/// `run_body(|| { body })`, the closure's output pinned to the return type first so `?`,
-/// `return` and the tail's coercions behave as in the original function.
+/// `run_body(|| -> R { body })`: the closure returns the function's type, so `?`, `return`
+/// and the tail's coercions behave as in the original function.
 pub(crate) fn typed_body(
     krate: &TokenStream,
     output: &TokenStream,
@@ -70,13 +70,7 @@ pub(crate) fn typed_body(
     body: TokenStream,
 ) -> TokenStream {
     quote_spanned! {span=>
-        #krate::__private::run_body(|| {
-            if let ::core::option::Option::Some(__resilience_ret) = ::core::option::Option::None::<#output> {
-                #[allow(unreachable_code)]
-                return __resilience_ret;
-            }
-            #body
-        })
+        #krate::__private::run_body(|| -> #output { #body })
     }
 }
 

@@ -78,8 +78,44 @@ pub mod __private {
     };
     pub use crate::show::{ShowDebug, ShowDisplay, ShowError};
     pub use crate::timeout::TimeoutSite;
+    pub use core::ops::ControlFlow::{Break, Continue};
+    pub use core::option::Option::{None, Some};
+    pub use core::result::Result::{Err, Ok};
     pub use std::convert::Infallible;
     pub use std::time::Duration;
+
+    /// The traits whose methods the generated code calls (`mode.lift(..)`, `.resilience_show()`),
+    /// in scope through `use __private::methods::*` without a name a function body could see.
+    pub mod methods {
+        pub use crate::fallback::{FallbackMode as _, ProbeResult as _, ProbeValue as _};
+        pub use crate::show::{ShowDebug as _, ShowDisplay as _};
+    }
+
+    /// Never called: `if false { return returns::<R>(); }` makes a block return `R`, so its `?`
+    /// and tail coerce as the function's own body would.
+    pub fn returns<R>() -> R {
+        unreachable!("only pins a block's return type")
+    }
+
+    /// `Duration::from_secs(n)`, short for the expansion.
+    pub const fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    /// `Duration::from_millis(n)`, short for the expansion.
+    pub const fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// `Duration::from_micros(n)`, short for the expansion.
+    pub const fn us(n: u64) -> Duration {
+        Duration::from_micros(n)
+    }
+
+    /// `Duration::from_nanos(n)`, short for the expansion.
+    pub const fn ns(n: u64) -> Duration {
+        Duration::from_nanos(n)
+    }
 
     /// A `key = ..` value: anything that reads as a `&str`.
     #[diagnostic::on_unimplemented(

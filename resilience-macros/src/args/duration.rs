@@ -116,17 +116,17 @@ fn unit_literal(tokens: &TokenStream) -> Option<proc_macro2::Literal> {
     })
 }
 
-/// `Duration::from_millis(250)`: the largest unit that is exact.
+/// `ms(250)` (`Duration::from_millis(250)`): the largest unit that is exact.
 fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
     let nanos = d.as_nanos();
     let (ctor, n) = if nanos.is_multiple_of(1_000_000_000) {
-        ("from_secs", nanos / 1_000_000_000)
+        ("secs", nanos / 1_000_000_000)
     } else if nanos.is_multiple_of(1_000_000) {
-        ("from_millis", nanos / 1_000_000)
+        ("ms", nanos / 1_000_000)
     } else if nanos.is_multiple_of(1_000) {
-        ("from_micros", nanos / 1_000)
+        ("us", nanos / 1_000)
     } else {
-        ("from_nanos", nanos)
+        ("ns", nanos)
     };
     let Ok(n) = u64::try_from(n) else {
         // Too many milliseconds (or finer units) for a `u64`: seconds and nanoseconds.
@@ -136,7 +136,7 @@ fn constructor(d: Duration, krate: &TokenStream, span: Span) -> TokenStream {
     };
     let ctor = syn::Ident::new(ctor, span);
     let n = proc_macro2::Literal::u64_unsuffixed(n);
-    quote_spanned!(span=> #krate::__private::Duration::#ctor(#n))
+    quote_spanned!(span=> #krate::__private::#ctor(#n))
 }
 
 #[cfg(test)]
@@ -174,9 +174,9 @@ mod tests {
     fn literals_render_in_the_largest_exact_unit() {
         let krate = quote!(::resilience);
         let render = |s: &str| parse(s).unwrap().to_tokens(&krate).to_string();
-        assert!(render("2s").contains("from_secs (2)"));
-        assert!(render("1.5s").contains("from_millis (1500)"));
-        assert!(render("5m").contains("from_secs (300)"));
+        assert!(render("2s").contains("secs (2)"));
+        assert!(render("1.5s").contains("ms (1500)"));
+        assert!(render("5m").contains("secs (300)"));
         // More milliseconds than a `u64` holds: exact, not truncated.
         assert!(
             render("18446744073709551614.5s").contains("new (18446744073709551614 , 500000000)")

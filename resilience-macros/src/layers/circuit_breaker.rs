@@ -233,9 +233,9 @@ impl CircuitBreaker {
                 '__resilience_breaker: {
                     let __resilience_instance = __RESILIENCE_BREAKER.breaker(#key, || #policy);
                     let __resilience_permit = match __resilience_instance.acquire() {
-                        ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
-                        ::core::result::Result::Err(__resilience_rejection) => {
-                            break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection))
+                        #krate::__private::Ok(__resilience_permit) => __resilience_permit,
+                        #krate::__private::Err(__resilience_rejection) => {
+                            break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
                         }
                     };
                     __resilience_permit.finish(#inner, #when)
@@ -252,9 +252,9 @@ impl CircuitBreaker {
         quote! {
             '__resilience_breaker: {
                 let __resilience_permit = match __RESILIENCE_BREAKER.#admit {
-                    ::core::result::Result::Ok(__resilience_permit) => __resilience_permit,
-                    ::core::result::Result::Err(__resilience_rejection) =>
-                        break '__resilience_breaker (#krate::__private::rejected(__resilience_rejection)),
+                    #krate::__private::Ok(__resilience_permit) => __resilience_permit,
+                    #krate::__private::Err(__resilience_rejection) =>
+                        break '__resilience_breaker #krate::__private::rejected(__resilience_rejection),
                 };
                 __resilience_permit.finish(#inner, #when)
             }
@@ -285,7 +285,7 @@ impl CircuitBreaker {
         }
         if let Some(d) = &self.slow_call {
             let d = d.to_tokens(krate);
-            fields.push(quote!(slow_call: ::core::option::Option::Some(#d)));
+            fields.push(quote!(slow_call: #krate::__private::Some(#d)));
         }
         if let Some(r) = &self.slow_rate {
             let r = float(r);
@@ -312,7 +312,7 @@ impl CircuitBreaker {
         }
         if let Some(c) = &self.consecutive_failures {
             let c = count(c);
-            fields.push(quote!(consecutive_failures: ::core::option::Option::Some(#c)));
+            fields.push(quote!(consecutive_failures: #krate::__private::Some(#c)));
         }
         match &self.open_for {
             Some(OpenForArg::Fixed(d)) => {

@@ -140,22 +140,15 @@ impl Fallback {
             }
         });
         let mode = quote_spanned! {output_span=>
-            let __resilience_mode = {
-                #[allow(unused_imports)]
-                use #p::{ProbeResult as _, ProbeValue as _};
-                (&#p::Probe::<#output>::new()).mode()
-            };
+            let __resilience_mode = (&#p::Probe::<#output>::new()).mode();
         };
         quote! {
             #mode
             let __resilience_result: #p::Layered<_, _, #policy> = #inner;
             match __resilience_result {
-                ::core::result::Result::Ok(__resilience_value) => {
-                    #p::FallbackMode::ok(__resilience_mode, __resilience_value)
-                }
-                ::core::result::Result::Err(__resilience_failure) => {
-                    let __resilience_error =
-                        #p::FallbackMode::error(__resilience_mode, __resilience_failure);
+                #p::Ok(__resilience_value) => __resilience_mode.ok(__resilience_value),
+                #p::Err(__resilience_failure) => {
+                    let __resilience_error = __resilience_mode.error(__resilience_failure);
                     #when
                     #call
                 }

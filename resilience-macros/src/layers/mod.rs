@@ -145,10 +145,11 @@ pub(crate) struct Gen {
 }
 
 impl Gen {
-    /// The label of a layer: its `name = ".."`, else the function's label (the
-    /// `__RESILIENCE_NAME` constant that [`Gen::default_name`] declares).
+    /// The label of a layer: its `name = ".."`, else the stack's first `name`, else the
+    /// function's label (the `__RESILIENCE_NAME` constant that [`Gen::default_name`] declares).
     pub(crate) fn name(&self, name: Option<&LitStr>) -> TokenStream {
-        match name {
+        match name.or(self.stack_name.as_ref()) {
+            // The stack's first `name` is written where it is used.
             Some(lit) => quote!(#lit),
             None => {
                 self.default_name_used.set(true);
@@ -174,9 +175,34 @@ impl Gen {
         let label = self.name(name);
         let sharing = self.sharing(name);
         let of_method = self.of_method(name);
-        quote! {
-            static #ident: #krate::__private::#site = #krate::__private::#site::new(#label #extra)#sharing #of_method #with;
+        if with.is_empty() {
+            return quote! {
+                static #ident: #krate::__private::#site = #krate::__private::#site::new(#label #extra)#sharing #of_method;
+            };
         }
+        let value = self.in_runtime_scope(
+            quote!(#krate::__private::#site::new(#label #extra)#sharing #of_method #with),
+        );
+        quote! {
+            static #ident: #krate::__private::#site = #value;
+        }
+    }
+
+    /// `{ use <runtime>::*; <value> }`, the runtime's paths in `value` written by their last
+    /// name: a literal policy reads as its attribute did (`OpenFor::exponential(ms(600),
+    /// secs(2))`). Only for values made of the attribute's literals, which name nothing of the
+    /// function's scope that the glob could shadow.
+    pub(crate) fn in_runtime_scope(&self, value: TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        let prefix: Vec<String> = quote!(#krate::__private::)
+            .into_iter()
+            .map(|tt| tt.to_string())
+            .collect();
+        let value = strip_prefix(value, &prefix);
+        quote!({
+            use #krate::__private::*;
+            #value
+        })
     }
 
     /// `.with(<policy>)` for a site whose policy is a constant, nothing for the default policy.
@@ -267,9 +293,9 @@ impl Gen {
         quote! {
             #label: {
                 let __resilience_checked = match #p::checked(#name, #policy) {
-                    ::core::result::Result::Ok(__resilience_policy) => __resilience_policy,
+                    #p::Ok(__resilience_policy) => __resilience_policy,
                     // In parentheses: `break 'label ::path` reads to `syn` as a label `'label:`.
-                    ::core::result::Result::Err(__resilience_invalid) => {
+                    #p::Err(__resilience_invalid) => {
                         break #label (#p::rejected(__resilience_invalid))
                     }
                 };
@@ -314,4 +340,34 @@ impl Gen {
             __RESILIENCE_LABEL.resolve(|| ::core::any::type_name::<Self>());
         }
     }
+}
+
+/// `tokens` without the runs of tokens spelled as `prefix` (`::resilience::__private::`).
+fn strip_prefix(tokens: TokenStream, prefix: &[String]) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let end = i + prefix.len();
+        if end <= tokens.len()
+            && tokens[i..end]
+                .iter()
+                .zip(prefix)
+                .all(|(tt, p)| !matches!(tt, TokenTree::Group(_)) && tt.to_string() == *p)
+        {
+            i = end;
+            continue;
+        }
+        match &tokens[i] {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), strip_prefix(g.stream(), prefix));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
 }

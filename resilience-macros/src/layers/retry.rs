@@ -164,7 +164,7 @@ impl Retry {
         // to LLVM, and reading the policy from it cost 5 instructions per call (callgrind retry
         // 42 -> 47).
         let krate = &g.krate;
-        let policy = self.policy(krate);
+        let policy = g.in_runtime_scope(self.policy(krate));
         quote! {
             #site
             const __RESILIENCE_RETRY_POLICY: #krate::__private::RetryPolicy = #policy;
@@ -210,14 +210,12 @@ impl Retry {
                 // kept in the future across the retry's wait.
                 match {
                     let __resilience_result = #inner;
-                    #[allow(unused_imports)]
-                    use #krate::__private::{ShowDebug as _, ShowDisplay as _};
                     let __resilience_show =
                         (&#krate::__private::ShowError::of(&__resilience_result)).resilience_show();
                     __resilience_retry.decide(__resilience_result, #when, __resilience_show)
                 } {
-                    ::core::ops::ControlFlow::Break(__resilience_result) => break __resilience_result,
-                    ::core::ops::ControlFlow::Continue(__resilience_delay) => {
+                    #krate::__private::Break(__resilience_result) => break __resilience_result,
+                    #krate::__private::Continue(__resilience_delay) => {
                         #wait
                     }
                 }
@@ -268,7 +266,7 @@ impl Retry {
         }
         if let Some(d) = &self.max_elapsed {
             let d = d.to_tokens(krate);
-            fields.push(quote!(max_elapsed: ::core::option::Option::Some(#d)));
+            fields.push(quote!(max_elapsed: #krate::__private::Some(#d)));
         }
         match &self.budget {
             Some(Budget::Ratio(r)) => {
@@ -298,7 +296,7 @@ fn backoff_tokens(b: &Backoff, krate: &TokenStream) -> TokenStream {
         Backoff::Exponential { base, factor, max } => {
             let base = base.to_tokens(krate);
             let factor = proc_macro2::Literal::f64_unsuffixed(factor.unwrap_or(2.0));
-            let max = max_or(max, quote!(#p::Duration::from_secs(10)));
+            let max = max_or(max, quote!(#p::secs(10)));
             quote!(#p::Backoff::exponential(#base, #factor, #max))
         }
         Backoff::Constant(d) => {
@@ -307,7 +305,7 @@ fn backoff_tokens(b: &Backoff, krate: &TokenStream) -> TokenStream {
         }
         Backoff::Fibonacci { base, max } => {
             let base = base.to_tokens(krate);
-            let max = max_or(max, quote!(#p::Duration::from_secs(10)));
+            let max = max_or(max, quote!(#p::secs(10)));
             quote!(#p::Backoff::fibonacci(#base, #max))
         }
         Backoff::None => quote!(#p::Backoff::None),

@@ -109,26 +109,13 @@ impl Timeout {
         let krate = &g.krate;
         let name = g.name(self.name.as_ref());
         let of_method = g.of_method(self.name.as_ref());
-        let with = match self.duration.literal {
-            Some(_) => {
-                let d = self.duration.to_tokens(krate);
-                quote!(.with(#d))
-            }
-            None => TokenStream::new(),
-        };
         quote! {
             static __RESILIENCE_TIMEOUT: #krate::__private::TimeoutSite =
-                #krate::__private::TimeoutSite::new(#name)#of_method #with;
+                #krate::__private::TimeoutSite::new(#name)#of_method;
         }
     }
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
-        if self.duration.literal.is_some() {
-            // The site keeps the written duration (`statics`).
-            return quote! {
-                __RESILIENCE_TIMEOUT.run(async { #inner }).await
-            };
-        }
         let duration = self.duration.to_tokens(&g.krate);
         quote! {
             __RESILIENCE_TIMEOUT.call(#duration, async { #inner }).await

@@ -262,8 +262,6 @@ impl Bulkhead {
 pub struct BulkheadSite {
     name: Name,
     shared: bool,
-    /// The attribute's values, when all are literals ([`with`](Self::with)).
-    policy: BulkheadPolicy,
     bulkhead: OnceLock<&'static Bulkhead>,
 }
 
@@ -273,16 +271,8 @@ impl BulkheadSite {
         BulkheadSite {
             name: Name::Fixed(name),
             shared: true,
-            policy: BulkheadPolicy::DEFAULT,
             bulkhead: OnceLock::new(),
         }
-    }
-
-    /// The site with the attribute's values, which [`run`](Self::run) uses (the default is
-    /// [`BulkheadPolicy::DEFAULT`]).
-    pub const fn with(mut self, policy: BulkheadPolicy) -> Self {
-        self.policy = policy;
-        self
     }
 
     /// The site of a method whose default label names its type (see [`FnLabel`]).
@@ -330,13 +320,6 @@ impl BulkheadSite {
     #[inline]
     pub fn call<F>(&'static self, policy: BulkheadPolicy, inner: F) -> BulkheadCall<F> {
         BulkheadCall::new(self.bulkhead(policy), policy.max_wait, inner)
-    }
-
-    /// [`call`](Self::call) with the site's own policy ([`with`](Self::with)): what the
-    /// generated code calls when every value of the attribute is a literal.
-    #[inline]
-    pub fn run<F>(&'static self, inner: F) -> BulkheadCall<F> {
-        self.call(self.policy, inner)
     }
 }
 

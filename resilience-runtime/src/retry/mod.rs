@@ -96,8 +96,6 @@ impl Default for RetryPolicy {
 pub struct RetrySite {
     name: Name,
     shared: bool,
-    /// The attribute's values, when all are literals ([`with`](Self::with)).
-    policy: RetryPolicy,
     /// The registry's entry: its `Arc` is kept for good (leaked once per callsite), so a call
     /// reaches it without going through the `Arc`.
     stats: OnceLock<&'static RetryStats>,
@@ -109,23 +107,8 @@ impl RetrySite {
         RetrySite {
             name: Name::Fixed(name),
             shared: true,
-            policy: RetryPolicy::DEFAULT,
             stats: OnceLock::new(),
         }
-    }
-
-    /// The site with the attribute's values, which [`start`](Self::start) uses (the default
-    /// is [`RetryPolicy::DEFAULT`]).
-    pub const fn with(mut self, policy: RetryPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Starts one call with the site's own policy ([`with`](Self::with)): what the generated
-    /// code calls when every value of the attribute is a literal.
-    #[inline]
-    pub fn start(&'static self) -> RetryCall<'static> {
-        self.begin(&self.policy)
     }
 
     /// The site of a method whose default label names its type (see [`FnLabel`]).

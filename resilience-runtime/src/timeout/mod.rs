@@ -36,8 +36,6 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct TimeoutSite {
     name: Name,
-    /// The attribute's duration, when it is a literal ([`with`](Self::with)).
-    written: Duration,
     /// Calls ended (in time or timed out).
     calls: AtomicU64,
     timed_out: AtomicU64,
@@ -59,7 +57,6 @@ impl TimeoutSite {
     pub const fn new(name: &'static str) -> Self {
         TimeoutSite {
             name: Name::Fixed(name),
-            written: Duration::MAX,
             calls: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
             registered: AtomicBool::new(false),
@@ -76,20 +73,6 @@ impl TimeoutSite {
     pub const fn of_method(mut self, label: &'static FnLabel) -> Self {
         self.name = Name::Method(label);
         self
-    }
-
-    /// The site with the attribute's duration, which [`run`](Self::run) bounds calls by
-    /// (without it, `run` never times out).
-    pub const fn with(mut self, after: Duration) -> Self {
-        self.written = after;
-        self
-    }
-
-    /// [`call`](Self::call) with the site's own duration ([`with`](Self::with)): what the
-    /// generated code calls when the duration is a literal.
-    #[inline]
-    pub fn run<F: Future>(&'static self, inner: F) -> Timeout<F> {
-        Timeout::new(self, self.written, inner)
     }
 
     /// The site's name.
