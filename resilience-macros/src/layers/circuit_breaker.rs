@@ -238,7 +238,8 @@ impl CircuitBreaker {
                             break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
                         }
                     };
-                    __resilience_permit.finish(#inner, #when)
+                    let __resilience_result = #inner;
+                    __resilience_permit.finish(__resilience_result, #when)
                 }
             };
         }
@@ -256,7 +257,8 @@ impl CircuitBreaker {
                     #krate::__private::Err(__resilience_rejection) =>
                         break '__resilience_breaker #krate::__private::rejected(__resilience_rejection),
                 };
-                __resilience_permit.finish(#inner, #when)
+                let __resilience_result = #inner;
+                __resilience_permit.finish(__resilience_result, #when)
             }
         }
     }
