@@ -394,20 +394,34 @@
 //!
 //! ```text
 //! pub async fn price(sku: &str) -> Result<u64, PricingError> {
+//!     #[allow(unused_imports)]
+//!     use ::resilience::{__private as __resilience, __private::methods::*};
 //!     const __RESILIENCE_NAME: &str = concat!(module_path!(), "::", "price");
-//!     static __RESILIENCE_TIMEOUT: TimeoutSite = TimeoutSite::new(__RESILIENCE_NAME);
-//!     static __RESILIENCE_CALL: CallSite = CallSite::new(__RESILIENCE_NAME);
+//!     static __RESILIENCE_TIMEOUT: __resilience::TimeoutSite =
+//!         __resilience::TimeoutSite::new(__RESILIENCE_NAME);
+//!     static __RESILIENCE_CALL: __resilience::CallSite = __resilience::CallSite::new(__RESILIENCE_NAME);
 //!     let __resilience_timer = __RESILIENCE_CALL.start();
 //!     let __resilience_outcome = __RESILIENCE_TIMEOUT
-//!         .call(Duration::from_millis(800), async { lift(async { lookup(sku).await }.await) })
+//!         .call(__resilience::ms(800), async {
+//!             __resilience::lift(
+//!                 async {
+//!                     if false {
+//!                         return __resilience::returns::<Result<u64, PricingError>>();
+//!                     }
+//!                     lookup(sku).await
+//!                 }
+//!                 .await,
+//!             )
+//!         })
 //!         .await;
-//!     finish::<Result<u64, PricingError>>(__resilience_outcome)
+//!     __resilience::finish::<Result<u64, PricingError>>(__resilience_outcome)
 //! }
 //! ```
 //!
-//! (paths shortened: they are `::resilience::__private::…`, the runtime's one door for
-//! generated code; every attribute accepts `crate = path::to::resilience` for re-exporting
-//! crates.)
+//! `__resilience` is the runtime's one door for generated code (every attribute accepts
+//! `crate = path::to::resilience` for re-exporting crates). The `return` that never runs pins
+//! the body's type, so `?` and `return` in it behave as in the function. The README's
+//! "Reading the expansion" walks through a four-attribute stack line by line.
 //!
 //! # Compile errors
 //!

@@ -227,15 +227,19 @@ impl CircuitBreaker {
             Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::every_error_fails),
         };
+        // The arms' bindings are the macro's own (`mixed_site`): short, and never a name of
+        // the function's.
+        let permit = syn::Ident::new("permit", proc_macro2::Span::mixed_site());
+        let rejection = syn::Ident::new("rejection", proc_macro2::Span::mixed_site());
         if let Some(per_key) = &self.per_key {
             let key = per_key.key(krate);
             return quote! {
                 '__resilience_breaker: {
                     let __resilience_instance = __RESILIENCE_BREAKER.breaker(#key, || #policy);
                     let __resilience_permit = match __resilience_instance.acquire() {
-                        #krate::__private::Ok(__resilience_permit) => __resilience_permit,
-                        #krate::__private::Err(__resilience_rejection) => {
-                            break '__resilience_breaker #krate::__private::rejected(__resilience_rejection)
+                        #krate::__private::Ok(#permit) => #permit,
+                        #krate::__private::Err(#rejection) => {
+                            break '__resilience_breaker #krate::__private::rejected(#rejection)
                         }
                     };
                     let __resilience_result = #inner;
@@ -253,9 +257,9 @@ impl CircuitBreaker {
         quote! {
             '__resilience_breaker: {
                 let __resilience_permit = match __RESILIENCE_BREAKER.#admit {
-                    #krate::__private::Ok(__resilience_permit) => __resilience_permit,
-                    #krate::__private::Err(__resilience_rejection) =>
-                        break '__resilience_breaker #krate::__private::rejected(__resilience_rejection),
+                    #krate::__private::Ok(#permit) => #permit,
+                    #krate::__private::Err(#rejection) =>
+                        break '__resilience_breaker #krate::__private::rejected(#rejection),
                 };
                 let __resilience_result = #inner;
                 __resilience_permit.finish(__resilience_result, #when)
