@@ -494,7 +494,10 @@ impl RateLimiter {
                 self.admitted.fetch_add(1, Ordering::Relaxed);
                 None
             }
-            Err(not_until) => self.refused(not_until.wait_time_from(TokioClock.now()), max_wait),
+            Err(not_until) => {
+                let now = TokioClock.now();
+                self.refused(not_until.wait_time_from(now), now.instant(), max_wait)
+            }
         }
     }
 
@@ -505,16 +508,21 @@ impl RateLimiter {
     fn configured_admission(&'static self, max_wait: Duration) -> Admission {
         match self.try_acquire_configured() {
             Ok(()) => None,
-            Err(wait) => self.refused(wait, max_wait),
+            Err(wait) => self.refused(wait, tokio::time::Instant::now(), max_wait),
         }
     }
 
-    /// No permit now: the next one is `wait` away, and the call may wait `max_wait` (or the
+    /// No permit `now`: the next one is `wait` away, and the call may wait `max_wait` (or the
     /// configured wait) for it.
     #[cold]
     #[inline(never)]
-    fn refused(&'static self, wait: Duration, max_wait: Duration) -> Admission {
-        let deadline = tokio::time::Instant::now() + self.max_wait(max_wait);
+    fn refused(
+        &'static self,
+        wait: Duration,
+        now: tokio::time::Instant,
+        max_wait: Duration,
+    ) -> Admission {
+        let deadline = now + self.max_wait(max_wait);
         Some(Box::pin(self.acquire_after(wait, deadline)))
     }
 
