@@ -42,16 +42,30 @@ impl Clock for TokioClock {
 impl Add<Nanos> for TokioInstant {
     type Output = TokioInstant;
 
+    #[inline]
     fn add(self, other: Nanos) -> TokioInstant {
         TokioInstant(self.0 + Duration::from(other))
     }
 }
 
 impl Reference for TokioInstant {
+    #[inline]
     fn duration_since(&self, earlier: Self) -> Nanos {
-        self.0.saturating_duration_since(earlier.0).into()
+        match self
+            .0
+            .into_std()
+            .checked_duration_since(earlier.0.into_std())
+        {
+            Some(d) => Nanos::from(
+                d.as_secs()
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(u64::from(d.subsec_nanos())),
+            ),
+            None => Nanos::from(0),
+        }
     }
 
+    #[inline]
     fn saturating_sub(&self, duration: Nanos) -> Self {
         TokioInstant(self.0.checked_sub(duration.into()).unwrap_or(self.0))
     }

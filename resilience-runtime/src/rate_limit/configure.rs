@@ -77,8 +77,12 @@ impl RateLimiter {
         changes.extend(change(KIND, self.name, "rate", rate(&old), rate(&new)));
         changes.extend(change(KIND, self.name, "burst", burst(&old), burst(&new)));
         if (new.count, new.per, new.burst) != (old.count, old.per, old.burst) {
-            settings.limiter = (new != self.policy)
-                .then(|| (new, Gcra::direct_with_clock(new.quota(), TokioClock)));
+            settings.limiter = (new != self.policy).then(|| {
+                (
+                    new,
+                    Gcra::new(new.quota(), super::state::Tat::default(), TokioClock),
+                )
+            });
         }
         let disabled = crate::config::disabled(table);
         let was = std::mem::replace(&mut settings.disabled, disabled);

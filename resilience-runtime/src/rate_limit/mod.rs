@@ -12,6 +12,7 @@ mod configure;
 #[cfg(feature = "redis")]
 mod fleet;
 mod rate;
+mod state;
 
 pub use clock::{TokioClock, TokioInstant};
 pub use rate::Rate;
@@ -25,7 +26,7 @@ use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{RateLimiterSnapshot, Snapshot};
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
-use governor::state::{InMemoryState, NotKeyed};
+use governor::state::NotKeyed;
 use governor::{Quota, RateLimiter as Gcra};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -78,7 +79,7 @@ impl RateLimitPolicy {
     }
 }
 
-type Limiter = Gcra<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>;
+type Limiter = Gcra<NotKeyed, state::Tat, TokioClock, NoOpMiddleware<TokioInstant>>;
 
 /// One rate limiter: shared by every callsite with its `name`.
 ///
@@ -139,7 +140,7 @@ impl RateLimiter {
         RateLimiter {
             name,
             policy,
-            gcra: Gcra::direct_with_clock(policy.quota(), TokioClock),
+            gcra: Gcra::new(policy.quota(), state::Tat::default(), TokioClock),
             admitted: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             counters: CallCounters::new(name, "rate_limit"),
@@ -365,7 +366,7 @@ impl RateLimitSite {
     /// The site's limiter, registered on first use with `policy`.
     #[inline]
     pub fn limiter(&'static self, policy: RateLimitPolicy) -> &'static RateLimiter {
-        self.limiter_with(policy, crate::fleet::FleetPolicy::LOCAL)
+        self.limiter_with(policy, &crate::fleet::FleetPolicy::LOCAL)
     }
 
     /// The site's limiter, registered on first use with `policy` and `fleet`.
@@ -373,21 +374,38 @@ impl RateLimitSite {
     fn limiter_with(
         &'static self,
         policy: RateLimitPolicy,
-        fleet: crate::fleet::FleetPolicy,
+        fleet: &crate::fleet::FleetPolicy,
     ) -> &'static RateLimiter {
         match self.limiter.get() {
             Some(l) => l,
-            None => self.register(policy, fleet),
+            // The policy goes out of line in its fields: a struct passed by reference would be
+            // written to the stack on every call, not only on this one.
+            None => self.register(
+                (policy.count, policy.burst),
+                policy.per,
+                policy.max_wait,
+                fleet,
+            ),
         }
     }
 
     /// The first call (every call, once test registries exist in the process).
     #[cold]
+    #[inline(never)]
     fn register(
         &'static self,
-        policy: RateLimitPolicy,
-        fleet: crate::fleet::FleetPolicy,
+        (count, burst): (u32, u32),
+        per: Duration,
+        max_wait: Duration,
+        fleet: &crate::fleet::FleetPolicy,
     ) -> &'static RateLimiter {
+        let policy = RateLimitPolicy {
+            count,
+            per,
+            burst,
+            max_wait,
+        };
+        let fleet = *fleet;
         registry::callsite_instance(self, &self.limiter, |reg| {
             self.register_in(reg, policy, fleet)
         })
@@ -416,31 +434,17 @@ impl RateLimitSite {
         Self::admit(self.limiter(policy), policy, inner)
     }
 
-    /// The admission of a call on `limiter`: fleet (feature `redis`), configured, or the
-    /// attribute's limiter (one relaxed load for each of the first two).
+    /// The admission of a call on `limiter`, decided here: a free permit is taken at once.
     #[inline]
     fn admit<F>(
         limiter: &'static RateLimiter,
         policy: RateLimitPolicy,
         inner: F,
     ) -> RateLimitCall<F> {
-        #[cfg(feature = "redis")]
-        if limiter.fleet.is_fleet() {
-            return Self::fleet_admission(limiter, limiter.max_wait(policy.max_wait), inner);
-        }
-        #[cfg(feature = "config")]
-        if limiter.configured.load(Ordering::Relaxed) {
-            return RateLimitCall {
-                state: admission(limiter.try_acquire_configured(), limiter, policy),
-                inner,
-                limiter,
-            };
-        }
-        let state = admission(limiter.take_from(&limiter.gcra), limiter, policy);
         RateLimitCall {
+            waiting: limiter.admission(policy.max_wait),
             inner,
             limiter,
-            state,
         }
     }
 
@@ -467,73 +471,76 @@ impl RateLimitSite {
         fleet: crate::fleet::FleetPolicy,
         inner: F,
     ) -> RateLimitCall<F> {
-        Self::admit(self.limiter_with(policy, fleet), policy, inner)
+        Self::admit(self.limiter_with(policy, &fleet), policy, inner)
+    }
+}
+
+impl RateLimiter {
+    /// A call's admission: fleet (feature `redis`), configured, or the attribute's limiter (one
+    /// relaxed load for each of the first two). Only the last is inline: a free permit costs
+    /// the limiter's check and one count; every other way is out of line.
+    #[inline]
+    fn admission(&'static self, max_wait: Duration) -> Admission {
+        #[cfg(feature = "redis")]
+        if self.fleet.is_fleet() {
+            return self.fleet_admission(max_wait);
+        }
+        #[cfg(feature = "config")]
+        if self.configured.load(Ordering::Relaxed) {
+            return self.configured_admission(max_wait);
+        }
+        match self.gcra.check() {
+            Ok(()) => {
+                self.admitted.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            Err(not_until) => {
+                let now = TokioClock.now();
+                self.refused(not_until.wait_time_from(now), now.instant(), max_wait)
+            }
+        }
+    }
+
+    /// The admission of a configured limiter (or of one switched off).
+    #[cfg(feature = "config")]
+    #[cold]
+    #[inline(never)]
+    fn configured_admission(&'static self, max_wait: Duration) -> Admission {
+        match self.try_acquire_configured() {
+            Ok(()) => None,
+            Err(wait) => self.refused(wait, tokio::time::Instant::now(), max_wait),
+        }
+    }
+
+    /// No permit `now`: the next one is `wait` away, and the call may wait `max_wait` (or the
+    /// configured wait) for it.
+    #[cold]
+    #[inline(never)]
+    fn refused(
+        &'static self,
+        wait: Duration,
+        now: tokio::time::Instant,
+        max_wait: Duration,
+    ) -> Admission {
+        let deadline = now + self.max_wait(max_wait);
+        Some(Box::pin(self.acquire_after(wait, deadline)))
     }
 
     /// A fleet call: Redis is asked when the future is first polled.
     #[cfg(feature = "redis")]
     #[cold]
-    fn fleet_admission<F>(
-        limiter: &'static RateLimiter,
-        max_wait: Duration,
-        inner: F,
-    ) -> RateLimitCall<F> {
-        RateLimitCall {
-            inner,
-            limiter,
-            state: Admission::Fleet {
-                deadline: tokio::time::Instant::now() + max_wait,
-            },
-        }
+    #[inline(never)]
+    fn fleet_admission(&'static self, max_wait: Duration) -> Admission {
+        let deadline = tokio::time::Instant::now() + self.max_wait(max_wait);
+        Some(Box::pin(self.acquire_fleet(deadline)))
     }
 }
 
-/// A call's admission: its permit taken, or when the next one frees and how long it may wait.
-#[inline(always)]
-fn admission(
-    taken: Result<(), Duration>,
-    limiter: &RateLimiter,
-    policy: RateLimitPolicy,
-) -> Admission {
-    match taken {
-        Ok(()) => Admission::Admitted,
-        Err(wait) => Admission::Refused {
-            wait,
-            deadline: tokio::time::Instant::now() + limiter.max_wait(policy.max_wait),
-        },
-    }
-}
-
-/// Where a [`RateLimitCall`] stands.
-enum Admission {
-    /// The permit is taken: run the call.
-    Admitted,
-    /// No permit when the call was built: the next one is `wait` away.
-    Refused {
-        wait: Duration,
-        deadline: tokio::time::Instant,
-    },
-    /// Fleet scope: Redis is to be asked (feature `redis`).
-    #[cfg(feature = "redis")]
-    Fleet { deadline: tokio::time::Instant },
-    /// Sleeping for the next permit, or asking Redis for it (boxed: the rare path keeps its
-    /// timer off the future).
-    Waiting(Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>),
-}
-
-impl std::fmt::Debug for Admission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Admission::Admitted => f.write_str("Admitted"),
-            Admission::Refused { wait, .. } => {
-                f.debug_struct("Refused").field("wait", wait).finish()
-            }
-            Admission::Waiting(_) => f.write_str("Waiting"),
-            #[cfg(feature = "redis")]
-            Admission::Fleet { .. } => f.write_str("Fleet"),
-        }
-    }
-}
+/// Where a [`RateLimitCall`] stands: `None` once its permit is taken; else the wait for one
+/// (sleeping for the next permit, or asking Redis for it), made when the call is built and run
+/// when it is polled (boxed: the rare path keeps its timer off the future, and the admitted
+/// path stores one null pointer).
+type Admission = Option<Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>>;
 
 pin_project! {
     /// A call behind a rate limit; built by [`RateLimitSite::call`].
@@ -542,7 +549,7 @@ pin_project! {
         #[pin]
         inner: F,
         limiter: &'static RateLimiter,
-        state: Admission,
+        waiting: Admission,
     }
 }
 
@@ -551,7 +558,7 @@ impl<F: std::fmt::Debug> std::fmt::Debug for RateLimitCall<F> {
         f.debug_struct("RateLimitCall")
             .field("inner", &self.inner)
             .field("limiter", &self.limiter.name)
-            .field("state", &self.state)
+            .field("admitted", &self.waiting.is_none())
             .finish()
     }
 }
@@ -565,10 +572,10 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if !matches!(this.state, Admission::Admitted) {
-            match poll_admission(this.state, this.limiter, cx) {
+        if let Some(waiting) = this.waiting {
+            match poll_waiting(waiting.as_mut(), cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(())) => *this.state = Admission::Admitted,
+                Poll::Ready(Ok(())) => *this.waiting = None,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(Failure::Policy(e))),
             }
         }
@@ -578,23 +585,14 @@ where
     }
 }
 
+/// Polls the wait for a permit, out of line.
 #[cold]
-fn poll_admission(
-    state: &mut Admission,
-    limiter: &'static RateLimiter,
+#[inline(never)]
+fn poll_waiting(
+    waiting: Pin<&mut (dyn Future<Output = Result<(), Error>> + Send)>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Error>> {
-    if let Admission::Refused { wait, deadline } = *state {
-        *state = Admission::Waiting(Box::pin(limiter.acquire_after(wait, deadline)));
-    }
-    #[cfg(feature = "redis")]
-    if let Admission::Fleet { deadline } = *state {
-        *state = Admission::Waiting(Box::pin(limiter.acquire_fleet(deadline)));
-    }
-    match state {
-        Admission::Waiting(fut) => fut.as_mut().poll(cx),
-        _ => Poll::Ready(Ok(())),
-    }
+    waiting.poll(cx)
 }
 
 /// The registry's kind for rate limiters (`[rate_limit.<name>]` in configuration).
