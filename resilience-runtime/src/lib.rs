@@ -50,7 +50,7 @@ pub use timeout::TimeoutHandle;
 pub mod __private {
     pub use crate::Error;
     pub use crate::blocking::BlockingSite;
-    pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite, KeyedBulkheadSite};
+    pub use crate::bulkhead::{BulkheadPolicy, BulkheadSite, Entered, KeyedBulkheadSite};
     pub use crate::call::CallSite;
     #[cfg(feature = "chaos")]
     pub use crate::chaos::{ChaosPolicy, chaos, chaos_blocking};

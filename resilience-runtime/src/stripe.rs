@@ -41,9 +41,14 @@ pub(crate) fn with_mine<T, R>(cells: &[T], f: impl FnOnce(&T) -> R) -> R {
 }
 
 /// The first use on this thread, or a counter with fewer stripes than [`MAX_STRIPES`].
+///
+/// `extern "C"`: it cannot unwind (a panic here aborts; nothing here panics), so an inlined
+/// caller needs no landing pad for it (issue 18: a landing pad in a future's `poll` keeps the
+/// future's state in memory).
 #[cold]
 #[inline(never)]
-fn with_mine_slow<T, R>(cells: &[T], f: impl FnOnce(&T) -> R) -> R {
+#[allow(improper_ctypes_definitions)]
+extern "C" fn with_mine_slow<T, R, F: FnOnce(&T) -> R>(cells: &[T], f: F) -> R {
     f(&cells[my_slot() % cells.len()])
 }
 
@@ -75,9 +80,14 @@ pub(crate) fn with_my_line<T, R>(lines: &[T], f: impl FnOnce(&T) -> R) -> R {
 }
 
 /// The first use on this thread, or fewer lines than [`MAX_STRIPES`].
+///
+/// `extern "C"`: it cannot unwind (a panic here aborts; nothing here panics), so an inlined
+/// caller needs no landing pad for it (issue 18: a landing pad in a future's `poll` keeps the
+/// future's state in memory).
 #[cold]
 #[inline(never)]
-fn with_my_line_slow<T, R>(lines: &[T], f: impl FnOnce(&T) -> R) -> R {
+#[allow(improper_ctypes_definitions)]
+extern "C" fn with_my_line_slow<T, R, F: FnOnce(&T) -> R>(lines: &[T], f: F) -> R {
     f(&lines[my_slot() / SPACING % lines.len()])
 }
 

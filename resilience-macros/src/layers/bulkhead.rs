@@ -92,17 +92,30 @@ impl Bulkhead {
                     #krate::__private::KeyedBulkheadSite::new(#name, #max_keys);
             };
         }
+        // A literal policy lives in the site (read on the first call and by a call that
+        // waits); a plain `fn` passes it at each call.
+        let with = if self.is_const() && !g.sync {
+            Gen::with_policy(self.policy(&g.krate), "BulkheadPolicy")
+        } else {
+            TokenStream::new()
+        };
         g.site_static(
             "__RESILIENCE_BULKHEAD",
             "BulkheadSite",
             self.name.as_ref(),
             TokenStream::new(),
-            TokenStream::new(),
+            with,
         )
     }
 
-    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
-        let krate = &g.krate;
+    /// Whether every value is a literal.
+    fn is_const(&self) -> bool {
+        !self.max_concurrent.as_ref().is_some_and(Given::is_expr)
+            && self.max_wait.as_ref().is_none_or(|d| d.literal.is_some())
+    }
+
+    /// `BulkheadPolicy { .. }`, naming only what was written.
+    fn policy(&self, krate: &TokenStream) -> TokenStream {
         let p = quote!(#krate::__private);
         let max_concurrent = self.max_concurrent.as_ref().map(|n| {
             n.to_tokens(krate, "max_concurrent", |n| {
@@ -110,7 +123,7 @@ impl Bulkhead {
                 quote!(#n)
             })
         });
-        let policy = match (max_concurrent, &self.max_wait) {
+        match (max_concurrent, &self.max_wait) {
             (None, None) => quote!(#p::BulkheadPolicy::DEFAULT),
             (Some(n), None) => {
                 quote!(#p::BulkheadPolicy { max_concurrent: #n, ..#p::BulkheadPolicy::DEFAULT })
@@ -123,7 +136,14 @@ impl Bulkhead {
                 let d = d.to_tokens(krate);
                 quote!(#p::BulkheadPolicy { max_concurrent: #n, max_wait: #d })
             }
-        };
+        }
+    }
+
+    pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
+        let krate = &g.krate;
+        let p = quote!(#krate::__private);
+        let policy = self.policy(krate);
+        let site_policy = self.is_const();
         let checked = self.max_concurrent.as_ref().is_some_and(Given::is_expr);
         g.checked_if(
             checked,
@@ -139,8 +159,59 @@ impl Bulkhead {
                     policy,
                     inner,
                 ),
-                None => crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), policy, inner),
+                None if g.sync => {
+                    crate::expand_sync::call(g, quote!(__RESILIENCE_BULKHEAD), policy, inner)
+                }
+                None => flat(&p, (!site_policy).then_some(policy), inner),
             },
         )
+    }
+}
+
+/// The bulkhead as straight-line code in the function's own future: a free place is taken
+/// inline, only a full bulkhead awaits one, and the place is held across the layers beneath
+/// (given back when dropped: completion, cancellation or panic).
+///
+/// Input:  `BulkheadPolicy { .. }` (none when the site holds it), the layers beneath
+/// Output:
+/// ```text
+/// '__resilience_bulkhead: {
+///     let __resilience_place = match __RESILIENCE_BULKHEAD.try_enter_with(|| policy) {
+///         Some(place) => place,
+///         None => match __RESILIENCE_BULKHEAD.enter_with(|| policy).await {
+///             Ok(place) => place,
+///             Err(rejection) => break '__resilience_bulkhead rejected(rejection), // BulkheadFull
+///         },
+///     };
+///     let __resilience_result = <the layers beneath>;
+///     __resilience_place.finish(__resilience_result)
+/// }
+/// ```
+fn flat(p: &TokenStream, policy: Option<TokenStream>, inner: TokenStream) -> TokenStream {
+    // The arms' bindings are the macro's own (`mixed_site`), never a name of the function's.
+    let place = syn::Ident::new("place", proc_macro2::Span::mixed_site());
+    let rejection = syn::Ident::new("rejection", proc_macro2::Span::mixed_site());
+    // The result is bound before `finish`: as its argument it would await while the place is
+    // borrowed as the receiver, which keeps the place in memory across the await.
+    // The site's own policy when it is a literal, else the one of this call.
+    let (try_enter, enter) = match policy {
+        None => (quote!(try_enter()), quote!(enter())),
+        Some(policy) => (
+            quote!(try_enter_with(|| #policy)),
+            quote!(enter_with(|| #policy)),
+        ),
+    };
+    quote! {
+        '__resilience_bulkhead: {
+            let __resilience_place = match __RESILIENCE_BULKHEAD.#try_enter {
+                #p::Some(#place) => #place,
+                #p::None => match __RESILIENCE_BULKHEAD.#enter.await {
+                    #p::Ok(#place) => #place,
+                    #p::Err(#rejection) => break '__resilience_bulkhead #p::rejected(#rejection),
+                },
+            };
+            let __resilience_result = #inner;
+            __resilience_place.finish(__resilience_result)
+        }
     }
 }

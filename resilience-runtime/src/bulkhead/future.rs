@@ -165,7 +165,7 @@ where
 /// The rare wait for a place, boxed. Its `Drop` checks for `None` inline: the boxed future's
 /// drop glue is called only when there is one (every call used to pay that call).
 #[derive(Debug)]
-struct Wait(ManuallyDrop<Option<Pin<Box<Acquire<'static>>>>>);
+pub(super) struct Wait(pub(super) ManuallyDrop<Option<Pin<Box<Acquire<'static>>>>>);
 
 impl Drop for Wait {
     #[inline]
@@ -183,7 +183,7 @@ fn drop_wait(wait: Option<Pin<Box<Acquire<'static>>>>) {
 }
 
 #[cold]
-fn poll_wait(
+pub(super) fn poll_wait(
     wait: &mut Option<Pin<Box<Acquire<'static>>>>,
     bulkhead: &'static Bulkhead,
     max_wait: std::time::Duration,

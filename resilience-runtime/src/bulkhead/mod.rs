@@ -7,9 +7,11 @@
 //! full.
 
 mod blocking;
+mod enter;
 mod future;
 pub(crate) mod places;
 
+pub use enter::{Enter, Entered};
 pub use future::{Acquire, BulkheadCall, Place};
 
 use crate::Error;
@@ -262,6 +264,9 @@ impl Bulkhead {
 pub struct BulkheadSite {
     name: Name,
     shared: bool,
+    /// The attribute's values when all are literals ([`with`](Self::with)): what the first
+    /// call registers the bulkhead with, and a full bulkhead waits by.
+    policy: BulkheadPolicy,
     bulkhead: OnceLock<&'static Bulkhead>,
 }
 
@@ -271,8 +276,17 @@ impl BulkheadSite {
         BulkheadSite {
             name: Name::Fixed(name),
             shared: true,
+            policy: BulkheadPolicy::DEFAULT,
             bulkhead: OnceLock::new(),
         }
+    }
+
+    /// The site with the attribute's values, which [`try_enter`](Self::try_enter) and
+    /// [`enter`](Self::enter) use (the default is [`BulkheadPolicy::DEFAULT`]). Read only on
+    /// the first call and by a call that waits: a free place costs nothing more.
+    pub const fn with(mut self, policy: BulkheadPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The site of a method whose default label names its type (see [`FnLabel`]).
