@@ -106,8 +106,8 @@ fn shorten(g: &Gen, statics: TokenStream, layered: TokenStream) -> TokenStream {
         .collect();
     let alias = syn::Ident::new("__resilience", Span::call_site());
     let mut found = false;
-    let statics = replace_path(statics, &pattern, &alias, &mut found);
-    let layered = replace_path(layered, &pattern, &alias, &mut found);
+    let statics = crate::paths::replace(statics, &pattern, Some(&alias), &mut found);
+    let layered = crate::paths::replace(layered, &pattern, Some(&alias), &mut found);
     if !found {
         return quote!(#statics #layered);
     }
@@ -117,47 +117,6 @@ fn shorten(g: &Gen, statics: TokenStream, layered: TokenStream) -> TokenStream {
         #statics
         #layered
     }
-}
-
-/// `tokens` with each run of tokens spelled as `pattern` replaced by `alias`, spanned on the
-/// run's first token, so a call's span (and rustc's label on it) starts where it did.
-fn replace_path(
-    tokens: TokenStream,
-    pattern: &[String],
-    alias: &syn::Ident,
-    found: &mut bool,
-) -> TokenStream {
-    use proc_macro2::{Group, TokenTree};
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        let end = i + pattern.len();
-        if end <= tokens.len()
-            && tokens[i..end]
-                .iter()
-                .zip(pattern)
-                .all(|(tt, p)| !matches!(tt, TokenTree::Group(_)) && tt.to_string() == *p)
-        {
-            let mut id = alias.clone();
-            id.set_span(tokens[i].span());
-            out.push(TokenTree::Ident(id));
-            *found = true;
-            i = end;
-            continue;
-        }
-        match &tokens[i] {
-            TokenTree::Group(g) => {
-                let stream = replace_path(g.stream(), pattern, alias, found);
-                let mut group = Group::new(g.delimiter(), stream);
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
-            }
-            other => out.push(other.clone()),
-        }
-        i += 1;
-    }
-    out.into_iter().collect()
 }
 
 /// The function's own `static` and the timer of this call (its duration, all layers included,

@@ -198,7 +198,7 @@ impl Gen {
             .into_iter()
             .map(|tt| tt.to_string())
             .collect();
-        let value = strip_prefix(value, &prefix);
+        let value = crate::paths::replace(value, &prefix, None, &mut false);
         quote!({
             use #krate::__private::*;
             #value
@@ -340,34 +340,4 @@ impl Gen {
             __RESILIENCE_LABEL.resolve(|| ::core::any::type_name::<Self>());
         }
     }
-}
-
-/// `tokens` without the runs of tokens spelled as `prefix` (`::resilience::__private::`).
-fn strip_prefix(tokens: TokenStream, prefix: &[String]) -> TokenStream {
-    use proc_macro2::{Group, TokenTree};
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        let end = i + prefix.len();
-        if end <= tokens.len()
-            && tokens[i..end]
-                .iter()
-                .zip(prefix)
-                .all(|(tt, p)| !matches!(tt, TokenTree::Group(_)) && tt.to_string() == *p)
-        {
-            i = end;
-            continue;
-        }
-        match &tokens[i] {
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), strip_prefix(g.stream(), prefix));
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
-            }
-            other => out.push(other.clone()),
-        }
-        i += 1;
-    }
-    out.into_iter().collect()
 }
