@@ -2,7 +2,7 @@
 //!
 //! Attribute macros that make an `async fn` (or a [plain `fn`](#sync-functions)) resilient: retries with jittered backoff,
 //! timeouts, circuit breakers, bulkheads, rate limits, fallbacks and fault injection. Each
-//! attribute expands to a few readable lines ([see them](#seeing-the-expansion)) calling a
+//! attribute expands to plain code you can read ([see it](#seeing-the-expansion)) calling a
 //! small runtime, which keeps every policy instance in a [`registry`] and reports through
 //! `tracing` and (feature `metrics`) the `metrics` facade.
 //!
@@ -376,13 +376,14 @@
 //! at the method's first call, since a `static` cannot name `Self`; an associated function
 //! without `self` keeps `module::fn`). Events go to `tracing` under target
 //! `resilience` with stable fields (a retry: `name`, `attempt`, `delay_ms`, `error`); the
-//! error is written with `Display` when it has one and `Debug` otherwise, never with a
+//! error is written with `Display` when it has one and `Debug` otherwise (so a retried error
+//! type must implement `Debug`, which `#[retry]` says when the crate compiles), never with a
 //! backtrace (an `anyhow::Error` logs its message and its causes, as `{:#}` writes them). The
 //! same moments reach [`Registry::subscribe`] as typed [`Event`]s.
 //!
 //! # Seeing the expansion
 //!
-//! The expansion is short and meant to be read. Install `cargo-expand` once, then expand the
+//! The expansion is plain code meant to be read. Install `cargo-expand` once, then expand the
 //! module holding your function:
 //!
 //! ```sh
@@ -396,7 +397,7 @@
 //! pub async fn price(sku: &str) -> Result<u64, PricingError> {
 //!     #[allow(unused_imports)]
 //!     use ::resilience::{__private as __resilience, __private::methods::*};
-//!     const __RESILIENCE_NAME: &str = concat!(module_path!(), "::", "price");
+//!     const __RESILIENCE_NAME: &str = "shop::price"; // concat!(module_path!(), "::", "price")
 //!     static __RESILIENCE_TIMEOUT: __resilience::TimeoutSite =
 //!         __resilience::TimeoutSite::new(__RESILIENCE_NAME);
 //!     static __RESILIENCE_CALL: __resilience::CallSite = __resilience::CallSite::new(__RESILIENCE_NAME);
