@@ -223,8 +223,16 @@ impl CircuitBreaker {
     /// The breaker's admission and recording around `inner`, `policy` built on first use.
     fn layer(&self, g: &Gen, policy: TokenStream, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;
+        // A path is called from a closure, so a predicate taking the wrong error type is one
+        // "mismatched types" on it, naming both types (passed as the bound's argument, it was
+        // a closure-signature error with a wrong suggestion). Only the call carries the
+        // user's span: a closure spanned wholly on user code would trip clippy's
+        // `redundant_closure` in the user's crate.
         let when = match &self.when {
-            Some(w) => quote_spanned!(w.span()=> #w),
+            Some(w) => {
+                let call = quote_spanned!(w.span()=> #w(__resilience_error));
+                quote!(|__resilience_error| #call)
+            }
             None => quote!(#krate::__private::every_error_fails),
         };
         // The arms' bindings are the macro's own (`mixed_site`): short, and never a name of

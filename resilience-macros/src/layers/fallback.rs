@@ -132,9 +132,11 @@ impl Fallback {
             }
         };
         let when = self.when.as_ref().map(|w| {
-            let w = quote_spanned!(w.span()=> #w);
+            // Called directly, spanned on the path: a predicate taking the wrong error type is
+            // one "mismatched types" there, naming both types and the predicate's definition.
+            let call = quote_spanned!(w.span()=> #w(&__resilience_error));
             quote! {
-                if !#p::fallback_when(#w, &__resilience_error) {
+                if !#call {
                     return #p::Propagate::propagate(__resilience_mode, __resilience_error);
                 }
             }

@@ -352,11 +352,3 @@ pub struct Immediate;
 /// [`FallbackFn`]'s kind for a fallback that returns a future (an `async fn`): it is awaited.
 #[derive(Debug, Clone, Copy)]
 pub struct Awaited;
-
-/// Asks `when` whether the fallback handles `error` (pins the predicate's type, so a mismatch
-/// points at it).
-#[doc(hidden)]
-#[inline]
-pub fn fallback_when<E>(when: impl FnOnce(&E) -> bool, error: &E) -> bool {
-    when(error)
-}
