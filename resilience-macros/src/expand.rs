@@ -5,11 +5,12 @@
 //! Output:
 //! ```text
 //! async fn f(x: u32) -> io::Result<u32> {
-//!     ::resilience::__private::finish::<io::Result<u32>>(
-//!         ::resilience::__private::timeout("m::f", Duration::from_secs(1), async {
-//!             ::resilience::__private::lift(async { body }.await)
-//!         }).await,
-//!     )
+//!     use ::resilience::{__private as __resilience, __private::methods::*};
+//!     static __RESILIENCE_TIMEOUT: __resilience::TimeoutSite = ..;
+//!     let __resilience_outcome = __RESILIENCE_TIMEOUT.call(__resilience::secs(1), async {
+//!         __resilience::lift(async { if false { return returns::<io::Result<u32>>(); } body }.await)
+//!     }).await;
+//!     __resilience::finish::<io::Result<u32>>(__resilience_outcome)
 //! }
 //! ```
 

@@ -60,6 +60,7 @@ pub mod __private {
     };
     pub use crate::fallback::{
         BlockingFallbackFn, FallbackFn, FallbackMode, Probe, ProbeResult, ProbeValue, Propagate,
+        fallback_when,
     };
     pub use crate::fleet::{FleetPolicy, OnStoreError, Scope};
     pub use crate::hedge::{

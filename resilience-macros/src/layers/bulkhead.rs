@@ -3,9 +3,14 @@
 //! Input:  `#[bulkhead(max_concurrent = 10)] async fn f() -> R { body }`
 //! Output:
 //! ```text
-//! static __RESILIENCE_BULKHEAD: BulkheadSite = BulkheadSite::new("mod::f");
-//! __RESILIENCE_BULKHEAD.call(BulkheadPolicy { max_concurrent: 10, ..DEFAULT }, async { <body> }).await
+//! static __RESILIENCE_BULKHEAD: BulkheadSite = {
+//!     use __resilience::*;
+//!     BulkheadSite::new("mod::f").per_callsite().with(BulkheadPolicy { max_concurrent: 10, ..DEFAULT })
+//! };
+//! '__resilience_bulkhead: { <a place, taken or awaited (see `flat`)>; <body>; place.finish(..) }
 //! ```
+//!
+//! On a plain `fn`: `__RESILIENCE_BULKHEAD.call_blocking(policy, &__RESILIENCE_BLOCKING, || <body>)`.
 //!
 //! With `key = expr` (and a `name`): a `KeyedBulkheadSite`, and the call runs through the
 //! bulkhead of that key: `__RESILIENCE_BULKHEAD.bulkhead(key(&(expr)), policy).run(max_wait, ..)`.

@@ -3,15 +3,23 @@
 //! Input:  `#[circuit_breaker(failure_rate = 25%)] async fn f() -> R { body }`
 //! Output:
 //! ```text
-//! static __RESILIENCE_BREAKER: BreakerSite = BreakerSite::new("mod::f", "src/m.rs:12");
+//! static __RESILIENCE_BREAKER: BreakerSite = {
+//!     use __resilience::*;
+//!     BreakerSite::new("mod::f", "src/m.rs:12").with(BreakerPolicy { failure_rate: 0.25, ..DEFAULT })
+//! };
 //! '__resilience_breaker: {
-//!     let permit = match __RESILIENCE_BREAKER.acquire_with(|| BreakerPolicy { failure_rate: 0.25, ..DEFAULT }) {
+//!     let __resilience_permit = match __RESILIENCE_BREAKER.admit() {
 //!         Ok(permit) => permit,
 //!         Err(rejection) => break '__resilience_breaker rejected(rejection),
 //!     };
-//!     permit.finish(<body>, every_error_fails)
+//!     let __resilience_result = <body>;
+//!     __resilience_permit.finish(__resilience_result, every_error_fails)
 //! }
 //! ```
+//!
+//! When a value is not a literal, the policy is passed at the call instead,
+//! `acquire_with(|| policy)`, the closure run only by the first call, which registers the
+//! breaker; a count or a percentage given as an expression is also checked at each call.
 //!
 //! With `key = expr` (and a `name`): `static __RESILIENCE_BREAKER: KeyedBreakerSite =
 //! KeyedBreakerSite::new("upstream", DEFAULT_MAX_KEYS);` and the admission goes through
@@ -229,10 +237,12 @@ impl CircuitBreaker {
         // user's span: a closure spanned wholly on user code would trip clippy's
         // `redundant_closure` in the user's crate.
         let when = match &self.when {
-            Some(w) => {
+            Some(w @ syn::Expr::Path(_)) => {
                 let call = quote_spanned!(w.span()=> #w(__resilience_error));
                 quote!(|__resilience_error| #call)
             }
+            // A closure is passed as written: its argument's type comes from `finish`'s bound.
+            Some(w) => quote_spanned!(w.span()=> #w),
             None => quote!(#krate::__private::every_error_fails),
         };
         // The arms' bindings are the macro's own (`mixed_site`): short, and never a name of

@@ -5,11 +5,11 @@
 //! Output:
 //! ```text
 //! let __resilience_mode = (&Probe::<Vec<Item>>::new()).mode();  // Result or plain value
-//! let __resilience_result = timeout(.., async { FallbackMode::lift(__resilience_mode, body) }).await;
+//! let __resilience_result = __RESILIENCE_TIMEOUT.call(.., async { __resilience_mode.lift(body) }).await;
 //! match __resilience_result {
-//!     Ok(v) => FallbackMode::ok(__resilience_mode, v),
+//!     Ok(v) => __resilience_mode.ok(v),
 //!     Err(f) => {
-//!         let __resilience_error = FallbackMode::error(__resilience_mode, f); // E, or resilience::Error
+//!         let __resilience_error = __resilience_mode.error(f); // E, or resilience::Error
 //!         FallbackFn::<_, Vec<Item>, _>::call_fallback((u, __resilience_error,), cached).await
 //!         // a fallback of the wrong shape fails here: "must have the signature `fn(UserId, Error) -> Vec<Item>`"
 //!     }
@@ -132,9 +132,13 @@ impl Fallback {
             }
         };
         let when = self.when.as_ref().map(|w| {
-            // Called directly, spanned on the path: a predicate taking the wrong error type is
-            // one "mismatched types" there, naming both types and the predicate's definition.
-            let call = quote_spanned!(w.span()=> #w(&__resilience_error));
+            // A path is called directly, spanned on it: one taking the wrong error type is one
+            // "mismatched types" there, naming both types and the predicate's definition. A
+            // closure goes through `fallback_when`, whose bound gives its argument's type.
+            let call = match w {
+                Expr::Path(_) => quote_spanned!(w.span()=> #w(&__resilience_error)),
+                _ => quote_spanned!(w.span()=> #p::fallback_when(#w, &__resilience_error)),
+            };
             quote! {
                 if !#call {
                     return #p::Propagate::propagate(__resilience_mode, __resilience_error);

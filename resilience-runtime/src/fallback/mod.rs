@@ -352,3 +352,11 @@ pub struct Immediate;
 /// [`FallbackFn`]'s kind for a fallback that returns a future (an `async fn`): it is awaited.
 #[derive(Debug, Clone, Copy)]
 pub struct Awaited;
+
+/// Asks a `when` closure whether the fallback handles `error` (its bound gives the closure
+/// its argument type).
+#[doc(hidden)]
+#[inline]
+pub fn fallback_when<E>(when: impl FnOnce(&E) -> bool, error: &E) -> bool {
+    when(error)
+}
