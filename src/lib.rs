@@ -41,8 +41,9 @@
 //!
 //! fn is_transient(e: &PricingError) -> bool { !matches!(e, PricingError::BadSku) }
 //!
-//! // Up to 4 attempts, each cut off after 800ms, 50ms, 100ms, 200ms apart (full jitter),
-//! // only for transient errors. The signature is unchanged.
+//! // Up to 4 attempts, each cut off after 800ms, waiting up to 50ms, 100ms, 200ms between
+//! // them (full jitter: a random wait below each), only for transient errors. The signature
+//! // is unchanged.
 //! #[retry(attempts = 4, backoff = exponential(50ms, max = 2s), when = is_transient)]
 //! #[timeout(800ms)]
 //! async fn quote(sku: &str) -> Result<u64, PricingError> {
