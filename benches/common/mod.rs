@@ -171,6 +171,20 @@ pub const VARIANTS: &[Variant] = &[
         peers = ["sync_backon"]
     ),
     variant!("sync_bulkhead", sync sync_with_bulkhead, ours = true, peers = []),
+    // The same layers around a body that calls a function the compiler cannot see into, as a
+    // real body does: the bare call then needs a frame too, so these rows measure the layer,
+    // not the leaf body's lack of one.
+    variant!("bare_call", bare_call, ours = false, peers = []),
+    variant!(
+        "circuit_breaker_call",
+        with_breaker_call,
+        ours = true,
+        peers = []
+    ),
+    variant!("retry_call", with_retry_call, ours = true, peers = []),
+    variant!("sync_bare_call", sync sync_bare_call, ours = false, peers = []),
+    variant!("sync_circuit_breaker_call", sync sync_with_breaker_call, ours = true, peers = []),
+    variant!("sync_retry_call", sync sync_with_retry_call, ours = true, peers = []),
     variant!("sync_failsafe", sync sync_with_failsafe, ours = false, peers = []),
     variant!("sync_backon", sync sync_with_backon, ours = false, peers = []),
 ];
@@ -371,4 +385,43 @@ pub fn sync_with_backon(i: u64) -> Out {
         .retry(backon::ExponentialBuilder::default())
         .sleep(std::thread::sleep)
         .call()
+}
+
+// ---- the same around a body that calls an opaque function ---------------------------------
+
+/// The work of a `*_call` body: a call the compiler cannot inline or see through.
+#[inline(never)]
+pub fn opaque(i: u64) -> u64 {
+    black_box(i)
+}
+
+pub async fn bare_call(i: u64) -> Out {
+    Ok(opaque(i))
+}
+
+#[circuit_breaker]
+pub async fn with_breaker_call(i: u64) -> Out {
+    Ok(opaque(i))
+}
+
+#[retry]
+pub async fn with_retry_call(i: u64) -> Out {
+    Ok(opaque(i))
+}
+
+#[inline(never)]
+pub fn sync_bare_call(i: u64) -> Out {
+    Ok(opaque(i))
+}
+
+#[circuit_breaker]
+#[inline(never)]
+pub fn sync_with_breaker_call(i: u64) -> Out {
+    Ok(opaque(i))
+}
+
+#[retry]
+#[inline(never)]
+pub fn sync_with_retry_call(i: u64) -> Out {
+    Ok(opaque(i))
 }
