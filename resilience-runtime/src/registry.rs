@@ -38,9 +38,12 @@ pub(crate) trait Entry: Any + Send + Sync + fmt::Debug {
         false
     }
     /// Checks the configured `table` against its own values before anything changes (all or
-    /// nothing): the rules between keys, over its attribute's values.
+    /// nothing): the rules between keys, over its attribute's values. By default none: each
+    /// key was checked on its own when the configuration was read.
     #[cfg(feature = "config")]
-    fn check(&self, table: &crate::config::Table) -> Result<(), crate::config::Refused>;
+    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
+        Ok(())
+    }
     /// Applies `table` (`None`: back to the attribute's values) into the atomics its callsites
     /// read; returns each change.
     #[cfg(feature = "config")]
@@ -326,10 +329,6 @@ mod tests {
             self.name
         }
         fn snapshot(&self, _label: &str, _into: &mut Snapshot) {}
-        #[cfg(feature = "config")]
-        fn check(&self, _: &crate::config::Table) -> Result<(), crate::config::Refused> {
-            Ok(())
-        }
         #[cfg(feature = "config")]
         fn apply(&self, _: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
             Vec::new()

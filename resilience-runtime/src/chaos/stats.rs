@@ -95,12 +95,6 @@ impl Entry for ChaosStats {
             configured: Vec::new(),
         });
     }
-    #[cfg(feature = "config")]
-    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        // Each key was checked when the configuration was read (`latency_rate` with a
-        // `latency` is checked there too, as the attribute's `latency` is per call).
-        Ok(())
-    }
     /// The next call drawn takes the new values.
     #[cfg(feature = "config")]
     fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {

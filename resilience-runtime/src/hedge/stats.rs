@@ -143,11 +143,6 @@ impl Entry for HedgeStats {
         });
     }
     #[cfg(feature = "config")]
-    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        // Each key was checked when the configuration was read; none depends on another.
-        Ok(())
-    }
-    #[cfg(feature = "config")]
     fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
         self.apply_config(table)
     }

@@ -202,10 +202,6 @@ impl Entry for TimeoutEntry {
         });
     }
     #[cfg(feature = "config")]
-    fn check(&self, _table: &crate::config::Table) -> Result<(), crate::config::Refused> {
-        Ok(())
-    }
-    #[cfg(feature = "config")]
     fn apply(&self, table: Option<&crate::config::Table>) -> Vec<crate::config::Change> {
         use crate::config::{Change, Value};
         let get = |key| table.and_then(|t| t.get(key));
