@@ -48,8 +48,7 @@ pub(crate) fn change(
     old: Option<Value>,
     new: Option<Value>,
 ) -> Option<Change> {
-    let show = |v: Option<Value>| v.map_or_else(|| "off".to_owned(), |v| v.to_string());
-    (old != new).then(|| Change::new(kind, name, key, show(old), show(new)))
+    shown_change(kind, name, key, [old, new], "off")
 }
 
 /// The change of a configured `key` from `old` to `new` (`None`: the attribute's value, whatever
@@ -61,7 +60,18 @@ pub(crate) fn configured_change(
     old: Option<Value>,
     new: Option<Value>,
 ) -> Option<Change> {
-    let show = |v: Option<Value>| v.map_or_else(|| "attribute".to_owned(), |v| v.to_string());
+    shown_change(kind, name, key, [old, new], "attribute")
+}
+
+/// The change of `key` from `old` to `new`, `None` shown as `unset`, if they differ.
+fn shown_change(
+    kind: &'static str,
+    name: &str,
+    key: &'static str,
+    [old, new]: [Option<Value>; 2],
+    unset: &str,
+) -> Option<Change> {
+    let show = |v: Option<Value>| v.map_or_else(|| unset.to_owned(), |v| v.to_string());
     (old != new).then(|| Change::new(kind, name, key, show(old), show(new)))
 }
 
