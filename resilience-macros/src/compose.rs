@@ -144,6 +144,7 @@ pub(crate) fn expand_with(
         stack_name: layers.iter().find_map(Layer::explicit_name).cloned(),
         default_name_used: std::cell::Cell::new(false),
         args: fallback_args,
+        move_body: crate::moves::body_owns_arguments(&item.sig, &layers),
         sync: matches!(shape, Shape::Sync { .. }),
         method: item.sig.receiver().is_some(),
     };

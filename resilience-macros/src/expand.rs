@@ -187,8 +187,9 @@ fn typed_body(g: &Gen, output: &TokenStream, span: Span, body: TokenStream) -> T
         return crate::expand_sync::typed_body(&respan(g.krate.clone(), span), output, span, body);
     }
     let krate = respan(g.krate.clone(), span);
+    let capture = g.move_body.then(|| quote_spanned!(span=> move));
     quote_spanned! {span=>
-        async {
+        async #capture {
             if false {
                 return #krate::__private::returns::<#output>();
             }

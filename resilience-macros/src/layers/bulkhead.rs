@@ -32,7 +32,7 @@ pub(crate) struct Bulkhead {
     max_concurrent: Option<Given<usize>>,
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
-    per_key: Option<PerKey>,
+    pub(crate) per_key: Option<PerKey>,
 }
 
 impl Bulkhead {

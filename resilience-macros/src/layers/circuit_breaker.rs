@@ -228,6 +228,12 @@ impl CircuitBreaker {
         )
     }
 
+    /// Whether a key or a `when` closure may use the function's arguments while or after the
+    /// body runs.
+    pub(crate) fn has_key_or_closure(&self) -> bool {
+        self.per_key.is_some() || matches!(&self.when, Some(w) if !matches!(w, Expr::Path(_)))
+    }
+
     /// The breaker's admission and recording around `inner`, `policy` built on first use.
     fn layer(&self, g: &Gen, policy: TokenStream, inner: TokenStream) -> TokenStream {
         let krate = &g.krate;

@@ -94,6 +94,20 @@ impl Layer {
         }
     }
 
+    /// Whether the generated code uses the function's arguments after the body has started:
+    /// to run it again (`retry`, `hedge`), to pass them on (`fallback`), in a key (which the
+    /// layer's instance may borrow while the body runs), or in a `when` closure (which may
+    /// capture them). See `moves.rs`.
+    pub(crate) fn uses_arguments_after_body(&self) -> bool {
+        match self {
+            Layer::Retry(_) | Layer::Hedge(_) | Layer::Fallback(_) => true,
+            Layer::CircuitBreaker(b) => b.has_key_or_closure(),
+            Layer::Bulkhead(b) => b.per_key.is_some(),
+            Layer::RateLimit(r) => r.per_key.is_some(),
+            Layer::Timeout(_) | Layer::Chaos(_) => false,
+        }
+    }
+
     /// Items this layer needs once per callsite (its `static`).
     pub(crate) fn statics(&self, g: &Gen) -> TokenStream {
         match self {
@@ -137,6 +151,8 @@ pub(crate) struct Gen {
     pub(crate) args: Vec<TokenStream>,
     /// Whether a layer used the default label, so `__RESILIENCE_NAME` must be declared.
     pub(crate) default_name_used: std::cell::Cell<bool>,
+    /// The body owns the arguments (`async move`), see `moves.rs`.
+    pub(crate) move_body: bool,
     /// A plain `fn`: the layers block the thread instead of awaiting (`expand_sync.rs`).
     pub(crate) sync: bool,
     /// A method (the function takes `self`): its default label names its type,

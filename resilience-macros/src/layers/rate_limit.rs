@@ -31,7 +31,7 @@ pub(crate) struct RateLimit {
     burst: Option<Given<u32>>,
     max_wait: Option<DurationArg>,
     pub(crate) name: Option<LitStr>,
-    per_key: Option<PerKey>,
+    pub(crate) per_key: Option<PerKey>,
     pub(crate) fleet: Fleet,
 }
 

@@ -86,7 +86,6 @@ use crate::label::{FnLabel, Name};
 use crate::outcome::{Failure, Layered, PolicyError};
 use crate::registry::{self, Entry, Registry};
 use crate::snapshot::{CircuitBreakerSnapshot, Snapshot};
-use std::num::NonZeroU64;
 use std::sync::{Arc, OnceLock};
 use tokio::time::Instant;
 
@@ -239,30 +238,44 @@ impl CircuitBreaker {
     /// ```
     #[inline]
     pub fn acquire(&self) -> Result<Permit<'_>, Error> {
-        self.admit()
-            .map_err(|retry_after| self.rejected(retry_after))
-    }
-
-    /// [`acquire`](Self::acquire), a rejection saying only when to come back.
-    #[inline]
-    fn admit(&self) -> Result<Permit<'_>, std::time::Duration> {
-        match self.machine.try_acquire(|| self.now(), self.transition()) {
+        let ticket = match self.machine.closed() {
+            Some(ticket) if !self.machine.times_calls() => ticket,
             // Timed (`slow_call`, or a time window): the ticket says so, and recording reads
             // the clock.
-            Ok(ticket) => Ok(if self.machine.times_calls() {
-                Permit {
-                    breaker: self,
-                    ticket: ticket.timed(),
-                    started: self.started(),
-                }
-            } else {
-                Permit {
-                    breaker: self,
-                    ticket,
-                    started: None,
-                }
+            Some(ticket) => self.timed(ticket),
+            None => return self.acquire_other(),
+        };
+        Ok(Permit {
+            breaker: self,
+            ticket,
+        })
+    }
+
+    /// A timed closed call's ticket, with its start if `slow_call` will judge it.
+    #[cold]
+    #[inline(never)]
+    fn timed(&self, ticket: Ticket) -> Ticket {
+        match self.machine.slow_call() {
+            Some(_) => ticket.started_at(self.now()),
+            None => ticket.timed(),
+        }
+    }
+
+    /// Admission in any state but closed: one call out of line, so the closed path keeps
+    /// nothing of its own.
+    #[cold]
+    #[inline(never)]
+    fn acquire_other(&self) -> Result<Permit<'_>, Error> {
+        match self.machine.try_acquire(|| self.now(), self.transition()) {
+            Ok(ticket) if self.machine.times_calls() => Ok(Permit {
+                breaker: self,
+                ticket: self.timed(ticket),
             }),
-            Err(retry_after) => Err(retry_after),
+            Ok(ticket) => Ok(Permit {
+                breaker: self,
+                ticket,
+            }),
+            Err(retry_after) => Err(self.rejected(retry_after)),
         }
     }
 
@@ -278,45 +291,33 @@ impl CircuitBreaker {
         error
     }
 
-    /// A call's start for `slow_call`: `now() + 1` (never zero, so an untimed call's `None`
-    /// costs no room); `None` without `slow_call`.
-    #[cold]
-    #[inline(never)]
-    fn started(&self) -> Option<NonZeroU64> {
-        self.machine.slow_call()?;
-        NonZeroU64::new(self.now().saturating_add(1))
-    }
-
     /// Records a call; its slowness is looked at only for a timed ticket (or a probe), off the
     /// untimed path.
-    #[inline]
-    fn record(&self, ticket: Ticket, outcome: Recorded, started: Option<NonZeroU64>) {
+    #[inline(always)]
+    fn record(&self, ticket: Ticket, outcome: Recorded) {
         if !self
             .machine
             .record_untimed(ticket, outcome, || self.now(), self.transition())
         {
-            self.record_other(ticket, outcome, started);
+            self.record_other(ticket, outcome);
         }
     }
 
     /// A probe, a timed call, or a call admitted in a state since left.
     #[cold]
     #[inline(never)]
-    fn record_other(&self, ticket: Ticket, outcome: Recorded, started: Option<NonZeroU64>) {
-        let slow = match started {
-            Some(t) => self.is_slow(t, outcome),
-            None => false,
-        };
+    fn record_other(&self, ticket: Ticket, outcome: Recorded) {
+        let slow = self.is_slow(ticket, outcome);
         self.machine
             .record_other(ticket, outcome, slow, || self.now(), self.transition());
     }
 
-    fn is_slow(&self, started: NonZeroU64, outcome: Recorded) -> bool {
+    /// Whether a call started for `slow_call` ran at least `slow_call` (as it is now).
+    fn is_slow(&self, ticket: Ticket, outcome: Recorded) -> bool {
         match self.machine.slow_call() {
-            Some(limit) if outcome != Recorded::Ignored => {
-                let elapsed = self.now().saturating_add(1).saturating_sub(started.get());
-                u128::from(elapsed) >= limit.as_nanos()
-            }
+            Some(limit) if outcome != Recorded::Ignored => ticket
+                .elapsed(self.now())
+                .is_some_and(|elapsed| u128::from(elapsed) >= limit.as_nanos()),
             _ => false,
         }
     }
@@ -370,9 +371,8 @@ impl CircuitBreaker {
 #[must_use = "a permit records nothing unless finished"]
 pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,
+    /// Its admission; for a call timed for `slow_call`, its start too (see `Ticket`).
     ticket: Ticket,
-    /// When a call timed for `slow_call` started, in the breaker's nanoseconds plus one.
-    started: Option<NonZeroU64>,
 }
 
 impl Permit<'_> {
@@ -400,7 +400,7 @@ impl Permit<'_> {
         };
         // Finished: no `Drop` (which records a cancellation or a panic).
         let this = std::mem::ManuallyDrop::new(self);
-        this.breaker.record(this.ticket, outcome, this.started);
+        this.breaker.record(this.ticket, outcome);
         this.breaker.counters.passed(result.is_ok());
         result
     }
@@ -414,7 +414,7 @@ impl Drop for Permit<'_> {
         } else {
             Recorded::Ignored
         };
-        self.breaker.record(self.ticket, outcome, self.started);
+        self.breaker.record(self.ticket, outcome);
     }
 }
 
@@ -525,7 +525,18 @@ impl BreakerSite {
     /// ```
     #[inline(always)]
     pub fn admit(&'static self) -> Result<Permit<'static>, Error> {
-        self.acquire_with(|| self.policy)
+        match self.breaker.get() {
+            Some(b) => b.acquire(),
+            None => self.admit_first(),
+        }
+    }
+
+    /// [`admit`](Self::admit)'s first call, which registers the breaker with the site's own
+    /// policy: out of line, so the policy is never copied where the call is.
+    #[cold]
+    #[inline(never)]
+    fn admit_first(&'static self) -> Result<Permit<'static>, Error> {
+        self.register(self.policy).acquire()
     }
 
     /// [`acquire`](Self::acquire), building the policy only on the first call, which registers

@@ -128,7 +128,9 @@ impl Word {
 /// A call admitted while closed keeps the whole state word it was admitted in: a closed word is
 /// its epoch and nothing else (the probe counters are zero outside half-open), so the call
 /// still counts exactly when the word is unchanged, one comparison. Any other ticket is a tag
-/// no word has, with the epoch: it never equals the word.
+/// no word has, with the epoch: it never equals the word. A call timed for `slow_call` keeps
+/// its start in the bits the probe counters have in the word (see [`Ticket::started_at`]), so
+/// a permit is its breaker and this one word.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket(u64);
@@ -141,6 +143,14 @@ const UNCOUNTED_TICKET: u64 = 6;
 /// as slow, or counted in a time window's bucket): the word with this tag, so it too never
 /// equals the word and goes off the fast path.
 const TIMED_TICKET: u64 = 5;
+/// Where a timed ticket keeps its start: the bits of the probe counters, zero in a closed
+/// word and in every tagged ticket.
+const START_SHIFT: u32 = 3;
+const START_MASK: u64 = (1 << 48) - 1;
+/// The start's top bit: set in a ticket that has one.
+const STARTED: u64 = 1 << 47;
+/// The start itself: the clock modulo 2^47 ns.
+const CLOCK_MASK: u64 = STARTED - 1;
 
 impl Ticket {
     /// A call admitted in the closed word `w`.
@@ -165,6 +175,30 @@ impl Ticket {
         } else {
             self
         }
+    }
+
+    /// This ticket, [timed](Self::timed), for a call started at `now` (nanoseconds) that
+    /// `slow_call` will judge: the start is kept in the ticket's bits that every word's
+    /// ticket has empty (the probe counters' bits), so a permit is this one word and its
+    /// breaker.
+    ///
+    /// Kept modulo 2<sup>47</sup> ns (39 hours) beside a bit saying it is there, so a call's
+    /// duration is exact below 39 hours.
+    pub(crate) fn started_at(self, now: u64) -> Ticket {
+        let mark = STARTED | now & CLOCK_MASK;
+        Ticket(self.timed().0 | mark << START_SHIFT)
+    }
+
+    /// How long the call has run at `now`, if it was [started](Self::started_at) for
+    /// `slow_call`.
+    pub(crate) fn elapsed(self, now: u64) -> Option<u64> {
+        let mark = self.0 >> START_SHIFT & START_MASK;
+        (mark & STARTED != 0).then(|| now.wrapping_sub(mark) & CLOCK_MASK)
+    }
+
+    /// The closed word a closed (or timed closed) ticket was admitted in.
+    fn word(self) -> u64 {
+        self.0 & !(START_MASK << START_SHIFT | 0b111)
     }
 
     /// Whether the call is a half-open probe.
@@ -342,6 +376,18 @@ impl Machine {
         Word::unpack(self.word.load(Ordering::Acquire)).state
     }
 
+    /// The ticket of a call admitted now, if the breaker is closed: the whole admission of the
+    /// common case, one load.
+    #[inline(always)]
+    pub(crate) fn closed(&self) -> Option<Ticket> {
+        let current = self.word.load(Ordering::Acquire);
+        if current & 0b111 == CircuitState::Closed as u64 {
+            Some(Ticket::closed(current))
+        } else {
+            None
+        }
+    }
+
     /// Whether a closed call must be timed: its ticket then goes through
     /// [`record_other`](Self::record_other), with the clock (`slow_call`, or a time window).
     #[inline]
@@ -501,7 +547,7 @@ impl Machine {
         match ticket.0 & 0b111 {
             PROBE_TICKET => self.record_probe(ticket, outcome, slow, now, on_transition),
             // Still in the closed word it was admitted in.
-            TIMED_TICKET if self.word.load(Ordering::Relaxed) == ticket.0 & !0b111 => {
+            TIMED_TICKET if self.word.load(Ordering::Relaxed) == ticket.word() => {
                 if self.successes.timed() {
                     self.record_closed_at(ticket, outcome, slow, now, on_transition);
                 } else {
@@ -907,5 +953,48 @@ mod tests {
         };
         assert_eq!(Word::unpack(w.pack()), w);
         assert_eq!(w.next(CircuitState::Open).epoch, 0);
+    }
+
+    /// A timed ticket keeps its call's start beside the word it was admitted in: the duration
+    /// is exact, across the start's wrap at 2^47 ns too, and the ticket still names its word
+    /// (closed) or its epoch and tag (probe).
+    #[test]
+    fn a_timed_ticket_keeps_its_start_and_its_word() {
+        let closed = Word {
+            state: CircuitState::Closed,
+            admitted: 0,
+            ok: 0,
+            failed: 0,
+            slow: 0,
+            epoch: 8190,
+        }
+        .pack();
+        for start in [
+            0,
+            5,
+            CLOCK_MASK,
+            STARTED,
+            START_MASK,
+            START_MASK + 1,
+            u64::MAX - 10,
+        ] {
+            let t = Ticket::closed(closed).started_at(start);
+            assert_eq!(t.0 & 0b111, TIMED_TICKET);
+            assert_eq!(t.word(), closed);
+            assert_eq!(t.epoch(), 8190);
+            for ran in [0, 1, 999_999_999, 1_000_000_000, 3_600_000_000_000] {
+                assert_eq!(
+                    t.elapsed(start.wrapping_add(ran)),
+                    Some(ran),
+                    "{start} + {ran}"
+                );
+            }
+        }
+        let probe = Ticket::tagged(PROBE_TICKET, 17).started_at(42);
+        assert!(probe.is_probe());
+        assert_eq!(probe.epoch(), 17);
+        assert_eq!(probe.elapsed(1_042), Some(1_000));
+        // Not started for `slow_call`: no duration, whatever the clock says.
+        assert_eq!(Ticket::closed(closed).timed().elapsed(1_000), None);
     }
 }
