@@ -815,3 +815,59 @@ async fn default_names_do_not_share_state_between_functions() {
     );
     assert_eq!(labels.len(), 2, "{labels:?}");
 }
+
+// ---- the body owns its arguments, or borrows them ------------------------------------------
+// The body is `async move` only when nothing after it needs the arguments, or each is copied
+// (`moves.rs` in the macros). These would not compile, or would retry with other values, if an
+// argument were moved into an attempt.
+
+/// A `mut` argument changed by an attempt: the next attempt sees the change, as in a loop.
+#[retry(attempts = 3, backoff = none)]
+async fn counts_down(mut left: u32, seen: &std::sync::Mutex<Vec<u32>>) -> Result<u32, Fail> {
+    left -= 1;
+    seen.lock().unwrap().push(left);
+    if left > 0 {
+        Err(Fail::Transient(left))
+    } else {
+        Ok(left)
+    }
+}
+
+/// An owned argument, read by every attempt and after the body by nothing else.
+#[retry(attempts = 3, backoff = none)]
+async fn owned(name: String, dep: &Flaky) -> Result<usize, Fail> {
+    dep.call().await?;
+    Ok(name.len())
+}
+
+/// An owned argument a `when` closure reads after the body.
+#[resilience::circuit_breaker(when = |e: &Fail| !ignored.is_empty() && *e != Fail::Parse)]
+async fn judged(ignored: String) -> Result<usize, Fail> {
+    Ok(ignored.len())
+}
+
+/// An owned argument the key borrows while the body runs.
+#[resilience::bulkhead(name = "shapes.owned_key", key = tenant.as_str(), max_concurrent = 1)]
+async fn keyed_by(tenant: String) -> Result<usize, Fail> {
+    Ok(tenant.len())
+}
+
+/// Owned and moved by the body: nothing after it needs it, so the body may own it.
+#[timeout(1s)]
+async fn consumes(name: String) -> Result<String, Fail> {
+    tokio::task::yield_now().await;
+    Ok(name)
+}
+
+#[tokio::test(start_paused = true)]
+async fn arguments_owned_or_borrowed_by_the_body() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    assert_eq!(counts_down(3, &seen).await, Ok(0));
+    assert_eq!(*seen.lock().unwrap(), [2, 1, 0]);
+    let dep = Flaky::failing(2);
+    assert_eq!(owned("sku-42".to_owned(), &dep).await, Ok(6));
+    assert_eq!(dep.calls(), 3);
+    assert_eq!(judged("x".to_owned()).await, Ok(1));
+    assert_eq!(keyed_by("acme".to_owned()).await, Ok(4));
+    assert_eq!(consumes("kept".to_owned()).await, Ok("kept".to_owned()));
+}
