@@ -100,6 +100,24 @@ async fn consecutive_failures_open_and_a_success_resets_the_count() {
     assert_eq!(open_for(&consecutive(true).await), Some(30 * S));
 }
 
+/// The same in a time window, whose successes count in their bucket: a success still ends the
+/// run, however the window is kept.
+#[circuit_breaker(consecutive_failures = 3, window = 10s, min_calls = 100, name = "t-consecutive-time")]
+async fn consecutive_timed(ok: bool) -> Result<(), E> {
+    if ok { Ok(()) } else { Err(E::Down) }
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_a_time_window_a_success_resets_the_count_too() {
+    for ok in [false, false, true, false, false, true, false, false] {
+        let _ = consecutive_timed(ok).await;
+        tokio::time::advance(S).await;
+    }
+    assert_eq!(state("t-consecutive-time"), CircuitState::Closed);
+    let _ = consecutive_timed(false).await;
+    assert_eq!(state("t-consecutive-time"), CircuitState::Open);
+}
+
 // ---- Open → HalfOpen → Closed, and → Open again with a growing open_for ----
 
 static PROBES_OK: AtomicU32 = AtomicU32::new(0);

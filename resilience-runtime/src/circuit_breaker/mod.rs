@@ -45,9 +45,10 @@
 //! # Cost
 //!
 //! A closed call that succeeds in a count window costs one `Relaxed` load of the state word at
-//! admission, one at recording, a `fetch_add` on the calling thread's stripe of the success
-//! counter (8 stripes, each on its own 128-byte line, taken round-robin by threads) and a read
-//! of the consecutive-failure counter (written only when it is not already zero). No lock, no
+//! admission, one at recording, and a `fetch_add` on the calling thread's stripe of the success
+//! counter (8 stripes, each on its own 128-byte line, taken round-robin by threads). (A failure
+//! tells whether a success came since the last failure from that counter's sum, so a success
+//! does nothing for `consecutive_failures`.) No lock, no
 //! allocation, no clock unless `slow_call` is set. In a time window a success also reads the
 //! clock and counts in its stripe's cell for the current bucket (still no lock and no shared
 //! write). A failure or slow call takes the breaker's mutex: it is logged in order (its

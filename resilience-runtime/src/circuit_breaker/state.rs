@@ -229,6 +229,12 @@ struct Rare {
     failed_rounds: u32,
     /// The window's failures and slow calls, in order.
     log: Log,
+    /// Failures since the last success (`consecutive_failures`), counted while closed.
+    consecutive: u32,
+    /// [`Successes::total`] when `consecutive` was last counted: a failure that finds it
+    /// changed follows a success, and starts a new run. (So a success does not touch the
+    /// count: no shared write, and no load, on the closed path.)
+    successes_then: u64,
 }
 
 /// A transition, for telemetry.
@@ -263,7 +269,6 @@ pub struct Machine {
     half_open_calls: AtomicU32,
     consecutive_failures: AtomicU32,
     slow_call: AtomicU64,
-    consecutive: AtomicU32,
     not_permitted: AtomicU64,
     /// When the current open period ends, in nanoseconds; written before the word says Open.
     open_until: AtomicU64,
@@ -300,7 +305,6 @@ impl Machine {
             half_open_calls: AtomicU32::new(policy.half_open_calls),
             consecutive_failures: AtomicU32::new(policy.consecutive_failures.unwrap_or(0)),
             slow_call: AtomicU64::new(slow_call_nanos(&policy)),
-            consecutive: AtomicU32::new(0),
             not_permitted: AtomicU64::new(0),
             open_until: AtomicU64::new(0),
             held: AtomicU32::new(0),
@@ -308,6 +312,8 @@ impl Machine {
                 policy,
                 failed_rounds: 0,
                 log: Log::new(policy.window, &successes, now),
+                consecutive: 0,
+                successes_then: 0,
             }),
             successes,
         }
@@ -612,21 +618,11 @@ impl Machine {
     ) {
         if outcome == Recorded::Success {
             count_success();
-            self.reset_consecutive();
             if !slow {
                 return;
             }
         }
         self.record_closed_slow(ticket, outcome, slow, now, on_transition);
-    }
-
-    /// A success ends a run of failures.
-    #[inline]
-    fn reset_consecutive(&self) {
-        // Read first: the line stays shared while nothing fails.
-        if self.consecutive.load(Ordering::Relaxed) != 0 {
-            self.consecutive.store(0, Ordering::Relaxed);
-        }
     }
 
     /// A closed call that failed, or was slow, or is ignored.
@@ -669,16 +665,21 @@ impl Machine {
         now: impl Fn() -> u64,
         on_transition: impl Fn(&Transition),
     ) {
-        let mut consecutive_trip = false;
-        let in_a_row = self.consecutive_failures.load(Ordering::Relaxed);
-        if failed && in_a_row > 0 {
-            consecutive_trip = self.consecutive.fetch_add(1, Ordering::Relaxed) + 1 >= in_a_row;
-        }
         let mut rare = self.lock();
         let w = Word::unpack(self.word.load(Ordering::Acquire));
         if w.epoch != epoch || w.state != CircuitState::Closed {
             return;
         }
+        let in_a_row = self.consecutive_failures.load(Ordering::Relaxed);
+        let consecutive_trip = failed && in_a_row > 0 && {
+            let successes = self.successes.total();
+            if successes != rare.successes_then {
+                rare.successes_then = successes;
+                rare.consecutive = 0;
+            }
+            rare.consecutive += 1;
+            rare.consecutive >= in_a_row
+        };
         // A count window needs no clock unless it opens.
         let t = if self.successes.timed() { now() } else { 0 };
         let counts = rare.log.record(&self.successes, failed, slow, t);
@@ -823,7 +824,7 @@ impl Machine {
         on_transition: impl Fn(&Transition),
     ) -> bool {
         rare.log.restart(&self.successes, now);
-        self.consecutive.store(0, Ordering::Relaxed);
+        rare.consecutive = 0;
         let done = self.swap(w, w.next(CircuitState::Closed), counts, on_transition);
         if done {
             rare.failed_rounds = 0;

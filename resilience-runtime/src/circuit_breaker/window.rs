@@ -53,7 +53,8 @@ fn rate(n: u64, calls: u64) -> f64 {
 /// The lock-free half of the window: successes, striped per thread.
 #[derive(Debug)]
 pub(crate) struct Successes {
-    /// Successes since creation (count windows).
+    /// Successes since creation: every success of a count window, and of a time window too
+    /// (so a failure can tell whether any success came since the last one).
     total: StripedCounter,
     /// Successes per bucket (time windows): made by the first time window, kept after (a
     /// retuned window renumbers its buckets instead).
@@ -88,12 +89,15 @@ impl Successes {
     /// read [`timed`](Self::timed); one switched to a count window meanwhile does not count
     /// it).
     pub(crate) fn bump_at(&self, now: u64) {
-        match self.buckets.get() {
-            Some(b) => b.bump(now),
-            None => {
-                self.total.bump();
-            }
+        if let Some(b) = self.buckets.get() {
+            b.bump(now);
         }
+        self.total.bump();
+    }
+
+    /// Successes since creation, of either kind of window (relaxed reads: a count).
+    pub(crate) fn total(&self) -> u64 {
+        self.total.sum()
     }
 
     /// Makes the window `window` from `now` on (the caller holds the breaker's mutex, or owns
