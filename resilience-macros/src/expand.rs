@@ -187,7 +187,7 @@ fn typed_body(g: &Gen, output: &TokenStream, span: Span, body: TokenStream) -> T
         return crate::expand_sync::typed_body(&respan(g.krate.clone(), span), output, span, body);
     }
     let krate = respan(g.krate.clone(), span);
-    let capture = g.move_body.then(|| quote_spanned!(span=> move));
+    let capture = g.capture();
     quote_spanned! {span=>
         async #capture {
             if false {

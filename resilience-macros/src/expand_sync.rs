@@ -85,7 +85,8 @@ pub(crate) fn call(
     if g.sync {
         quote!(#site.call_blocking(#policy, &__RESILIENCE_BLOCKING, || #inner))
     } else {
-        quote!(#site.call(#policy, async { #inner }).await)
+        let capture = g.capture();
+        quote!(#site.call(#policy, async #capture { #inner }).await)
     }
 }
 
@@ -127,7 +128,8 @@ pub(crate) fn run_instance(
     if g.sync {
         quote!(#instance.run_blocking(#max_wait, &__RESILIENCE_BLOCKING, || #inner))
     } else {
-        quote!(#instance.run(#max_wait, async { #inner }).await)
+        let capture = g.capture();
+        quote!(#instance.run(#max_wait, async #capture { #inner }).await)
     }
 }
 

@@ -151,8 +151,9 @@ impl Chaos {
             if g.sync {
                 quote!(#p::chaos_blocking(#name, #policy, &__RESILIENCE_BLOCKING, || #inner))
             } else {
+                let capture = g.capture();
                 quote! {
-                    #p::chaos(#name, #policy, async { #inner }).await
+                    #p::chaos(#name, #policy, async #capture { #inner }).await
                 }
             }
         })

@@ -132,10 +132,11 @@ impl Hedge {
             ),
             _ => (quote!(), quote!(&const { #policy })),
         };
+        let capture = g.capture();
         let layer = quote! {{
             #local
             __RESILIENCE_HEDGE
-                .call(#policy, #p::runs::<#p::#runs<_>>(), || async { #inner }, #when)
+                .call(#policy, #p::runs::<#p::#runs<_>>(), || async #capture { #inner }, #when)
                 .await
         }};
         if self.has_expr() {

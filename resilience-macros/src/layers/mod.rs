@@ -161,6 +161,12 @@ pub(crate) struct Gen {
 }
 
 impl Gen {
+    /// `move` when the body owns the arguments (see `moves.rs`): for the body's `async` block
+    /// and the blocks of the layers around it, so no future points into the function's own.
+    pub(crate) fn capture(&self) -> Option<TokenStream> {
+        self.move_body.then(|| quote!(move))
+    }
+
     /// The label of a layer: its `name = ".."`, else the stack's first `name`, else the
     /// function's label (the `__RESILIENCE_NAME` constant that [`Gen::default_name`] declares).
     pub(crate) fn name(&self, name: Option<&LitStr>) -> TokenStream {

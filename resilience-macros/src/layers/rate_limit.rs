@@ -174,7 +174,8 @@ impl RateLimit {
             } else if let Some(fleet) = self.fleet.policy(krate).filter(|_| !g.sync) {
                 // Fleet settings written: the limiter registers with them (a plain `fn` is
                 // local, and `scope = fleet` on one is an error).
-                quote!(__RESILIENCE_RATE_LIMIT.fleet_call(#policy, #fleet, async { #inner }).await)
+                let capture = g.capture();
+                quote!(__RESILIENCE_RATE_LIMIT.fleet_call(#policy, #fleet, async #capture { #inner }).await)
             } else {
                 crate::expand_sync::call(g, quote!(__RESILIENCE_RATE_LIMIT), policy, inner)
             }

@@ -117,8 +117,9 @@ impl Timeout {
 
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let duration = self.duration.to_tokens(&g.krate);
+        let capture = g.capture();
         quote! {
-            __RESILIENCE_TIMEOUT.call(#duration, async { #inner }).await
+            __RESILIENCE_TIMEOUT.call(#duration, async #capture { #inner }).await
         }
     }
 }
