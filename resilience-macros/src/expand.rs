@@ -56,6 +56,7 @@ pub(crate) fn generate(
             let body = &item.body;
             let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
             let generated = shorten(g, with_name(statics), layered);
+            let generated = crate::locals::shorten(generated, &placeholder);
             let generated = rename_self(generated, None, &placeholder, body);
             let mut out = quote!(#(#attrs)* #vis #sig);
             item.brace.surround(&mut out, |out| out.extend(generated));
@@ -75,6 +76,7 @@ pub(crate) fn generate(
             // renamed too, without touching the body.
             let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
             let generated = shorten(g, with_name(statics), layered);
+            let generated = crate::locals::shorten(generated, &placeholder);
             let generated = rename_self(generated, receiver.as_ref(), &placeholder, &body);
             let mut out = quote!(#(#attrs)* #vis #sig);
             item.brace.surround(&mut out, |out| {

@@ -12,6 +12,7 @@ mod expand_sync;
 mod item;
 mod kind;
 mod layers;
+mod locals;
 mod moves;
 mod paths;
 #[cfg(test)]

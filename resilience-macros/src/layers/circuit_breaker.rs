@@ -254,7 +254,7 @@ impl CircuitBreaker {
         // The arms' bindings are the macro's own (`mixed_site`): short, and never a name of
         // the function's.
         let permit = syn::Ident::new("permit", proc_macro2::Span::mixed_site());
-        let rejection = syn::Ident::new("rejection", proc_macro2::Span::mixed_site());
+        let rejection = syn::Ident::new("err", proc_macro2::Span::mixed_site());
         if let Some(per_key) = &self.per_key {
             let key = per_key.key(krate);
             return quote! {

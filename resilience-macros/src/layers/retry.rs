@@ -209,10 +209,10 @@ impl Retry {
                 // pick how its error is logged), and a borrowed local of the loop body would be
                 // kept in the future across the retry's wait.
                 match {
-                    let __resilience_result = #inner;
+                    let __resilience_attempt = #inner;
                     let __resilience_show =
-                        (&#krate::__private::ShowError::of(&__resilience_result)).resilience_show();
-                    __resilience_retry.decide(__resilience_result, #when, __resilience_show)
+                        (&#krate::__private::ShowError::of(&__resilience_attempt)).resilience_show();
+                    __resilience_retry.decide(__resilience_attempt, #when, __resilience_show)
                 } {
                     #krate::__private::Break(__resilience_result) => break __resilience_result,
                     #krate::__private::Continue(__resilience_delay) => {
