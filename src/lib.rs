@@ -402,11 +402,11 @@
 //!     static __RESILIENCE_TIMEOUT: __resilience::TimeoutSite =
 //!         __resilience::TimeoutSite::new(__RESILIENCE_NAME);
 //!     static __RESILIENCE_CALL: __resilience::CallSite = __resilience::CallSite::new(__RESILIENCE_NAME);
-//!     let __resilience_timer = __RESILIENCE_CALL.start();
+//!     let _timer = __RESILIENCE_CALL.start();
 //!     let __resilience_outcome = __RESILIENCE_TIMEOUT
-//!         .call(__resilience::ms(800), async {
+//!         .call(__resilience::ms(800), async move {
 //!             __resilience::lift(
-//!                 async {
+//!                 async move {
 //!                     if false {
 //!                         return __resilience::returns::<Result<u64, PricingError>>();
 //!                     }
@@ -422,8 +422,12 @@
 //!
 //! `__resilience` is the runtime's one door for generated code (every attribute accepts
 //! `crate = path::to::resilience` for re-exporting crates). The `return` that never runs pins
-//! the body's type, so `?` and `return` in it behave as in the function. The README's
-//! "Reading the expansion" walks through a four-attribute stack line by line.
+//! the body's type, so `?` and `return` in it behave as in the function. The blocks are
+//! `async move` here: they own `sku`, a copy of the reference (a body borrows its arguments
+//! instead when a `#[retry]`, `#[hedge]` or `#[fallback]` needs them again and they are not
+//! all references or primitives). The macro's own locals (`_timer`) are hygienic: no name of
+//! yours meets them. The README's "Reading the expansion" walks through a four-attribute stack
+//! line by line.
 //!
 //! # Compile errors
 //!
