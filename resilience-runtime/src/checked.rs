@@ -55,11 +55,18 @@ fn refused(name: &'static str, invalid: InvalidValue) -> Error {
 /// [`Error`] holding one costs the calls that succeed nothing.
 ///
 /// ```
-/// use resilience_runtime::__private::{RetryPolicy, checked};
-/// use resilience_runtime::Error;
-/// let Err(Error::InvalidValue { invalid, .. }) =
-///     checked("pricing", RetryPolicy { attempts: 0, ..RetryPolicy::DEFAULT })
-/// else { unreachable!() };
+/// # use resilience_runtime as resilience;
+/// use resilience::Error;
+///
+/// // A function whose `attempts` is an expression, called with `n = 0`:
+/// //
+/// //     #[resilience::retry(attempts = n)]
+/// //     fn fetch(n: u32) -> Result<(), Error> { Ok(()) }
+/// # fn fetch(n: u32) -> Result<(), Error> {
+/// #     use resilience_runtime::__private::{RetryPolicy, checked};
+/// #     checked("fetch", RetryPolicy { attempts: n, ..RetryPolicy::DEFAULT }).map(drop)
+/// # }
+/// let Err(Error::InvalidValue { invalid, .. }) = fetch(0) else { unreachable!() };
 /// assert_eq!(
 ///     invalid.to_string(),
 ///     "`attempts = 0`: `attempts` counts the first call too, so it must be at least 1 (1 means no retry)"

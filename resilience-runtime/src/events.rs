@@ -77,7 +77,8 @@ impl Registry {
     /// [`EVENT_BUFFER`] events behind skips the oldest and is told how many it missed.
     ///
     /// ```
-    /// use resilience_runtime::{registry, CircuitState, Event};
+    /// # use resilience_runtime as resilience;
+    /// use resilience::{registry, CircuitState, Event};
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let mut events = registry().subscribe();

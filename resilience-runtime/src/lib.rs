@@ -3,6 +3,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+// The docs of the items `resilience` re-exports are shown on its pages, so their examples are
+// written against its paths: a hidden `# use resilience_runtime as resilience;`, or, where
+// `resilience` exports the item at another path (`resilience::Backoff` is `retry::Backoff`
+// here), a hidden `# mod resilience { pub use resilience_runtime::retry::Backoff; }`.
+
 mod checked;
 mod error;
 mod events;
@@ -32,7 +37,7 @@ pub mod show;
 pub mod testing;
 pub mod timeout;
 
-pub use circuit_breaker::{CircuitBreakerHandle, CircuitState, Metrics as CircuitMetrics};
+pub use circuit_breaker::{CircuitBreakerHandle, CircuitMetrics, CircuitState};
 pub use error::{Error, InvalidValue};
 pub use events::{EVENT_BUFFER, Event};
 pub use hedge::HedgeHandle;

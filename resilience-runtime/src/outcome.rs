@@ -8,7 +8,8 @@ use std::convert::Infallible;
 /// your own alias. The attributes recognise the return type by this trait, not by its name.
 ///
 /// ```
-/// use resilience_runtime::Outcome;
+/// # use resilience_runtime as resilience;
+/// use resilience::Outcome;
 /// let r: std::io::Result<u8> = Ok(1);
 /// assert_eq!(r.into_result().unwrap(), 1);
 /// ```
@@ -45,7 +46,8 @@ impl<T, E> Outcome for Result<T, E> {
 /// `E: From<resilience::Error>`. The compiler names this trait when the impl is missing.
 ///
 /// ```
-/// use resilience_runtime::{Error, FromResilienceError};
+/// # use resilience_runtime as resilience;
+/// use resilience::{Error, FromResilienceError};
 /// let e = <std::io::Error as FromResilienceError>::from_resilience(Error::Injected { name: "x" });
 /// assert_eq!(e.kind(), std::io::ErrorKind::Other);
 /// ```

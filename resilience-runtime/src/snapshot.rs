@@ -5,7 +5,7 @@
 //! this file names no policy type. The table's column headings are the field names, so what
 //! people read in the table is what they find in the JSON.
 
-use crate::circuit_breaker::{CircuitState, Metrics as CircuitMetrics};
+use crate::circuit_breaker::{CircuitMetrics, CircuitState};
 use std::fmt;
 
 /// Every instance at one moment, each kind in its section, in order of first call (the keys of
@@ -34,7 +34,8 @@ use std::fmt;
 /// `"disabled"`; rates are fractions from 0.0 to 1.0.
 ///
 /// ```
-/// let snap = resilience_runtime::registry().snapshot();
+/// # use resilience_runtime as resilience;
+/// let snap = resilience::registry().snapshot();
 /// println!("{snap}"); // a table, one section per kind of policy
 /// for b in &snap.circuit_breakers {
 ///     println!("{} is {}", b.name, b.state.as_str());

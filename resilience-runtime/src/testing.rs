@@ -51,7 +51,8 @@ use std::time::Duration;
 /// thread, so one call at the top of the test makes the whole test reproducible.
 ///
 /// ```
-/// resilience_runtime::testing::seed(42);
+/// # use resilience_runtime as resilience;
+/// resilience::testing::seed(42);
 /// ```
 pub fn seed(seed: u64) {
     fastrand::seed(seed);
@@ -63,23 +64,27 @@ pub fn seed(seed: u64) {
 /// `cargo nextest` and paused clocks.
 ///
 /// ```
-/// use resilience_runtime::circuit_breaker::{BreakerPolicy, BreakerSite};
-/// use resilience_runtime::{registry, testing, CircuitState};
+/// # use resilience_runtime as resilience;
+/// use resilience::{registry, testing, CircuitState};
 ///
-/// static SITE: BreakerSite = BreakerSite::new("docs::payments", "docs.rs:1");
+/// // `admitted()` calls a `#[circuit_breaker(name = "docs::payments")]` function and tells
+/// // whether the breaker let the call through.
+/// # use resilience_runtime::circuit_breaker::{BreakerPolicy, BreakerSite};
+/// # static SITE: BreakerSite = BreakerSite::new("docs::payments", "docs.rs:1");
+/// # fn admitted() -> bool { SITE.acquire(BreakerPolicy::DEFAULT).is_ok() }
 ///
 /// // A test that opens the shared breaker…
 /// let one = std::thread::spawn(|| {
 ///     let _registry = testing::isolated();
-///     SITE.breaker(BreakerPolicy::DEFAULT); // registers in this test's registry
+///     assert!(admitted()); // registers the breaker in this test's registry
 ///     registry().circuit_breaker("docs::payments").unwrap().force_open();
-///     assert!(SITE.acquire(BreakerPolicy::DEFAULT).is_err());
+///     assert!(!admitted());
 /// });
 /// one.join().unwrap();
 ///
 /// // …and another, on another thread, which never sees it open.
 /// let _registry = testing::isolated();
-/// assert!(SITE.acquire(BreakerPolicy::DEFAULT).is_ok());
+/// assert!(admitted());
 /// assert_eq!(registry().circuit_breaker("docs::payments").unwrap().state(), CircuitState::Closed);
 /// ```
 #[must_use = "the test's registry is this thread's only while the guard lives"]
@@ -128,7 +133,8 @@ impl Drop for Isolated {
 /// paused clock (`#[tokio::test(start_paused = true)]`), where `step` costs no real time.
 ///
 /// ```
-/// use resilience_runtime::testing::cancel_at_every_poll;
+/// # use resilience_runtime as resilience;
+/// use resilience::testing::cancel_at_every_poll;
 /// use std::time::Duration;
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// let cases = cancel_at_every_poll(

@@ -25,7 +25,8 @@ thread_local! {
 /// thread at a time; it cannot run inside a tokio runtime.
 ///
 /// ```
-/// use resilience_runtime::testing::ManualClock;
+/// # use resilience_runtime as resilience;
+/// use resilience::testing::ManualClock;
 /// use std::time::Duration;
 ///
 /// let clock = ManualClock::new();

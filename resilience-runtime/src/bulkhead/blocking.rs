@@ -56,6 +56,8 @@ impl Bulkhead {
     /// });
     /// assert_eq!(out, Ok(1));
     /// ```
+    // Not in the docs: `resilience` exports no `BlockingSite` or `Failure` to call it with.
+    #[doc(hidden)]
     #[inline]
     pub fn run_blocking<T, E>(
         &self,
@@ -91,6 +93,8 @@ impl Bulkhead {
     /// drop(place);
     /// assert!(b.acquire_blocking(Duration::ZERO, &SITE).is_ok());
     /// ```
+    // Not in the docs: `resilience` exports no `BlockingSite` to call it with.
+    #[doc(hidden)]
     pub fn acquire_blocking(
         &self,
         max_wait: Duration,

@@ -31,7 +31,8 @@ use tokio::time::Instant;
 /// The settings of one `#[bulkhead(..)]`, built at each call from the attribute.
 ///
 /// ```
-/// use resilience_runtime::bulkhead::BulkheadPolicy;
+/// # mod resilience { pub use resilience_runtime::bulkhead::BulkheadPolicy; }
+/// use resilience::BulkheadPolicy;
 /// assert_eq!(BulkheadPolicy::DEFAULT.max_concurrent, 25);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +60,8 @@ impl Default for BulkheadPolicy {
 /// One bulkhead: shared by every callsite with its `name`.
 ///
 /// ```
-/// use resilience_runtime::bulkhead::Bulkhead;
+/// # mod resilience { pub use resilience_runtime::bulkhead::Bulkhead; }
+/// use resilience::Bulkhead;
 /// let b = Bulkhead::new("docs::db", 2);
 /// let first = b.try_acquire().unwrap();
 /// let _second = b.try_acquire().unwrap();
@@ -116,7 +118,8 @@ impl Bulkhead {
     /// A place, waiting up to `max_wait` behind earlier callers; else [`Error::BulkheadFull`].
     ///
     /// ```
-    /// use resilience_runtime::{bulkhead::Bulkhead, Error};
+    /// # mod resilience { pub use resilience_runtime::{Error, bulkhead::Bulkhead}; }
+    /// use resilience::{Bulkhead, Error};
     /// use std::time::Duration;
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// let b = Bulkhead::new("docs::db", 1);
@@ -156,6 +159,8 @@ impl Bulkhead {
     /// assert_eq!(out, Ok(1));
     /// # }
     /// ```
+    // Not in the docs: `resilience` exports no `Failure` to call it with.
+    #[doc(hidden)]
     pub async fn run<F, T, E>(&self, max_wait: Duration, inner: F) -> Layered<T, E>
     where
         F: Future<Output = Layered<T, E>>,
@@ -491,7 +496,7 @@ impl KeyedSite<Bulkhead> {
     }
 
     /// The bulkhead for `key`, created with `policy`'s size on the key's first call; the
-    /// generated code runs the call through it with [`Bulkhead::run`].
+    /// generated code runs the call through it with `Bulkhead::run`.
     #[inline]
     pub fn bulkhead(&'static self, key: &str, policy: BulkheadPolicy) -> Arc<Bulkhead> {
         let name = self.name();
@@ -502,7 +507,8 @@ impl KeyedSite<Bulkhead> {
 /// A view of one bulkhead in the [`Registry`]; it derefs to the [`Bulkhead`].
 ///
 /// ```
-/// for b in resilience_runtime::registry().bulkheads() {
+/// # use resilience_runtime as resilience;
+/// for b in resilience::registry().bulkheads() {
 ///     println!("{}: {}/{} in flight, {} waiting", b.name(), b.in_flight(), b.max_concurrent(), b.waiting());
 /// }
 /// ```

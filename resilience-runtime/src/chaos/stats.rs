@@ -159,7 +159,8 @@ impl Entry for ChaosStats {
 /// A view of one chaos name in the [`Registry`].
 ///
 /// ```
-/// for c in resilience_runtime::registry().chaos_all() {
+/// # use resilience_runtime as resilience;
+/// for c in resilience::registry().chaos_all() {
 ///     println!("{}: {} errors, {} delays injected", c.name(), c.injected_errors(), c.injected_delays());
 /// }
 /// ```

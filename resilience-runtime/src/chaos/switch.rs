@@ -22,9 +22,10 @@ static RNG: Mutex<Option<fastrand::Rng>> = Mutex::new(None);
 /// `RESILIENCE_CHAOS` says.
 ///
 /// ```
-/// resilience_runtime::chaos::enable();
-/// assert!(resilience_runtime::chaos::is_enabled());
-/// # resilience_runtime::chaos::disable();
+/// # use resilience_runtime as resilience;
+/// resilience::chaos::enable();
+/// assert!(resilience::chaos::is_enabled());
+/// # resilience::chaos::disable();
 /// ```
 pub fn enable() {
     STATE.store(ON, Ordering::Relaxed);
@@ -33,8 +34,9 @@ pub fn enable() {
 /// Switches chaos off: every `#[chaos]` callsite runs its body untouched again.
 ///
 /// ```
-/// resilience_runtime::chaos::disable();
-/// assert!(!resilience_runtime::chaos::is_enabled());
+/// # use resilience_runtime as resilience;
+/// resilience::chaos::disable();
+/// assert!(!resilience::chaos::is_enabled());
 /// ```
 pub fn disable() {
     STATE.store(OFF, Ordering::Relaxed);
@@ -44,8 +46,9 @@ pub fn disable() {
 /// by the environment variable `RESILIENCE_CHAOS` (`1`, `true`, `on` or `yes`), read once.
 ///
 /// ```
-/// resilience_runtime::chaos::disable();
-/// assert!(!resilience_runtime::chaos::is_enabled());
+/// # use resilience_runtime as resilience;
+/// resilience::chaos::disable();
+/// assert!(!resilience::chaos::is_enabled());
 /// ```
 #[inline]
 pub fn is_enabled() -> bool {
@@ -83,7 +86,8 @@ fn from_env() -> bool {
 /// they reach it, so a reproducible sequence needs the calls made one after another.
 ///
 /// ```
-/// resilience_runtime::chaos::seed(42);
+/// # use resilience_runtime as resilience;
+/// resilience::chaos::seed(42);
 /// ```
 pub fn seed(seed: u64) {
     *RNG.lock().unwrap_or_else(PoisonError::into_inner) = Some(fastrand::Rng::with_seed(seed));

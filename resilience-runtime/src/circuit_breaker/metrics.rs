@@ -7,7 +7,7 @@
 /// rejected since the breaker was created.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Metrics {
+pub struct CircuitMetrics {
     /// Calls in the window.
     pub calls: u64,
     /// Failures in the window.

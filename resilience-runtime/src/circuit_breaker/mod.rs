@@ -75,7 +75,7 @@ mod sync;
 mod window;
 
 pub use config::{BreakerPolicy, OpenFor, Window};
-pub use metrics::Metrics;
+pub use metrics::CircuitMetrics;
 pub use state::CircuitState;
 #[doc(hidden)]
 pub use state::{Machine, Recorded, Ticket, Transition};
@@ -324,7 +324,7 @@ impl CircuitBreaker {
     }
 
     /// The window's figures and the rejection count.
-    pub fn metrics(&self) -> Metrics {
+    pub fn metrics(&self) -> CircuitMetrics {
         let (calls, failures, slow) = self.machine.window_counts(self.now());
         let rate = |n: u64| {
             if calls > 0 {
@@ -333,7 +333,7 @@ impl CircuitBreaker {
                 0.0
             }
         };
-        Metrics {
+        CircuitMetrics {
             calls,
             failures,
             slow_calls: slow,
@@ -647,7 +647,8 @@ impl KeyedSite<CircuitBreaker> {
 /// A view of one breaker in the [`Registry`], with operator overrides.
 ///
 /// ```
-/// # let reg = resilience_runtime::registry();
+/// # use resilience_runtime as resilience;
+/// # let reg = resilience::registry();
 /// if let Some(b) = reg.circuit_breaker("payments") {
 ///     println!("{} is {} ({:?})", b.name(), b.state(), b.metrics());
 ///     b.reset();
@@ -669,7 +670,7 @@ impl CircuitBreakerHandle {
         self.breaker.state()
     }
     /// Its window's figures and rejection count.
-    pub fn metrics(&self) -> Metrics {
+    pub fn metrics(&self) -> CircuitMetrics {
         self.breaker.metrics()
     }
     /// The configuration it decides with: the first callsite's attribute that used this name,

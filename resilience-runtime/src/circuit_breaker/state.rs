@@ -24,7 +24,8 @@ use std::time::Duration;
 /// The state of a circuit breaker.
 ///
 /// ```
-/// use resilience_runtime::CircuitState;
+/// # use resilience_runtime as resilience;
+/// use resilience::CircuitState;
 /// assert_eq!(CircuitState::Closed.to_string(), "closed");
 /// assert_eq!(CircuitState::HalfOpen as u8, 2);
 /// ```

@@ -297,7 +297,8 @@ fn a_duration(raw: &Raw, what: &str) -> Result<Duration, Problem> {
 /// Reads the value of `key` for `kind` with the attribute's grammar and rules.
 ///
 /// ```
-/// use resilience_runtime::config::{Kind, Raw, Value, parse_value};
+/// # use resilience_runtime as resilience;
+/// use resilience::config::{Kind, Raw, Value, parse_value};
 /// assert_eq!(
 ///     parse_value(Kind::CircuitBreaker, "failure_rate", &Raw::Text("40%".into())),
 ///     Ok(Value::Share(0.4))

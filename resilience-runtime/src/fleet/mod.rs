@@ -55,8 +55,9 @@ pub const DEFAULT_PREFIX: &str = "resilience:";
 /// inside the tokio runtime the service runs on.
 ///
 /// ```no_run
-/// # async fn start() -> Result<(), resilience_runtime::fleet::ConnectError> {
-/// resilience_runtime::fleet::connect("redis://127.0.0.1:6379").await?;
+/// # use resilience_runtime as resilience;
+/// # async fn start() -> Result<(), resilience::fleet::ConnectError> {
+/// resilience::fleet::connect("redis://127.0.0.1:6379").await?;
 /// # Ok(()) }
 /// ```
 #[cfg(feature = "redis")]
@@ -68,8 +69,9 @@ pub async fn connect(url: &str) -> Result<(), ConnectError> {
 /// share one Redis without seeing each other's limits).
 ///
 /// ```no_run
-/// # async fn start() -> Result<(), resilience_runtime::fleet::ConnectError> {
-/// resilience_runtime::fleet::connect_with_prefix("redis://127.0.0.1:6379", "checkout:").await?;
+/// # use resilience_runtime as resilience;
+/// # async fn start() -> Result<(), resilience::fleet::ConnectError> {
+/// resilience::fleet::connect_with_prefix("redis://127.0.0.1:6379", "checkout:").await?;
 /// # Ok(()) }
 /// ```
 #[cfg(feature = "redis")]
@@ -84,9 +86,10 @@ pub async fn connect_with_prefix(url: &str, prefix: &str) -> Result<(), ConnectE
 /// `timeout`: a health check, and the round trip a fleet call is measured against.
 ///
 /// ```no_run
+/// # use resilience_runtime as resilience;
 /// # async fn check() {
 /// use std::time::Duration;
-/// match resilience_runtime::fleet::ping(Duration::from_millis(50)).await {
+/// match resilience::fleet::ping(Duration::from_millis(50)).await {
 ///     Ok(()) => println!("fleet store up"),
 ///     Err(e) => println!("fleet store down: {e}"),
 /// }
@@ -103,7 +106,8 @@ pub async fn ping(timeout: std::time::Duration) -> Result<(), StoreError> {
 /// The fleet store as this process sees it.
 ///
 /// ```
-/// let s = resilience_runtime::fleet::status();
+/// # use resilience_runtime as resilience;
+/// let s = resilience::fleet::status();
 /// if !s.connected { println!("fleet scope runs locally"); }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

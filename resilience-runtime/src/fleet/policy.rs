@@ -8,7 +8,8 @@ use std::time::Duration;
 /// Where a rate limiter's or breaker's state lives.
 ///
 /// ```
-/// use resilience_runtime::fleet::Scope;
+/// # use resilience_runtime as resilience;
+/// use resilience::fleet::Scope;
 /// assert_eq!(Scope::default(), Scope::Local);
 /// assert_eq!(Scope::Fleet.as_str(), "fleet");
 /// ```
@@ -48,7 +49,8 @@ impl Scope {
 /// What a fleet rate limit does with a call when Redis does not answer in time.
 ///
 /// ```
-/// use resilience_runtime::fleet::OnStoreError;
+/// # use resilience_runtime as resilience;
+/// use resilience::fleet::OnStoreError;
 /// assert_eq!(OnStoreError::default(), OnStoreError::Allow);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -87,7 +89,8 @@ impl OnStoreError {
 /// The fleet settings of one `#[rate_limit]` or `#[circuit_breaker]`.
 ///
 /// ```
-/// use resilience_runtime::fleet::{FleetPolicy, Scope};
+/// # use resilience_runtime as resilience;
+/// use resilience::fleet::{FleetPolicy, Scope};
 /// let p = FleetPolicy { scope: Scope::Fleet, ..FleetPolicy::LOCAL };
 /// assert_eq!(p.store_timeout, std::time::Duration::from_millis(50));
 /// ```

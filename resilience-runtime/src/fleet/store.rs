@@ -28,7 +28,8 @@ pub(crate) fn get() -> Option<&'static Store> {
 /// Why [`connect`](super::connect) failed.
 ///
 /// ```
-/// use resilience_runtime::fleet::ConnectError;
+/// # use resilience_runtime as resilience;
+/// use resilience::fleet::ConnectError;
 /// assert!(ConnectError::AlreadyConnected.to_string().contains("once per process"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +66,8 @@ impl std::error::Error for ConnectError {}
 /// Why one command to the fleet store failed.
 ///
 /// ```
-/// use resilience_runtime::fleet::StoreError;
+/// # use resilience_runtime as resilience;
+/// use resilience::fleet::StoreError;
 /// assert!(StoreError::NotConnected.to_string().contains("connect"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -60,7 +60,8 @@ use std::time::Duration;
 /// latencies.
 ///
 /// ```
-/// use resilience_runtime::hedge::HedgeDelay;
+/// # mod resilience { pub use resilience_runtime::hedge::HedgeDelay; }
+/// use resilience::HedgeDelay;
 /// assert_eq!(HedgeDelay::default(), HedgeDelay::Percentile(0.95));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,7 +83,8 @@ impl Default for HedgeDelay {
 /// The settings of one `#[hedge(..)]`.
 ///
 /// ```
-/// use resilience_runtime::hedge::{HedgePolicy, HedgeDelay};
+/// # mod resilience { pub use resilience_runtime::hedge::{HedgeDelay, HedgePolicy}; }
+/// use resilience::{HedgeDelay, HedgePolicy};
 /// let p = HedgePolicy { max_hedged: 2, ..HedgePolicy::DEFAULT };
 /// assert_eq!(p.delay, HedgeDelay::Percentile(0.95));
 /// ```

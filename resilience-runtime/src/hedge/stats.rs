@@ -151,7 +151,8 @@ impl Entry for HedgeStats {
 /// A view of one hedge name in the [`Registry`]. Every count is since the name's first call.
 ///
 /// ```
-/// # let reg = resilience_runtime::registry();
+/// # use resilience_runtime as resilience;
+/// # let reg = resilience::registry();
 /// if let Some(h) = reg.hedge("search") {
 ///     println!("{}: {} hedges for {} calls, {} won", h.name(), h.hedges(), h.calls(), h.won());
 /// }

@@ -49,6 +49,8 @@ impl RateLimiter {
     /// assert_eq!(l.run_blocking(Duration::ZERO, &SITE, || Ok::<u8, Failure<()>>(1)), Ok(1));
     /// assert!(l.run_blocking(Duration::ZERO, &SITE, || Ok::<u8, Failure<()>>(2)).is_err());
     /// ```
+    // Not in the docs: `resilience` exports no `BlockingSite` or `Failure` to call it with.
+    #[doc(hidden)]
     #[inline]
     pub fn run_blocking<T, E>(
         &self,
@@ -79,6 +81,8 @@ impl RateLimiter {
     /// assert!(l.acquire_blocking(Duration::ZERO, &SITE).is_ok());
     /// assert!(l.acquire_blocking(Duration::ZERO, &SITE).is_err());
     /// ```
+    // Not in the docs: `resilience` exports no `BlockingSite` to call it with.
+    #[doc(hidden)]
     pub fn acquire_blocking(&self, max_wait: Duration, site: &BlockingSite) -> Result<(), Error> {
         match self.try_acquire() {
             Ok(()) => Ok(()),

@@ -40,7 +40,8 @@ use std::time::Duration;
 /// The settings of one `#[rate_limit(rate = count/per, burst, max_wait)]`.
 ///
 /// ```
-/// use resilience_runtime::rate_limit::RateLimitPolicy;
+/// # mod resilience { pub use resilience_runtime::rate_limit::RateLimitPolicy; }
+/// use resilience::RateLimitPolicy;
 /// use std::time::Duration;
 /// let p = RateLimitPolicy::new(100, Duration::from_secs(1));
 /// assert_eq!(p.burst, 100);
@@ -84,7 +85,8 @@ type Limiter = Gcra<NotKeyed, state::Tat, TokioClock, NoOpMiddleware<TokioInstan
 /// One rate limiter: shared by every callsite with its `name`.
 ///
 /// ```
-/// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
+/// # mod resilience { pub use resilience_runtime::rate_limit::{RateLimitPolicy, RateLimiter}; }
+/// use resilience::{RateLimitPolicy, RateLimiter};
 /// use std::time::Duration;
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// let l = RateLimiter::new("docs::api", RateLimitPolicy::new(2, Duration::from_secs(1)));
@@ -126,8 +128,9 @@ impl RateLimiter {
     /// A limiter whose state lives where `fleet` says (`scope = fleet`: on Redis).
     ///
     /// ```
-    /// use resilience_runtime::fleet::{FleetPolicy, Scope};
-    /// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
+    /// # mod resilience { pub use resilience_runtime::{fleet, rate_limit::{RateLimitPolicy, RateLimiter}}; }
+    /// use resilience::fleet::{FleetPolicy, Scope};
+    /// use resilience::{RateLimitPolicy, RateLimiter};
     /// let fleet = FleetPolicy { scope: Scope::Fleet, ..FleetPolicy::LOCAL };
     /// let l = RateLimiter::with_fleet("docs::with_fleet", RateLimitPolicy::new(5, std::time::Duration::from_secs(1)), fleet);
     /// assert_eq!(l.fleet_policy().scope, Scope::Fleet);
@@ -159,8 +162,9 @@ impl RateLimiter {
     /// Its fleet settings in force (`scope`, `on_store_error`, `store_timeout`).
     ///
     /// ```
-    /// use resilience_runtime::rate_limit::{RateLimiter, RateLimitPolicy};
-    /// use resilience_runtime::fleet::Scope;
+    /// # mod resilience { pub use resilience_runtime::{fleet, rate_limit::{RateLimitPolicy, RateLimiter}}; }
+    /// use resilience::fleet::Scope;
+    /// use resilience::{RateLimitPolicy, RateLimiter};
     /// let l = RateLimiter::new("docs::fleet", RateLimitPolicy::new(5, std::time::Duration::from_secs(1)));
     /// assert_eq!(l.fleet_policy().scope, Scope::Local);
     /// ```
@@ -194,7 +198,8 @@ impl RateLimiter {
     /// [`Error::RateLimited`] with the time until it frees.
     ///
     /// ```
-    /// use resilience_runtime::{rate_limit::{RateLimiter, RateLimitPolicy}, Error};
+    /// # mod resilience { pub use resilience_runtime::{Error, rate_limit::{RateLimitPolicy, RateLimiter}}; }
+    /// use resilience::{Error, RateLimitPolicy, RateLimiter};
     /// use std::time::Duration;
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// let l = RateLimiter::new("docs::wait", RateLimitPolicy::new(1, Duration::from_secs(1)));
@@ -231,6 +236,8 @@ impl RateLimiter {
     /// assert!(l.run(Duration::ZERO, async { Ok::<u8, Failure<()>>(2) }).await.is_err());
     /// # }
     /// ```
+    // Not in the docs: `resilience` exports no `Failure` to call it with.
+    #[doc(hidden)]
     pub async fn run<F, T, E>(&self, max_wait: Duration, inner: F) -> Layered<T, E>
     where
         F: Future<Output = Layered<T, E>>,
@@ -658,7 +665,7 @@ impl KeyedSite<RateLimiter> {
     }
 
     /// The limiter for `key`, created with `policy`'s rate on the key's first call; the
-    /// generated code runs the call through it with [`RateLimiter::run`].
+    /// generated code runs the call through it with `RateLimiter::run`.
     #[inline]
     pub fn limiter(&'static self, key: &str, policy: RateLimitPolicy) -> Arc<RateLimiter> {
         let name = self.name();
@@ -669,7 +676,8 @@ impl KeyedSite<RateLimiter> {
 /// A view of one rate limiter in the [`Registry`]; it derefs to the [`RateLimiter`].
 ///
 /// ```
-/// for l in resilience_runtime::registry().rate_limiters() {
+/// # use resilience_runtime as resilience;
+/// for l in resilience::registry().rate_limiters() {
 ///     println!("{}: {} let through, {} refused", l.name(), l.admitted(), l.rejected());
 /// }
 /// ```

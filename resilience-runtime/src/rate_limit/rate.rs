@@ -9,7 +9,8 @@ use std::time::Duration;
 /// A count of 0 or a period of zero fails the call with `Error::InvalidValue`.
 ///
 /// ```
-/// use resilience_runtime::rate_limit::Rate;
+/// # mod resilience { pub use resilience_runtime::rate_limit::Rate; }
+/// use resilience::Rate;
 /// use std::time::Duration;
 /// let r = Rate::per_second(100);
 /// assert_eq!(r, Rate::new(100, Duration::from_secs(1)));

@@ -8,7 +8,8 @@ use std::time::Duration;
 /// never exceed `max`.
 ///
 /// ```
-/// use resilience_runtime::retry::Backoff;
+/// # mod resilience { pub use resilience_runtime::retry::Backoff; }
+/// use resilience::Backoff;
 /// use std::time::Duration;
 /// let ms = Duration::from_millis;
 /// let b = Backoff::exponential(ms(50), 2.0, ms(300));

@@ -6,7 +6,8 @@ use std::time::Duration;
 /// (`true` is [`Retry`](RetryDecision::Retry)).
 ///
 /// ```
-/// use resilience_runtime::RetryDecision;
+/// # use resilience_runtime as resilience;
+/// use resilience::RetryDecision;
 /// use std::time::Duration;
 ///
 /// enum ApiError { Throttled { retry_after: Duration }, BadRequest, Unavailable }
@@ -47,7 +48,8 @@ impl RetryDecision {
     /// breaker and a policy value that is not allowed stop at once.
     ///
     /// ```
-    /// use resilience_runtime::{Error, RetryDecision};
+    /// # use resilience_runtime as resilience;
+    /// use resilience::{Error, RetryDecision};
     /// let open = Error::CircuitOpen { name: "p", retry_after: Default::default() };
     /// assert_eq!(RetryDecision::for_error(&open), RetryDecision::Stop);
     /// ```

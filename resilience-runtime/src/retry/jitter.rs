@@ -5,7 +5,8 @@ use std::time::Duration;
 /// How each delay is randomised, so that clients that failed together do not retry together.
 ///
 /// ```
-/// use resilience_runtime::retry::Jitter;
+/// # mod resilience { pub use resilience_runtime::retry::Jitter; }
+/// use resilience::Jitter;
 /// use std::time::Duration;
 /// let d = Duration::from_millis(100);
 /// assert_eq!(Jitter::None.apply(d, d, d, Duration::from_secs(1)), d);

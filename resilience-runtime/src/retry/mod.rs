@@ -35,7 +35,8 @@ use tokio::time::Instant;
 /// be any expression).
 ///
 /// ```
-/// use resilience_runtime::retry::{RetryPolicy, Backoff, Jitter};
+/// # mod resilience { pub use resilience_runtime::retry::{Backoff, Jitter, RetryPolicy}; }
+/// use resilience::{Backoff, Jitter, RetryPolicy};
 /// use std::time::Duration;
 /// let p = RetryPolicy {
 ///     attempts: 4,

@@ -146,7 +146,8 @@ impl RetryStats {
 /// [`budget_refused`](Self::budget_refused).
 ///
 /// ```
-/// # let reg = resilience_runtime::registry();
+/// # use resilience_runtime as resilience;
+/// # let reg = resilience::registry();
 /// if let Some(r) = reg.retry("pricing") {
 ///     println!("{}: {} retries, gave up {} times", r.name(), r.retries(), r.gave_up());
 /// }

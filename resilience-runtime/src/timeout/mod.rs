@@ -233,7 +233,8 @@ impl Entry for TimeoutEntry {
 /// A view of one `#[timeout]` callsite in the [`Registry`].
 ///
 /// ```
-/// for t in resilience_runtime::registry().timeouts() {
+/// # use resilience_runtime as resilience;
+/// for t in resilience::registry().timeouts() {
 ///     println!("{}: {} of {} calls timed out", t.name(), t.timed_out(), t.calls());
 /// }
 /// ```
