@@ -867,7 +867,8 @@ pub mod fleet {
 
 pub use resilience_runtime::{
     CircuitBreakerHandle, CircuitMetrics, CircuitState,
-    bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy},
+    bulkhead::{Bulkhead, BulkheadHandle, BulkheadPolicy, Place},
+    circuit_breaker::{BreakerPolicy, OpenFor, Window},
     rate_limit::{Rate, RateLimitPolicy, RateLimiter, RateLimiterHandle},
 };
 

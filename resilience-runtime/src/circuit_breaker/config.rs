@@ -6,7 +6,8 @@ use std::time::Duration;
 /// durations may be any expression); only the first callsite of a name configures the breaker.
 ///
 /// ```
-/// use resilience_runtime::circuit_breaker::{BreakerPolicy, OpenFor, Window};
+/// # mod resilience { pub use resilience_runtime::circuit_breaker::{BreakerPolicy, OpenFor, Window}; }
+/// use resilience::{BreakerPolicy, OpenFor, Window};
 /// use std::time::Duration;
 /// let p = BreakerPolicy {
 ///     window: Window::Time(Duration::from_secs(60)),
@@ -77,7 +78,8 @@ impl Default for BreakerPolicy {
 /// See [`crate::circuit_breaker`] for its exact semantics.
 ///
 /// ```
-/// use resilience_runtime::circuit_breaker::Window;
+/// # mod resilience { pub use resilience_runtime::circuit_breaker::Window; }
+/// use resilience::Window;
 /// assert_ne!(Window::Calls(100), Window::Time(std::time::Duration::from_secs(60)));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +93,8 @@ pub enum Window {
 /// How long a breaker stays open before letting probes through.
 ///
 /// ```
-/// use resilience_runtime::circuit_breaker::OpenFor;
+/// # mod resilience { pub use resilience_runtime::circuit_breaker::OpenFor; }
+/// use resilience::OpenFor;
 /// use std::time::Duration;
 /// let o = OpenFor::exponential(Duration::from_secs(10), Duration::from_secs(60));
 /// assert_eq!(o.after_failed_probes(0), Duration::from_secs(10));
