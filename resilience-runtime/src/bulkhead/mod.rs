@@ -532,6 +532,8 @@ impl std::ops::Deref for BulkheadHandle {
     }
 }
 
+// How the registry's lookup becomes a handle: internal (`Found` is the crate's own).
+#[doc(hidden)]
 impl From<keyed::Found<Bulkhead>> for BulkheadHandle {
     fn from(f: keyed::Found<Bulkhead>) -> Self {
         BulkheadHandle {

@@ -698,6 +698,8 @@ impl CircuitBreakerHandle {
     }
 }
 
+// How the registry's lookup becomes a handle: internal (`Found` is the crate's own).
+#[doc(hidden)]
 impl From<keyed::Found<CircuitBreaker>> for CircuitBreakerHandle {
     fn from(f: keyed::Found<CircuitBreaker>) -> Self {
         CircuitBreakerHandle {

@@ -701,6 +701,8 @@ impl std::ops::Deref for RateLimiterHandle {
     }
 }
 
+// How the registry's lookup becomes a handle: internal (`Found` is the crate's own).
+#[doc(hidden)]
 impl From<keyed::Found<RateLimiter>> for RateLimiterHandle {
     fn from(f: keyed::Found<RateLimiter>) -> Self {
         RateLimiterHandle {
