@@ -230,6 +230,7 @@ impl RetryCall<'_> {
         self.decide_failure::<T, E, P, D, S>(result, when)
     }
 
+    #[cold]
     #[inline(never)]
     fn decide_failure<T, E, P, D, S>(
         &mut self,
