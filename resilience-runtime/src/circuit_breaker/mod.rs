@@ -239,20 +239,28 @@ impl CircuitBreaker {
     /// ```
     #[inline]
     pub fn acquire(&self) -> Result<Permit<'_>, Error> {
-        let ticket = match self.machine.closed() {
-            Some(ticket) if !self.machine.times_calls() => ticket,
-            // Timed (`slow_call`, or a time window): the ticket says so, and recording reads
-            // the clock.
-            Some(ticket) => self.timed(ticket),
-            None => return self.acquire_other(),
-        };
-        Ok(Permit {
-            breaker: self,
-            ticket,
-        })
+        match self.machine.closed() {
+            Some(ticket) => Ok(self.permit(ticket)),
+            None => self.acquire_other(),
+        }
     }
 
-    /// A timed closed call's ticket, with its start if `slow_call` will judge it.
+    /// The permit of an admitted call: timed (`slow_call`, or a time window) when the breaker
+    /// times its calls, so recording reads the clock.
+    #[inline(always)]
+    fn permit(&self, ticket: Ticket) -> Permit<'_> {
+        let ticket = if self.machine.times_calls() {
+            self.timed(ticket)
+        } else {
+            ticket
+        };
+        Permit {
+            breaker: self,
+            ticket,
+        }
+    }
+
+    /// A timed call's ticket, with its start if `slow_call` will judge it.
     #[cold]
     #[inline(never)]
     fn timed(&self, ticket: Ticket) -> Ticket {
@@ -268,14 +276,7 @@ impl CircuitBreaker {
     #[inline(never)]
     fn acquire_other(&self) -> Result<Permit<'_>, Error> {
         match self.machine.try_acquire(|| self.now(), self.transition()) {
-            Ok(ticket) if self.machine.times_calls() => Ok(Permit {
-                breaker: self,
-                ticket: self.timed(ticket),
-            }),
-            Ok(ticket) => Ok(Permit {
-                breaker: self,
-                ticket,
-            }),
+            Ok(ticket) => Ok(self.permit(ticket)),
             Err(retry_after) => Err(self.rejected(retry_after)),
         }
     }
@@ -294,7 +295,7 @@ impl CircuitBreaker {
 
     /// Records a call; its slowness is looked at only for a timed ticket (or a probe), off the
     /// untimed path.
-    #[inline(always)]
+    #[inline]
     fn record(&self, ticket: Ticket, outcome: Recorded) {
         if !self
             .machine
