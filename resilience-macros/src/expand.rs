@@ -7,8 +7,9 @@
 //! async fn f(x: u32) -> io::Result<u32> {
 //!     use ::resilience::{__private as __resilience, __private::methods::*};
 //!     static __RESILIENCE_TIMEOUT: __resilience::TimeoutSite = ..;
-//!     let __resilience_outcome = __RESILIENCE_TIMEOUT.call(__resilience::secs(1), async {
-//!         __resilience::lift(async { if false { return returns::<io::Result<u32>>(); } body }.await)
+//!     let _timer = __RESILIENCE_CALL.start();
+//!     let __resilience_outcome = __RESILIENCE_TIMEOUT.call(__resilience::secs(1), async move {
+//!         __resilience::lift(async move { if false { return returns::<io::Result<u32>>(); } body }.await)
 //!     }).await;
 //!     __resilience::finish::<io::Result<u32>>(__resilience_outcome)
 //! }
@@ -55,8 +56,7 @@ pub(crate) fn generate(
         Shape::Async { output } | Shape::Sync { output } => {
             let body = &item.body;
             let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
-            let generated = shorten(g, with_name(statics), layered);
-            let generated = crate::locals::shorten(generated, &placeholder);
+            let generated = shorten(g, with_name(statics), layered, &placeholder);
             let generated = rename_self(generated, None, &placeholder, body);
             let mut out = quote!(#(#attrs)* #vis #sig);
             item.brace.surround(&mut out, |out| out.extend(generated));
@@ -75,8 +75,7 @@ pub(crate) fn generate(
             // only: `self` in the attributes' arguments (`#[timeout(self.timeout)]`) must be
             // renamed too, without touching the body.
             let layered = layered(g, layers, &output, output_span, quote!(#placeholder));
-            let generated = shorten(g, with_name(statics), layered);
-            let generated = crate::locals::shorten(generated, &placeholder);
+            let generated = shorten(g, with_name(statics), layered, &placeholder);
             let generated = rename_self(generated, receiver.as_ref(), &placeholder, &body);
             let mut out = quote!(#(#attrs)* #vis #sig);
             item.brace.surround(&mut out, |out| {
@@ -95,13 +94,19 @@ pub(crate) fn generate(
 
 /// `use ::resilience::__private as __resilience;` then `statics` and `layered` with every
 /// `::resilience::__private` written `__resilience`: the expansion reads as a list of calls
-/// (`__resilience::lift(..)`) rather than of paths. The body is not in `layered` yet (a
-/// placeholder stands for it), so the user's tokens are never rewritten.
+/// (`__resilience::lift(..)`) rather than of paths, and the macro's locals read short
+/// (`locals.rs`). The body is not in `layered` yet (`placeholder` stands for it), so the
+/// user's tokens are never rewritten.
 ///
 /// Input:  `static S: ::resilience::__private::RetrySite = ..; ::resilience::__private::lift(x)`
 /// Output: `use ::resilience::__private as __resilience; static S: __resilience::RetrySite = ..;
 /// __resilience::lift(x)`
-fn shorten(g: &Gen, statics: TokenStream, layered: TokenStream) -> TokenStream {
+fn shorten(
+    g: &Gen,
+    statics: TokenStream,
+    layered: TokenStream,
+    placeholder: &syn::Ident,
+) -> TokenStream {
     let krate = &g.krate;
     let pattern: Vec<String> = quote!(#krate::__private)
         .into_iter()
@@ -111,15 +116,17 @@ fn shorten(g: &Gen, statics: TokenStream, layered: TokenStream) -> TokenStream {
     let mut found = false;
     let statics = crate::paths::replace(statics, &pattern, Some(&alias), &mut found);
     let layered = crate::paths::replace(layered, &pattern, Some(&alias), &mut found);
-    if !found {
-        return quote!(#statics #layered);
-    }
-    quote! {
-        #[allow(unused_imports)]
-        use #krate::{__private as #alias, __private::methods::*};
-        #statics
-        #layered
-    }
+    let generated = if found {
+        quote! {
+            #[allow(unused_imports)]
+            use #krate::{__private as #alias, __private::methods::*};
+            #statics
+            #layered
+        }
+    } else {
+        quote!(#statics #layered)
+    };
+    crate::locals::shorten(generated, placeholder)
 }
 
 /// The function's own `static` and the timer of this call (its duration, all layers included,
