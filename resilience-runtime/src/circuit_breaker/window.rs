@@ -85,9 +85,10 @@ impl Successes {
         self.total.bump();
     }
 
-    /// Counts a success at `now` (nanoseconds) in its bucket: for a time window (the caller
-    /// read [`timed`](Self::timed); one switched to a count window meanwhile does not count
-    /// it).
+    /// Counts a success at `now` (nanoseconds) in its bucket, for a time window (the caller
+    /// read [`timed`](Self::timed)), and in the total, which tells a failure that a success
+    /// came (`consecutive_failures`). A window switched to counting calls meanwhile counts it
+    /// as its own, from the total.
     pub(crate) fn bump_at(&self, now: u64) {
         if let Some(b) = self.buckets.get() {
             b.bump(now);
