@@ -156,21 +156,11 @@ fn layered(
     if let Some(Layer::Fallback(f)) = layers.first() {
         // `#[fallback]` lifts the body by the return type's mode and produces the return type
         // itself, so no `finish`.
-        let body = typed_body(g, &output, output_span, body);
-        let mut expr = quote_spanned! {output_span=>
-            __resilience_mode.lift(#body)
-        };
-        for layer in layers[1..].iter().rev() {
-            expr = layer.wrap(g, expr);
-        }
+        let expr = lifted(g, &layers[1..], &output, output_span, true, body);
         let rejects = layers[1..].iter().any(Layer::can_reject);
         return f.generate(g, &output, output_span, expr, rejects);
     }
-    let body = typed_body(g, &output, output_span, body);
-    let mut expr = quote_spanned!(output_span=> #krate::__private::lift(#body));
-    for layer in layers.iter().rev() {
-        expr = layer.wrap(g, expr);
-    }
+    let expr = lifted(g, layers, &output, output_span, false, body);
     let finish = if layers.iter().any(Layer::can_reject) {
         quote_spanned!(output_span=> #krate::__private::finish::<#output>)
     } else {
@@ -186,6 +176,52 @@ fn layered(
     }
 }
 
+/// The layers around the body, whose returned value is lifted into the innermost layer's
+/// result by `#[fallback]`'s mode (`by_mode`) or else by the runtime's `lift`: `lift(body.await)`,
+/// or, under an innermost `#[timeout]`, `run(duration, lift, body)`, so the body's future is the
+/// timeout's own, with none around it.
+fn lifted(
+    g: &Gen,
+    layers: &[Layer],
+    output: &TokenStream,
+    output_span: Span,
+    by_mode: bool,
+    body: TokenStream,
+) -> TokenStream {
+    // Spanned on the return type, so "not a `Result`" points at it.
+    let krate = respan(g.krate.clone(), output_span);
+    let (mut expr, outer) = match layers.split_last() {
+        Some((Layer::Timeout(t), outer)) if !g.sync => {
+            let lift = if by_mode {
+                quote_spanned!(output_span=> __resilience_mode)
+            } else {
+                // A closure, not the function itself: a return type that is not a `Result`
+                // is then one error, at `lift`'s bound. Its call carries the return type's span,
+                // its parameters the macro's (a closure spanned wholly on user code trips
+                // clippy's `redundant_closure`).
+                let returned = syn::Ident::new("__resilience_returned", output_span);
+                let call = quote_spanned!(output_span=> #krate::__private::lift(#returned));
+                quote!(|#returned| #call)
+            };
+            let body = body_future(g, output, output_span, body);
+            (t.wrap_body(g, lift, body), outer)
+        }
+        _ => {
+            let body = typed_body(g, output, output_span, body);
+            let lifted = if by_mode {
+                quote_spanned!(output_span=> __resilience_mode.lift(#body))
+            } else {
+                quote_spanned!(output_span=> #krate::__private::lift(#body))
+            };
+            (lifted, layers)
+        }
+    };
+    for layer in outer.iter().rev() {
+        expr = layer.wrap(g, expr);
+    }
+    expr
+}
+
 /// `async { body }.await`, the block's output pinned to the return type first (by a `return`
 /// that never runs) so `?`,
 /// `return` and the tail's coercions (`Ok(&string)` as `Result<&str, _>`) behave as in the
@@ -195,6 +231,12 @@ fn typed_body(g: &Gen, output: &TokenStream, span: Span, body: TokenStream) -> T
     if g.sync {
         return crate::expand_sync::typed_body(&respan(g.krate.clone(), span), output, span, body);
     }
+    let future = body_future(g, output, span, body);
+    quote_spanned!(span=> #future.await)
+}
+
+/// The body's future, `async { body }`, its output pinned as [`typed_body`] says.
+fn body_future(g: &Gen, output: &TokenStream, span: Span, body: TokenStream) -> TokenStream {
     let krate = respan(g.krate.clone(), span);
     let capture = g.capture();
     quote_spanned! {span=>
@@ -203,7 +245,7 @@ fn typed_body(g: &Gen, output: &TokenStream, span: Span, body: TokenStream) -> T
                 return #krate::__private::returns::<#output>();
             }
             #body
-        }.await
+        }
     }
 }
 

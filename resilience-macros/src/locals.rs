@@ -17,15 +17,17 @@ const PREFIX: &str = "__resilience_";
 /// - the retry's attempt and how its error is shown, both passed to `decide`: renamed, they
 ///   give `decide`'s bound a span of its own, and an error that is not `Debug` is reported
 ///   twice (at `resilience_show`, then at `decide`);
-/// - the outcome and the fallback's mode, spanned on the return type, and the error a `when`
-///   path is called with, spanned on the path: found pinned in a real expansion anyway, and
-///   listed so that the snapshot tests (where every span is alike) name them the same.
+/// - the outcome, the fallback's mode and the value a timeout lifts, spanned on the return type,
+///   and the error a `when` path is called with, spanned on the path: found pinned in a real
+///   expansion anyway, and listed so that the snapshot tests (where every span is alike) name
+///   them the same.
 const KEPT: &[&str] = &[
     "__resilience_attempt",
     "__resilience_show",
     "__resilience_outcome",
     "__resilience_mode",
     "__resilience_error",
+    "__resilience_returned",
 ];
 
 /// The names kept at the call site (or spanned on the user's code) that still read short:
@@ -35,6 +37,8 @@ const SHORT_AT_CALL_SITE: &[(&str, &str)] = &[
     ("__resilience_attempt", "__attempt"),
     ("__resilience_show", "__show"),
     ("__resilience_error", "__error"),
+    // A closure's parameter, used in its body only.
+    ("__resilience_returned", "returned"),
 ];
 
 /// `tokens` with each generated local or label renamed, except `keep` (the body's placeholder)

@@ -148,17 +148,16 @@ impl Fallback {
         let mode = quote_spanned! {output_span=>
             let __resilience_mode = (&#p::Probe::<#output>::new()).mode();
         };
+        // A success returns at once; a failure goes on to the fallback.
         quote! {
             #mode
             let __resilience_result: #p::Layered<_, _, #policy> = #inner;
-            match __resilience_result {
-                #p::Ok(__resilience_value) => __resilience_mode.ok(__resilience_value),
-                #p::Err(__resilience_failure) => {
-                    let __resilience_error = __resilience_mode.error(__resilience_failure);
-                    #when
-                    #call
-                }
-            }
+            let __resilience_error = match __resilience_result {
+                #p::Ok(__resilience_value) => return __resilience_mode.ok(__resilience_value),
+                #p::Err(__resilience_failure) => __resilience_mode.error(__resilience_failure),
+            };
+            #when
+            #call
         }
     }
 }

@@ -115,6 +115,15 @@ impl Timeout {
         }
     }
 
+    /// The innermost layer: the timeout runs the body's future itself, `lift` turning its
+    /// value into the layer's result.
+    pub(crate) fn wrap_body(&self, g: &Gen, lift: TokenStream, body: TokenStream) -> TokenStream {
+        let duration = self.duration.to_tokens(&g.krate);
+        quote! {
+            __RESILIENCE_TIMEOUT.run(#duration, #lift, #body).await
+        }
+    }
+
     pub(crate) fn wrap(&self, g: &Gen, inner: TokenStream) -> TokenStream {
         let duration = self.duration.to_tokens(&g.krate);
         let capture = g.capture();

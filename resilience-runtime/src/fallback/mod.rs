@@ -10,6 +10,7 @@
 
 use crate::Error;
 use crate::outcome::{Failure, FromResilienceError, Layered, Outcome};
+use crate::timeout::Lift;
 use std::convert::Infallible;
 use std::future::{Future, Ready};
 use std::marker::PhantomData;
@@ -121,6 +122,17 @@ impl<R: Outcome> FallbackMode for ResultMode<R> {
     }
 }
 
+/// What a `#[timeout]` around the body lifts its value with
+/// ([`TimeoutSite::run`](crate::timeout::TimeoutSite::run)).
+impl<R: Outcome> Lift<R> for ResultMode<R> {
+    type Ok = R::Ok;
+    type Err = R::Err;
+    #[inline]
+    fn lift(self, returned: R) -> Layered<R::Ok, R::Err> {
+        FallbackMode::lift(self, returned)
+    }
+}
+
 /// Any other return type: the fallback receives the [`Error`] a policy failed with.
 #[derive(Debug)]
 pub struct ValueMode<R>(PhantomData<fn() -> R>);
@@ -151,6 +163,17 @@ impl<R> FallbackMode for ValueMode<R> {
             Failure::Inner(never) => match never {},
             Failure::Policy(p) => p.into_fallback_error(),
         }
+    }
+}
+
+/// What a `#[timeout]` around the body lifts its value with
+/// ([`TimeoutSite::run`](crate::timeout::TimeoutSite::run)).
+impl<R> Lift<R> for ValueMode<R> {
+    type Ok = R;
+    type Err = Infallible;
+    #[inline]
+    fn lift(self, returned: R) -> Layered<R, Infallible> {
+        Ok(returned)
     }
 }
 

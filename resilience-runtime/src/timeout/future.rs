@@ -14,11 +14,13 @@ pin_project! {
     /// A call bounded by a timeout; see [`TimeoutSite::call`].
     #[derive(Debug)]
     #[must_use = "futures do nothing unless polled"]
-    pub struct Timeout<F> {
+    pub struct Timeout<F, L = Nested> {
         // `None` once the time is up: the cancelled call is dropped at once, not when the
         // caller drops this future.
         #[pin]
         inner: Option<F>,
+        // Turns the inner future's output into the layer's result (see [`TimeoutSite::run`]).
+        lift: L,
         #[pin]
         timer: Option<Sleep>,
         site: &'static TimeoutSite,
@@ -26,10 +28,44 @@ pin_project! {
     }
 }
 
-impl<F> Timeout<F> {
-    pub(super) fn new(site: &'static TimeoutSite, after: Duration, inner: F) -> Self {
+/// How a [`Timeout`]'s inner output becomes its result: from the body's returned value, the
+/// function `lift` or a `#[fallback]` mode; [`Nested`] for inner layers.
+pub trait Lift<O>: Copy {
+    /// The success value.
+    type Ok;
+    /// The body's own error.
+    type Err;
+    /// `output` as the layer's result.
+    fn lift(self, output: O) -> Layered<Self::Ok, Self::Err>;
+}
+
+impl<O, T, E, L: FnOnce(O) -> Layered<T, E> + Copy> Lift<O> for L {
+    type Ok = T;
+    type Err = E;
+    #[inline]
+    fn lift(self, output: O) -> Layered<T, E> {
+        self(output)
+    }
+}
+
+/// The [`Lift`] of [`TimeoutSite::call`]: the inner future yields the layers' result already.
+#[derive(Debug, Clone, Copy)]
+pub struct Nested;
+
+impl<T, E> Lift<Layered<T, E>> for Nested {
+    type Ok = T;
+    type Err = E;
+    #[inline]
+    fn lift(self, output: Layered<T, E>) -> Layered<T, E> {
+        output
+    }
+}
+
+impl<F, L> Timeout<F, L> {
+    pub(super) fn new(site: &'static TimeoutSite, after: Duration, lift: L, inner: F) -> Self {
         Timeout {
             inner: Some(inner),
+            lift,
             timer: None,
             site,
             after,
@@ -37,11 +73,8 @@ impl<F> Timeout<F> {
     }
 }
 
-impl<F, T, E> Future for Timeout<F>
-where
-    F: Future<Output = Layered<T, E>>,
-{
-    type Output = Layered<T, E>;
+impl<F: Future, L: Lift<F::Output>> Future for Timeout<F, L> {
+    type Output = Layered<L::Ok, L::Err>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -52,6 +85,7 @@ where
             .as_pin_mut()
             .expect("`Timeout` polled after it timed out");
         if let Poll::Ready(out) = inner.poll(cx) {
+            let out = this.lift.lift(out);
             this.site.ended();
             #[cfg(feature = "metrics")]
             this.site.counters().passed(out.is_ok());

@@ -2,7 +2,7 @@
 
 mod future;
 
-pub use future::Timeout;
+pub use future::{Lift, Nested, Timeout};
 
 use crate::keyed::{self, Found};
 use crate::label::{FnLabel, Name};
@@ -87,7 +87,31 @@ impl TimeoutSite {
     /// call that completes at once never touches the timer wheel.
     #[inline]
     pub fn call<F: Future>(&'static self, after: Duration, inner: F) -> Timeout<F> {
-        Timeout::new(self, after, inner)
+        Timeout::new(self, after, Nested, inner)
+    }
+
+    /// [`call`](Self::call) around the function's body itself: `lift` turns the value the
+    /// body returns into the layer's result, so the body needs no future of its own around it.
+    ///
+    /// ```
+    /// use resilience_runtime::{timeout::TimeoutSite, Error, Failure};
+    /// use resilience_runtime::__private::lift;
+    /// use std::time::Duration;
+    ///
+    /// static SITE: TimeoutSite = TimeoutSite::new("docs::body");
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let out = SITE.run(Duration::from_millis(100), lift, async { Ok::<u32, std::io::Error>(7) });
+    /// assert!(matches!(out.await, Ok(7)));
+    /// # }
+    /// ```
+    #[inline]
+    pub fn run<F: Future, L: Lift<F::Output>>(
+        &'static self,
+        after: Duration,
+        lift: L,
+        body: F,
+    ) -> Timeout<F, L> {
+        Timeout::new(self, after, lift, body)
     }
 
     /// Counts a call that ended: one relaxed add.
