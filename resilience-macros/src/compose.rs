@@ -38,6 +38,9 @@ pub(crate) struct Options {
     /// Accept `scope = fleet` (feature `redis`); without it, it is a compile error naming the
     /// feature.
     pub(crate) redis: bool,
+    /// Time each call of the function (feature `metrics`, forwarded with the runtime's): without
+    /// it the runtime's timer is empty, so the expansion leaves it out.
+    pub(crate) metrics: bool,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
         Options {
             chaos: cfg!(feature = "chaos"),
             redis: cfg!(feature = "redis"),
+            metrics: cfg!(feature = "metrics"),
         }
     }
 }
@@ -147,6 +151,7 @@ pub(crate) fn expand_with(
         move_body: crate::moves::body_owns_arguments(&item.sig, &layers),
         sync: matches!(shape, Shape::Sync { .. }),
         method: item.sig.receiver().is_some(),
+        metrics: options.metrics,
     };
     expand::generate(&g, &item, shape, &layers, &collected)
 }

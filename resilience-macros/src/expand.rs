@@ -130,9 +130,12 @@ fn shorten(
 }
 
 /// The function's own `static` and the timer of this call (its duration, all layers included,
-/// is recorded when the timer drops; both are empty without the runtime's `metrics` feature).
+/// is recorded when the timer drops), with feature `metrics` only: without it both are empty.
 /// Labelled by the function's label: the first explicit `name` of the stack, else `module::fn`.
 fn call_timer(g: &Gen) -> TokenStream {
+    if !g.metrics {
+        return TokenStream::new();
+    }
     let krate = &g.krate;
     let name = g.name(None);
     let of_method = g.of_method(None);

@@ -157,6 +157,7 @@ mod tests {
             Options {
                 chaos: true,
                 redis: true,
+                metrics: false,
             },
         )
         .to_string()
@@ -188,6 +189,7 @@ mod tests {
             Options {
                 chaos: true,
                 redis: true,
+                metrics: false,
             },
         );
         insta::assert_snapshot!("sync_stack", pretty(out));

@@ -3,7 +3,7 @@
 //! here as a readable diff; review it with `cargo insta review` (or `INSTA_UPDATE=always`) and
 //! read the result as a user would.
 
-use crate::compose::{Options, expand, expand_with};
+use crate::compose::{Options, expand_with};
 use crate::kind::Kind;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,6 +11,15 @@ use quote::quote;
 /// `#[kind(args)] item`, expanded and pretty-printed.
 fn expanded(kind: Kind, args: TokenStream, item: TokenStream) -> String {
     pretty(expand(kind, args, item))
+}
+
+/// `#[kind(args)] item`, expanded as without feature `metrics`, whatever this build's features.
+fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let options = Options {
+        metrics: false,
+        ..Options::default()
+    };
+    expand_with(kind, args, item, options)
 }
 
 fn pretty(tokens: TokenStream) -> String {
@@ -32,6 +41,24 @@ fn timeout_alone() {
         },
     );
     insta::assert_snapshot!("timeout_alone", out);
+}
+
+#[test]
+fn metrics_time_each_call() {
+    let out = pretty(expand_with(
+        Kind::Timeout,
+        quote!(800ms),
+        quote! {
+            pub async fn price(sku: &str) -> Result<u64, PricingError> {
+                lookup(sku).await
+            }
+        },
+        Options {
+            metrics: true,
+            ..Options::default()
+        },
+    ));
+    insta::assert_snapshot!("metrics_time_each_call", out);
 }
 
 #[test]
@@ -196,7 +223,11 @@ fn chaos_alone(chaos: bool) -> String {
                 self.gateway.charge(cents).await
             }
         },
-        Options { chaos, redis: true },
+        Options {
+            chaos,
+            redis: true,
+            metrics: false,
+        },
     ))
 }
 
@@ -222,7 +253,11 @@ fn retry_over_chaos(chaos: bool) -> String {
                 gateway::charge(cents).await
             }
         },
-        Options { chaos, redis: true },
+        Options {
+            chaos,
+            redis: true,
+            metrics: false,
+        },
     ))
 }
 

@@ -153,6 +153,7 @@ mod tests {
         let options = Options {
             chaos: false,
             redis,
+            metrics: false,
         };
         expand_with(kind, args, item, options).to_string()
     }

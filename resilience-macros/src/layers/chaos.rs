@@ -171,7 +171,17 @@ mod tests {
     fn run(args: &str, chaos: bool) -> String {
         let args: TokenStream = args.parse().expect("args lex");
         let item: TokenStream = ITEM.parse().expect("item lex");
-        expand_with(Kind::Chaos, args, item, Options { chaos, redis: true }).to_string()
+        expand_with(
+            Kind::Chaos,
+            args,
+            item,
+            Options {
+                chaos,
+                redis: true,
+                metrics: false,
+            },
+        )
+        .to_string()
     }
 
     /// The errors of an expansion, in order.

@@ -158,6 +158,8 @@ pub(crate) struct Gen {
     /// A method (the function takes `self`): its default label names its type,
     /// `module::Type::method`, known at its first call (`__RESILIENCE_LABEL`).
     pub(crate) method: bool,
+    /// Each call is timed (feature `metrics`).
+    pub(crate) metrics: bool,
 }
 
 impl Gen {
