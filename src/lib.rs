@@ -401,20 +401,17 @@
 //!     const __RESILIENCE_NAME: &str = "shop::price"; // concat!(module_path!(), "::", "price")
 //!     static __RESILIENCE_TIMEOUT: __resilience::TimeoutSite =
 //!         __resilience::TimeoutSite::new(__RESILIENCE_NAME);
-//!     static __RESILIENCE_CALL: __resilience::CallSite = __resilience::CallSite::new(__RESILIENCE_NAME);
-//!     let _timer = __RESILIENCE_CALL.start();
 //!     let __resilience_outcome = __RESILIENCE_TIMEOUT
-//!         .call(__resilience::ms(800), async move {
-//!             __resilience::lift(
-//!                 async move {
-//!                     if false {
-//!                         return __resilience::returns::<Result<u64, PricingError>>();
-//!                     }
-//!                     lookup(sku).await
+//!         .run(
+//!             __resilience::ms(800),
+//!             |returned| __resilience::lift(returned),
+//!             async move {
+//!                 if false {
+//!                     return __resilience::returns::<Result<u64, PricingError>>();
 //!                 }
-//!                 .await,
-//!             )
-//!         })
+//!                 lookup(sku).await
+//!             },
+//!         )
 //!         .await;
 //!     __resilience::finish::<Result<u64, PricingError>>(__resilience_outcome)
 //! }
@@ -422,11 +419,13 @@
 //!
 //! `__resilience` is the runtime's one door for generated code (every attribute accepts
 //! `crate = path::to::resilience` for re-exporting crates). The `return` that never runs pins
-//! the body's type, so `?` and `return` in it behave as in the function. The blocks are
-//! `async move` here: they own `sku`, a copy of the reference (a body borrows its arguments
+//! the body's type, so `?` and `return` in it behave as in the function; the timeout owns the
+//! body's future and `lift` turns its `Result` into the layers' result. The block is
+//! `async move` here: it owns `sku`, a copy of the reference (a body borrows its arguments
 //! instead when a `#[retry]`, `#[hedge]` or `#[fallback]` needs them again and they are not
-//! all references or primitives). The macro's own locals (`_timer`) are hygienic: no name of
-//! yours meets them. The README's "Reading the expansion" walks through a four-attribute stack
+//! all references or primitives). With feature `metrics`, a `static __RESILIENCE_CALL` and
+//! `let _timer = __RESILIENCE_CALL.start();` also time the call. The macro's own locals
+//! (`returned`, `_timer`) are hygienic: no name of yours meets them. The README's "Reading the expansion" walks through a four-attribute stack
 //! line by line.
 //!
 //! # Compile errors

@@ -7,10 +7,12 @@
 //! async fn f(x: u32) -> io::Result<u32> {
 //!     use ::resilience::{__private as __resilience, __private::methods::*};
 //!     static __RESILIENCE_TIMEOUT: __resilience::TimeoutSite = ..;
-//!     let _timer = __RESILIENCE_CALL.start();
-//!     let __resilience_outcome = __RESILIENCE_TIMEOUT.call(__resilience::secs(1), async move {
-//!         __resilience::lift(async move { if false { return returns::<io::Result<u32>>(); } body }.await)
-//!     }).await;
+//!     let _timer = __RESILIENCE_CALL.start(); // feature `metrics`
+//!     let __resilience_outcome = __RESILIENCE_TIMEOUT.run(
+//!         __resilience::secs(1),
+//!         |returned| __resilience::lift(returned),
+//!         async move { if false { return returns::<io::Result<u32>>(); } body },
+//!     ).await;
 //!     __resilience::finish::<io::Result<u32>>(__resilience_outcome)
 //! }
 //! ```

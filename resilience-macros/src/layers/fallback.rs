@@ -5,15 +5,13 @@
 //! Output:
 //! ```text
 //! let __resilience_mode = (&Probe::<Vec<Item>>::new()).mode();  // Result or plain value
-//! let __resilience_result = __RESILIENCE_TIMEOUT.call(.., async { __resilience_mode.lift(body) }).await;
-//! match __resilience_result {
-//!     Ok(v) => __resilience_mode.ok(v),
-//!     Err(f) => {
-//!         let __resilience_error = __resilience_mode.error(f); // E, or resilience::Error
-//!         FallbackFn::<_, Vec<Item>, _>::call_fallback((u, __resilience_error,), cached).await
-//!         // a fallback of the wrong shape fails here: "must have the signature `fn(UserId, Error) -> Vec<Item>`"
-//!     }
-//! }
+//! let __resilience_result = __RESILIENCE_TIMEOUT.run(.., __resilience_mode, async { body }).await;
+//! let __resilience_error = match __resilience_result {
+//!     Ok(v) => return __resilience_mode.ok(v),
+//!     Err(f) => __resilience_mode.error(f), // E, or resilience::Error
+//! };
+//! FallbackFn::<_, Vec<Item>, _>::call_fallback((u, __resilience_error,), cached).await
+//! // a fallback of the wrong shape fails here: "must have the signature `fn(UserId, Error) -> Vec<Item>`"
 //! ```
 
 use crate::args::{Args, Value, parse_path, parse_predicate, text, unknown_key};

@@ -1,7 +1,9 @@
 //! `#[timeout(2s)]` / `#[timeout(duration = 2s, name = "..")]`.
 //!
 //! Input:  `#[timeout(800ms)] async fn f() -> R { body }`
-//! Output: `timeout("mod::f", Duration::from_millis(800), async { <body> }).await`
+//! Output: `__RESILIENCE_TIMEOUT.run(ms(800), <lift>, async { <body> }).await` innermost (the
+//! timeout owns the body's future; `<lift>` turns its value into the layers' result), else
+//! `__RESILIENCE_TIMEOUT.call(ms(800), async { <layers beneath> }).await`
 
 use super::Gen;
 use crate::args::{Args, DurationArg, Setting, parse_name, set_once, unknown_key};
