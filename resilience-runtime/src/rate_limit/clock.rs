@@ -51,18 +51,15 @@ impl Add<Nanos> for TokioInstant {
 impl Reference for TokioInstant {
     #[inline]
     fn duration_since(&self, earlier: Self) -> Nanos {
-        match self
+        let d = self
             .0
             .into_std()
-            .checked_duration_since(earlier.0.into_std())
-        {
-            Some(d) => Nanos::from(
-                d.as_secs()
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(u64::from(d.subsec_nanos())),
-            ),
-            None => Nanos::from(0),
-        }
+            .saturating_duration_since(earlier.0.into_std());
+        Nanos::from(
+            d.as_secs()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(u64::from(d.subsec_nanos())),
+        )
     }
 
     #[inline]
