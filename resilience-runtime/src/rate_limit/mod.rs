@@ -34,7 +34,7 @@ use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// The settings of one `#[rate_limit(rate = count/per, burst, max_wait)]`.
@@ -580,7 +580,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if let Some(waiting) = this.waiting {
-            match poll_waiting(waiting.as_mut(), cx) {
+            match poll_waiting(waiting.as_mut(), cx.waker()) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(())) => *this.waiting = None,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(Failure::Policy(e))),
@@ -592,14 +592,16 @@ where
     }
 }
 
-/// Polls the wait for a permit, out of line.
+/// Polls the wait for a permit, out of line. It takes the waker, not the caller's `Context`:
+/// a `Context` whose address went to a call would be written to the stack on every call,
+/// not only on this one. (On stable Rust a `Context` carries nothing but its waker.)
 #[cold]
 #[inline(never)]
 fn poll_waiting(
     waiting: Pin<&mut (dyn Future<Output = Result<(), Error>> + Send)>,
-    cx: &mut Context<'_>,
+    waker: &Waker,
 ) -> Poll<Result<(), Error>> {
-    waiting.poll(cx)
+    waiting.poll(&mut Context::from_waker(waker))
 }
 
 /// The registry's kind for rate limiters (`[rate_limit.<name>]` in configuration).
