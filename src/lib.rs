@@ -65,9 +65,9 @@
 //! | [`#[retry]`](macro@retry) `(attempts, backoff, jitter, max_elapsed, when, budget, name)` | runs the body again after failures | the last error |
 //! | [`#[hedge]`](macro@hedge) `(delay, max_hedged, when, budget, name)` | starts the body again beside a slow call, first success wins | the last error |
 //! | [`#[timeout]`](macro@timeout) `(800ms)` or `(duration, name)` | cancels the call when its time is up | [`Error::Timeout`] |
-//! | [`#[circuit_breaker]`](macro@circuit_breaker) `(name, failure_rate, slow_call, slow_rate, window, min_calls, consecutive_failures, open_for, half_open_calls, when)` | stops calling a failing dependency | [`Error::CircuitOpen`] |
-//! | [`#[bulkhead]`](macro@bulkhead) `(max_concurrent, max_wait, name)` | bounds the calls inside at once | [`Error::BulkheadFull`] |
-//! | [`#[rate_limit]`](macro@rate_limit) `(rate, burst, max_wait, name)` | bounds how often it runs (GCRA) | [`Error::RateLimited`] |
+//! | [`#[circuit_breaker]`](macro@circuit_breaker) `(name, failure_rate, slow_call, slow_rate, window, min_calls, consecutive_failures, open_for, half_open_calls, when, key, max_keys, scope, store_timeout)` | stops calling a failing dependency | [`Error::CircuitOpen`] |
+//! | [`#[bulkhead]`](macro@bulkhead) `(max_concurrent, max_wait, name, key, max_keys)` | bounds the calls inside at once | [`Error::BulkheadFull`] |
+//! | [`#[rate_limit]`](macro@rate_limit) `(rate, burst, max_wait, name, key, max_keys, scope, on_store_error, store_timeout)` | bounds how often it runs (GCRA) | [`Error::RateLimited`] |
 //! | [`#[fallback]`](macro@fallback) `(path, when)` | supplies the value when the layers beneath fail | — |
 //! | [`#[chaos]`](macro@chaos) `(error_rate, latency, latency_rate, name)` | injects faults (feature `chaos`) | [`Error::Injected`] |
 //!

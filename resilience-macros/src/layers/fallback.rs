@@ -146,13 +146,20 @@ impl Fallback {
         let mode = quote_spanned! {output_span=>
             let __resilience_mode = (&#p::Probe::<#output>::new()).mode();
         };
+        // Spanned on the return type: a function error that cannot hold a policy's
+        // `resilience::Error` is reported there, as without `#[fallback]`.
+        let error = if rejects {
+            quote_spanned!(output_span=> __resilience_mode.error)
+        } else {
+            quote_spanned!(output_span=> __resilience_mode.error_unrejected)
+        };
         // A success returns at once; a failure goes on to the fallback.
         quote! {
             #mode
             let __resilience_result: #p::Layered<_, _, #policy> = #inner;
             let __resilience_error = match __resilience_result {
                 #p::Ok(__resilience_value) => return __resilience_mode.ok(__resilience_value),
-                #p::Err(__resilience_failure) => __resilience_mode.error(__resilience_failure),
+                #p::Err(__resilience_failure) => #error(__resilience_failure),
             };
             #when
             #call

@@ -82,11 +82,14 @@ pub trait FallbackMode: Copy {
     fn lift<P>(self, returned: Self::Output) -> Layered<Self::Ok, Self::Err, P>;
     /// A success, back as the return type.
     fn ok(self, value: Self::Ok) -> Self::Output;
-    /// A failure, as the error the fallback receives.
-    fn error<P: IntoFallbackError<Self::Error>>(
-        self,
-        failure: Failure<Self::Err, P>,
-    ) -> Self::Error;
+    /// A failure, as the error the fallback receives: a policy's [`Error`] converts with
+    /// `From<resilience::Error>`, a bound on the fallback's own error type, so a missing
+    /// `From` is reported on that type.
+    fn error(self, failure: Failure<Self::Err, Error>) -> Self::Error
+    where
+        Self::Error: FromResilienceError;
+    /// [`error`](Self::error) when no layer beneath can reject: needs no `From`.
+    fn error_unrejected(self, failure: Failure<Self::Err, Infallible>) -> Self::Error;
 }
 
 /// A `Result` return type: the fallback receives the function's own error type.
@@ -114,10 +117,20 @@ impl<R: Outcome> FallbackMode for ResultMode<R> {
         R::from_result(Ok(value))
     }
     #[inline]
-    fn error<P: IntoFallbackError<R::Err>>(self, failure: Failure<R::Err, P>) -> R::Err {
+    fn error(self, failure: Failure<R::Err, Error>) -> R::Err
+    where
+        R::Err: FromResilienceError,
+    {
         match failure {
             Failure::Inner(e) => e,
-            Failure::Policy(p) => p.into_fallback_error(),
+            Failure::Policy(p) => R::Err::from_resilience(p),
+        }
+    }
+    #[inline]
+    fn error_unrejected(self, failure: Failure<R::Err, Infallible>) -> R::Err {
+        match failure {
+            Failure::Inner(e) => e,
+            Failure::Policy(never) => match never {},
         }
     }
 }
@@ -158,10 +171,16 @@ impl<R> FallbackMode for ValueMode<R> {
         value
     }
     #[inline]
-    fn error<P: IntoFallbackError<Error>>(self, failure: Failure<Infallible, P>) -> Error {
+    fn error(self, failure: Failure<Infallible, Error>) -> Error {
         match failure {
             Failure::Inner(never) => match never {},
-            Failure::Policy(p) => p.into_fallback_error(),
+            Failure::Policy(p) => p,
+        }
+    }
+    #[inline]
+    fn error_unrejected(self, failure: Failure<Infallible, Infallible>) -> Error {
+        match failure {
+            Failure::Inner(never) | Failure::Policy(never) => match never {},
         }
     }
 }
@@ -193,32 +212,6 @@ impl<R: Outcome> Propagate for ResultMode<R> {
     #[inline]
     fn propagate(self, error: R::Err) -> R {
         R::from_result(Err(error))
-    }
-}
-
-/// A policy error as the fallback's error: [`Error`] converts with
-/// `From<resilience::Error>`; `Infallible` (no layer beneath can reject) converts to anything.
-#[diagnostic::on_unimplemented(
-    message = "`{E}` cannot hold a `resilience::Error`, which a policy beneath `#[fallback]` can fail with",
-    label = "needs `impl From<resilience::Error> for {E}`",
-    note = "add `impl From<resilience::Error> for {E}`, or return `anyhow::Error` or `Box<dyn std::error::Error + Send + Sync>`"
-)]
-pub trait IntoFallbackError<E> {
-    /// Converts.
-    fn into_fallback_error(self) -> E;
-}
-
-impl<E: FromResilienceError> IntoFallbackError<E> for Error {
-    #[inline]
-    fn into_fallback_error(self) -> E {
-        E::from_resilience(self)
-    }
-}
-
-impl<E> IntoFallbackError<E> for Infallible {
-    #[inline]
-    fn into_fallback_error(self) -> E {
-        match self {}
     }
 }
 
