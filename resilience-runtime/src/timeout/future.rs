@@ -28,8 +28,9 @@ pin_project! {
     }
 }
 
-/// How a [`Timeout`]'s inner output becomes its result: from the body's returned value, the
-/// function `lift` or a `#[fallback]` mode; [`Nested`] for inner layers.
+/// How a [`Timeout`]'s inner output becomes its result: from the body's returned value, a
+/// function such as `|returned| lift(returned)` or a `#[fallback]` mode; [`Nested`] when the
+/// inner future is the layers beneath, whose output is their result already.
 pub trait Lift<O>: Copy {
     /// The success value.
     type Ok;
