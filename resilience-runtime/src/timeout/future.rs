@@ -15,8 +15,10 @@ pin_project! {
     #[derive(Debug)]
     #[must_use = "futures do nothing unless polled"]
     pub struct Timeout<F, L = Nested> {
-        // `None` once the time is up: the cancelled call is dropped at once, not when the
-        // caller drops this future.
+        // `None` once the call ended: when the time is up the cancelled call is dropped at
+        // once, not when the caller drops this future; when it completed, so that dropping
+        // this future afterwards finds nothing to drop (4 instructions of the four-attribute
+        // stack's call).
         #[pin]
         inner: Option<F>,
         // Turns the inner future's output into the layer's result (see [`TimeoutSite::run`]).
@@ -84,8 +86,9 @@ impl<F: Future, L: Lift<F::Output>> Future for Timeout<F, L> {
             .inner
             .as_mut()
             .as_pin_mut()
-            .expect("`Timeout` polled after it timed out");
+            .expect("`Timeout` polled after it completed");
         if let Poll::Ready(out) = inner.poll(cx) {
+            this.inner.set(None);
             let out = this.lift.lift(out);
             this.site.ended();
             #[cfg(feature = "metrics")]
@@ -164,6 +167,27 @@ mod tests {
         assert!(matches!(out, Err(Failure::Policy(Error::Timeout { .. }))));
         // `call` is still alive, but the cancelled work is gone.
         assert!(dropped.load(Ordering::SeqCst));
+    }
+
+    /// A future that is ready at once and keeps its flag until it is dropped.
+    struct ReadyHolding(#[allow(dead_code)] DropFlag);
+    impl Future for ReadyHolding {
+        type Output = Layered<u8, ()>;
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+            Poll::Ready(Ok(2))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_inner_future_is_dropped_as_soon_as_it_completes() {
+        let dropped = Arc::new(AtomicBool::new(false));
+        static SITE: TimeoutSite = TimeoutSite::new("t");
+        let inner = ReadyHolding(DropFlag(Arc::clone(&dropped)));
+        let mut call = std::pin::pin!(SITE.call(Duration::from_secs(1), inner));
+        assert!(matches!(call.as_mut().await, Ok(2)));
+        // `call` is still alive, but what the inner future held is gone.
+        assert!(dropped.load(Ordering::SeqCst));
+        assert!(call.inner.is_none());
     }
 
     #[tokio::test(start_paused = true)]
