@@ -195,17 +195,22 @@ fn lifted(
 ) -> TokenStream {
     // Spanned on the return type, so "not a `Result`" points at it.
     let krate = respan(g.krate.clone(), output_span);
+    let lift = if by_mode {
+        quote_spanned!(output_span=> __resilience_mode.lift)
+    } else {
+        quote_spanned!(output_span=> #krate::__private::lift)
+    };
     let (mut expr, outer) = match layers.split_last() {
         Some((Layer::Timeout(t), outer)) if !g.sync => {
+            // The mode is a lift itself. `lift` goes in a closure, not as the function: a
+            // return type that is not a `Result` is then one error, at `lift`'s bound. Its call
+            // carries the return type's span, its parameters the macro's (a closure spanned
+            // wholly on user code trips clippy's `redundant_closure`).
             let lift = if by_mode {
                 quote_spanned!(output_span=> __resilience_mode)
             } else {
-                // A closure, not the function itself: a return type that is not a `Result`
-                // is then one error, at `lift`'s bound. Its call carries the return type's span,
-                // its parameters the macro's (a closure spanned wholly on user code trips
-                // clippy's `redundant_closure`).
                 let returned = syn::Ident::new("__resilience_returned", output_span);
-                let call = quote_spanned!(output_span=> #krate::__private::lift(#returned));
+                let call = quote_spanned!(output_span=> #lift(#returned));
                 quote!(|#returned| #call)
             };
             let body = body_future(g, output, output_span, body);
@@ -213,12 +218,7 @@ fn lifted(
         }
         _ => {
             let body = typed_body(g, output, output_span, body);
-            let lifted = if by_mode {
-                quote_spanned!(output_span=> __resilience_mode.lift(#body))
-            } else {
-                quote_spanned!(output_span=> #krate::__private::lift(#body))
-            };
-            (lifted, layers)
+            (quote_spanned!(output_span=> #lift(#body)), layers)
         }
     };
     for layer in outer.iter().rev() {

@@ -105,10 +105,20 @@ impl Fallback {
     ) -> TokenStream {
         let krate = &g.krate;
         let p = quote!(#krate::__private);
-        let policy = if rejects {
-            quote!(#p::Error)
+        // Whether a layer beneath can reject: the policy error the layers carry, and how a
+        // failure becomes the fallback's error. `error` is spanned on the return type: a
+        // function error that cannot hold a `resilience::Error` is reported there, as without
+        // `#[fallback]`.
+        let (policy, error) = if rejects {
+            (
+                quote!(#p::Error),
+                quote_spanned!(output_span=> __resilience_mode.error),
+            )
         } else {
-            quote!(#p::Infallible)
+            (
+                quote!(#p::Infallible),
+                quote_spanned!(output_span=> __resilience_mode.error_unrejected),
+            )
         };
         let path = &self.path;
         let args = &g.args;
@@ -145,13 +155,6 @@ impl Fallback {
         });
         let mode = quote_spanned! {output_span=>
             let __resilience_mode = (&#p::Probe::<#output>::new()).mode();
-        };
-        // Spanned on the return type: a function error that cannot hold a policy's
-        // `resilience::Error` is reported there, as without `#[fallback]`.
-        let error = if rejects {
-            quote_spanned!(output_span=> __resilience_mode.error)
-        } else {
-            quote_spanned!(output_span=> __resilience_mode.error_unrejected)
         };
         // A success returns at once; a failure goes on to the fallback.
         quote! {

@@ -192,7 +192,7 @@ impl<R> Lift<R> for ValueMode<R> {
     type Err = Infallible;
     #[inline]
     fn lift(self, returned: R) -> Layered<R, Infallible> {
-        Ok(returned)
+        FallbackMode::lift(self, returned)
     }
 }
 
